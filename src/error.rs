@@ -1,0 +1,245 @@
+//! The one error type of the crate.
+//!
+//! Every error carries a stable machine-readable `code` (what programs match
+//! on), the close code RFC 6455 §7.4 prescribes when the error ends a
+//! connection, the HTTP status when it ends a handshake, and the byte offset
+//! in the input stream where the problem was found.
+
+use std::fmt;
+
+/// Declares [`ErrorKind`] from one table: variant, stable code, close code
+/// (when the error fails an open connection) and HTTP status (when it
+/// refuses an opening handshake).
+macro_rules! error_kinds {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, close $close:expr, http $http:expr; )*) => {
+        /// What went wrong. [`ErrorKind::code`] gives the stable string form.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$variant),*];
+
+            /// The stable string form, e.g. `"rsv1_unexpected"`. Never changes once released.
+            pub fn code(self) -> &'static str {
+                match self { $(ErrorKind::$variant => $code,)* }
+            }
+
+            /// The close code (RFC 6455 §7.4.1) to send when this error fails an
+            /// open connection; `None` for errors that are not about received frames.
+            pub fn close_code(self) -> Option<u16> {
+                match self { $(ErrorKind::$variant => $close,)* }
+            }
+
+            /// The HTTP status a server answers with when this error refuses an
+            /// opening handshake; `None` for errors that are not about a request.
+            pub fn http_status(self) -> Option<u16> {
+                match self { $(ErrorKind::$variant => $http,)* }
+            }
+        }
+    };
+}
+
+const PROTOCOL: Option<u16> = Some(1002);
+const INVALID_DATA: Option<u16> = Some(1007);
+const TOO_BIG: Option<u16> = Some(1009);
+
+error_kinds! {
+    // --- framing (RFC 6455 §5) ---
+    /// Opcode 0x3-0x7 or 0xB-0xF.
+    ReservedOpcode = "reserved_opcode", close PROTOCOL, http None;
+    /// RSV1 set but no negotiated extension defines it.
+    Rsv1Unexpected = "rsv1_unexpected", close PROTOCOL, http None;
+    /// RSV2 set but no negotiated extension defines it.
+    Rsv2Unexpected = "rsv2_unexpected", close PROTOCOL, http None;
+    /// RSV3 set but no negotiated extension defines it.
+    Rsv3Unexpected = "rsv3_unexpected", close PROTOCOL, http None;
+    /// The 64-bit extended payload length has its most significant bit set.
+    LengthMsbSet = "length_msb_set", close PROTOCOL, http None;
+    /// The payload length was not encoded in its minimal form (strict mode only).
+    NonMinimalLength = "non_minimal_length", close PROTOCOL, http None;
+    /// A control frame announced more than 125 payload bytes.
+    ControlFrameTooLong = "control_frame_too_long", close PROTOCOL, http None;
+    /// A control frame without FIN.
+    ControlFrameFragmented = "control_frame_fragmented", close PROTOCOL, http None;
+    /// A frame from a client was not masked.
+    MaskMissing = "mask_missing", close PROTOCOL, http None;
+    /// A frame from a server was masked.
+    MaskUnexpected = "mask_unexpected", close PROTOCOL, http None;
+    /// A frame's payload exceeds the configured maximum frame size.
+    FrameTooBig = "frame_too_big", close TOO_BIG, http None;
+    /// A message exceeds the configured maximum message size.
+    MessageTooBig = "message_too_big", close TOO_BIG, http None;
+    /// A message has more fragments than the configured maximum (policy, as `ws`).
+    TooManyFragments = "too_many_fragments", close Some(1008), http None;
+    /// More bytes would be held for incomplete input than the configured maximum.
+    BufferLimit = "buffer_limit", close TOO_BIG, http None;
+    /// A continuation frame arrived while no fragmented message was open.
+    UnexpectedContinuation = "unexpected_continuation", close PROTOCOL, http None;
+    /// A new text or binary frame arrived while a fragmented message was open.
+    ExpectedContinuation = "expected_continuation", close PROTOCOL, http None;
+    /// The input ended inside a frame.
+    TruncatedFrame = "truncated_frame", close PROTOCOL, http None;
+    // --- payload ---
+    /// A text message is not valid UTF-8.
+    InvalidUtf8 = "invalid_utf8", close INVALID_DATA, http None;
+    /// A close frame with a 1-byte payload.
+    InvalidClosePayload = "invalid_close_payload", close PROTOCOL, http None;
+    /// A close frame with a status code that may not appear on the wire.
+    InvalidCloseCode = "invalid_close_code", close PROTOCOL, http None;
+    /// A close frame whose reason is not valid UTF-8.
+    InvalidCloseReason = "invalid_close_reason", close INVALID_DATA, http None;
+    // --- sending / API use ---
+    /// A control frame payload or close reason longer than the protocol allows.
+    ControlPayloadTooLong = "control_payload_too_long", close None, http None;
+    /// The operation is not allowed in the connection's current state.
+    InvalidState = "invalid_state", close None, http None;
+    /// An argument given by the caller is not acceptable.
+    InvalidArgument = "invalid_argument", close None, http None;
+    /// The system random source failed.
+    RandomUnavailable = "random_unavailable", close None, http None;
+    // --- opening handshake (RFC 6455 §4) ---
+    /// The HTTP head is longer than the configured maximum.
+    HeadTooLarge = "head_too_large", close None, http Some(431);
+    /// The HTTP head has more header fields than the configured maximum.
+    TooManyHeaders = "too_many_headers", close None, http Some(431);
+    /// The bytes are not a well-formed HTTP/1.x head.
+    InvalidHttp = "invalid_http", close None, http Some(400);
+    /// The request method is not GET.
+    MethodNotAllowed = "method_not_allowed", close None, http Some(405);
+    /// The HTTP version is older than 1.1.
+    InvalidHttpVersion = "invalid_http_version", close None, http Some(400);
+    /// The request has no Host header.
+    MissingHost = "missing_host", close None, http Some(400);
+    /// The Upgrade header is missing or does not contain `websocket`.
+    InvalidUpgrade = "invalid_upgrade", close None, http Some(400);
+    /// The Connection header is missing or does not contain `Upgrade`.
+    InvalidConnection = "invalid_connection", close None, http Some(400);
+    /// Sec-WebSocket-Version is missing or not 13.
+    UnsupportedVersion = "unsupported_version", close None, http Some(426);
+    /// Sec-WebSocket-Key is missing or does not decode to 16 bytes.
+    InvalidKey = "invalid_key", close None, http Some(400);
+    /// Sec-WebSocket-Protocol is malformed, or the peer chose one that was not offered.
+    InvalidSubprotocol = "invalid_subprotocol", close None, http Some(400);
+    /// Sec-WebSocket-Extensions is malformed, or the peer accepted one that was not offered.
+    InvalidExtensions = "invalid_extensions", close None, http Some(400);
+    /// The application refused the request's origin.
+    OriginRejected = "origin_rejected", close None, http Some(403);
+    /// The server answered with a status other than 101.
+    UnexpectedStatus = "unexpected_status", close None, http None;
+    /// Sec-WebSocket-Accept is missing or wrong.
+    InvalidAccept = "invalid_accept", close None, http None;
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// An error with its kind, the byte offset where it was found (when it is
+/// about input) and a human-readable message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    offset: Option<u64>,
+    message: String,
+}
+
+impl Error {
+    /// An error about input, found at byte `offset` of the stream.
+    pub fn at(kind: ErrorKind, offset: u64, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            offset: Some(offset),
+            message: message.into(),
+        }
+    }
+
+    /// An error with no position (API misuse, environment failures).
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            offset: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The stable string code, e.g. `"invalid_utf8"`.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    pub fn close_code(&self) -> Option<u16> {
+        self.kind.close_code()
+    }
+
+    pub fn http_status(&self) -> Option<u16> {
+        self.kind.http_status()
+    }
+
+    /// Byte offset in the input stream where the problem was found.
+    pub fn offset(&self) -> Option<u64> {
+        self.offset
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The same error, positioned `base` bytes further into an outer stream.
+    pub(crate) fn shifted(mut self, base: u64) -> Self {
+        if let Some(offset) = self.offset.as_mut() {
+            *offset += base;
+        }
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.code(), self.message)?;
+        if let Some(offset) = self.offset {
+            write!(f, " (at byte {offset})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for kind in ErrorKind::ALL {
+            let code = kind.code();
+            assert!(seen.insert(code), "duplicate code {code}");
+            assert!(code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()));
+            // A kind is about a connection or about a handshake, not both.
+            assert!(kind.close_code().is_none() || kind.http_status().is_none());
+        }
+    }
+
+    #[test]
+    fn display_names_code_and_offset() {
+        let e = Error::at(ErrorKind::InvalidUtf8, 17, "bad byte 0xff");
+        assert_eq!(e.to_string(), "invalid_utf8: bad byte 0xff (at byte 17)");
+        assert_eq!(e.close_code(), Some(1007));
+        assert_eq!(e.shifted(3).offset(), Some(20));
+    }
+}
