@@ -1,0 +1,671 @@
+//! One WebSocket connection as a sans-I/O state machine (RFC 6455 §5-§7).
+//!
+//! Bytes received go in through [`Connection::receive_with`] (or
+//! [`Connection::receive`]); events come out. Bytes to send accumulate in an
+//! output buffer that the caller writes to its transport and clears. The
+//! connection never touches a socket, a timer or a clock.
+//!
+//! Payloads stream: text is validated as it arrives (failing at the first
+//! invalid byte, not at the end of the message), and a message that arrives
+//! whole in one chunk is handed out straight from that chunk, without a copy.
+
+use crate::close::{self, CloseFrame};
+use crate::error::{Error, ErrorKind, Result};
+use crate::frame::{
+    encode_frame, DecoderConfig, FrameDecoder, FrameEvent, FrameHeader, Opcode, MAX_CONTROL_PAYLOAD,
+};
+use crate::mask::MaskKeySource;
+use crate::utf8::Utf8Validator;
+
+pub use crate::frame::Role;
+
+/// Limits and behaviour of a connection. Every limit has a safe default and
+/// maps to a close code when exceeded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub role: Role,
+    /// Largest payload one frame may announce (1009 `frame_too_big`).
+    pub max_frame_size: u64,
+    /// Largest message, all fragments together (1009 `message_too_big`).
+    pub max_message_size: u64,
+    /// Most frames one message may have (1008 `too_many_fragments`). Memory
+    /// does not grow per fragment here (fragments are joined into one buffer
+    /// as they arrive), so this bounds work, not memory.
+    pub max_fragments: u32,
+    /// Most payload bytes held across calls for a message that has not
+    /// completed (1009 `buffer_limit`): what a slow or stalled sender can
+    /// make one connection keep. A message that arrives whole in one call is
+    /// handed out from the input and never held.
+    pub max_buffered_bytes: u64,
+    /// Answer pings with pongs automatically.
+    pub auto_pong: bool,
+    /// Reject lengths not written in their minimal form (§5.2).
+    pub strict_length: bool,
+}
+
+impl Config {
+    pub fn new(role: Role) -> Self {
+        Config {
+            role,
+            max_frame_size: 64 << 20,
+            max_message_size: 64 << 20,
+            max_fragments: 1 << 20,
+            max_buffered_bytes: 64 << 20,
+            auto_pong: true,
+            strict_length: false,
+        }
+    }
+
+    pub fn server() -> Self {
+        Self::new(Role::Server)
+    }
+
+    pub fn client() -> Self {
+        Self::new(Role::Client)
+    }
+}
+
+/// What the peer sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// A complete text message (valid UTF-8).
+    Text(&'a str),
+    /// A complete binary message.
+    Binary(&'a [u8]),
+    /// A ping (already answered if `auto_pong` is on).
+    Ping(&'a [u8]),
+    Pong(&'a [u8]),
+    /// The peer's close frame. `code` is `None` when it carried no status
+    /// (reported to applications as 1005). The close has been answered.
+    Close {
+        code: Option<u16>,
+        reason: &'a str,
+    },
+}
+
+/// An [`Event`] that owns its data, from [`Connection::receive`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OwnedEvent {
+    Text(String),
+    Binary(Vec<u8>),
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+    Close { code: Option<u16>, reason: String },
+}
+
+impl From<Event<'_>> for OwnedEvent {
+    fn from(event: Event<'_>) -> Self {
+        match event {
+            Event::Text(t) => OwnedEvent::Text(t.to_string()),
+            Event::Binary(b) => OwnedEvent::Binary(b.to_vec()),
+            Event::Ping(b) => OwnedEvent::Ping(b.to_vec()),
+            Event::Pong(b) => OwnedEvent::Pong(b.to_vec()),
+            Event::Close { code, reason } => OwnedEvent::Close {
+                code,
+                reason: reason.to_string(),
+            },
+        }
+    }
+}
+
+/// The type of a data message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    Text,
+    Binary,
+}
+
+impl MessageKind {
+    fn opcode(self) -> Opcode {
+        match self {
+            MessageKind::Text => Opcode::Text,
+            MessageKind::Binary => Opcode::Binary,
+        }
+    }
+}
+
+/// Where the connection is in its life (§7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Open,
+    /// We sent a close frame and wait for the peer's.
+    Closing,
+    /// Close frames went both ways. A server closes the TCP connection now;
+    /// a client waits for the server to (§7.1.1).
+    Closed,
+    /// A protocol error: the close frame with its code is in the output;
+    /// send it, then close the TCP connection.
+    Failed,
+}
+
+/// The frame being received, as far as the connection cares.
+#[derive(Clone, Copy, Debug)]
+struct CurrentFrame {
+    opcode: Opcode,
+    fin: bool,
+    /// Payload length, and the bytes of it not yet received.
+    len: u64,
+    remaining: u64,
+    /// The whole message was delivered straight from the input.
+    delivered: bool,
+}
+
+/// The message being received.
+#[derive(Debug, Default)]
+struct Assembly {
+    kind: Option<MessageKind>,
+    fragments: u32,
+    /// Bytes of the message so far, for messages that span calls or frames.
+    buffer: Vec<u8>,
+    /// Total payload bytes of the message so far (buffered or not).
+    size: u64,
+    utf8: Utf8Validator,
+    /// Stream offset where the unfinished UTF-8 sequence at the end of the
+    /// text so far begins (it may lie in an earlier fragment).
+    utf8_pending_at: u64,
+}
+
+/// A WebSocket connection, either role.
+pub struct Connection {
+    config: Config,
+    decoder: FrameDecoder,
+    state: State,
+    close_sent: bool,
+    close_received: bool,
+    frame: Option<CurrentFrame>,
+    message: Assembly,
+    /// Payload of the control frame being received (at most 125 bytes).
+    control: Vec<u8>,
+    /// The fragmented message we are sending, if one is open.
+    sending: Option<MessageKind>,
+    output: Vec<u8>,
+    keys: MaskKeySource,
+    error: Option<Error>,
+}
+
+impl Connection {
+    pub fn new(config: Config) -> Self {
+        Connection {
+            decoder: FrameDecoder::new(DecoderConfig {
+                role: Some(config.role),
+                max_frame_size: config.max_frame_size,
+                allowed_rsv: 0,
+                strict_length: config.strict_length,
+            }),
+            config,
+            state: State::Open,
+            close_sent: false,
+            close_received: false,
+            frame: None,
+            message: Assembly::default(),
+            control: Vec::with_capacity(MAX_CONTROL_PAYLOAD),
+            sending: None,
+            output: Vec::new(),
+            keys: MaskKeySource::new(),
+            error: None,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn role(&self) -> Role {
+        self.config.role
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The error that failed the connection, if one did.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// Bytes received so far (the stream offset of the next byte).
+    pub fn bytes_received(&self) -> u64 {
+        self.decoder.offset()
+    }
+
+    /// Bytes waiting to be written to the transport.
+    pub fn output(&self) -> &[u8] {
+        &self.output
+    }
+
+    /// Takes the bytes waiting to be written.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// Forgets the first `n` output bytes (after writing them).
+    pub fn consume_output(&mut self, n: usize) {
+        self.output.drain(..n.min(self.output.len()));
+    }
+
+    /// Feeds received bytes and collects the events they complete.
+    pub fn receive(&mut self, data: &[u8]) -> Result<Vec<OwnedEvent>> {
+        let mut input = data.to_vec();
+        let mut events = Vec::new();
+        self.receive_with(&mut input, |e| events.push(e.into()))?;
+        Ok(events)
+    }
+
+    /// Feeds received bytes; calls `on_event` for each event they complete,
+    /// in order. `data` is used as scratch space (payloads are unmasked in
+    /// place) and events may borrow from it.
+    ///
+    /// On a protocol error the connection fails: events before the error have
+    /// been delivered, the close frame with the error's code is in the output,
+    /// and the error is returned (and kept in [`Connection::error`]). Input
+    /// after a close frame, or after a failure, is ignored.
+    pub fn receive_with<F>(&mut self, data: &mut [u8], mut on_event: F) -> Result<()>
+    where
+        F: FnMut(Event<'_>),
+    {
+        if self.close_received || self.state == State::Failed {
+            return Ok(());
+        }
+        let total = data.len();
+        let mut pos = 0;
+        loop {
+            let (used, step) = match self.decoder.decode(&mut data[pos..]) {
+                Ok(x) => x,
+                Err(e) => return Err(self.fail(e)),
+            };
+            let available = (total - pos - used) as u64;
+            let outcome = match step {
+                None => break,
+                Some(FrameEvent::Header(header)) => self.on_header(header, available),
+                Some(FrameEvent::Payload(piece)) => {
+                    let start = self.decoder.offset() - piece.len() as u64;
+                    self.on_payload(piece, start, &mut on_event)
+                }
+                Some(FrameEvent::End) => self.on_frame_end(&mut on_event),
+            };
+            pos += used;
+            match outcome {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns `Ok(false)` to stop reading (after a close frame).
+    fn on_header(&mut self, header: FrameHeader, available: u64) -> Result<bool> {
+        let at = self.decoder.frame_offset();
+        let opcode = header.opcode;
+        if !opcode.is_control() {
+            let message = &mut self.message;
+            match (opcode, message.kind) {
+                (Opcode::Continuation, None) => {
+                    return Err(Error::at(
+                        ErrorKind::UnexpectedContinuation,
+                        at,
+                        "continuation frame without a message to continue",
+                    ))
+                }
+                (Opcode::Text | Opcode::Binary, Some(_)) => {
+                    return Err(Error::at(
+                        ErrorKind::ExpectedContinuation,
+                        at,
+                        format!("{} frame while a fragmented message is open", opcode.name()),
+                    ))
+                }
+                (Opcode::Text, None) => message.kind = Some(MessageKind::Text),
+                (Opcode::Binary, None) => message.kind = Some(MessageKind::Binary),
+                _ => {}
+            }
+            message.fragments += 1;
+            if message.fragments > self.config.max_fragments {
+                return Err(Error::at(
+                    ErrorKind::TooManyFragments,
+                    at,
+                    format!("message has more than {} fragments", self.config.max_fragments),
+                ));
+            }
+            let size = message.size.saturating_add(header.payload_len);
+            if size > self.config.max_message_size {
+                return Err(Error::at(
+                    ErrorKind::MessageTooBig,
+                    at,
+                    format!(
+                        "message of at least {size} bytes exceeds the limit of {}",
+                        self.config.max_message_size
+                    ),
+                ));
+            }
+            // Reserve for what has arrived, never for what is only announced.
+            if !(header.fin && message.fragments == 1 && available >= header.payload_len) {
+                let want = header
+                    .payload_len
+                    .min(available)
+                    .min(self.config.max_buffered_bytes);
+                message.buffer.reserve(usize::try_from(want).unwrap_or(0));
+            }
+        } else {
+            self.control.clear();
+        }
+        self.frame = Some(CurrentFrame {
+            opcode,
+            fin: header.fin,
+            len: header.payload_len,
+            remaining: header.payload_len,
+            delivered: false,
+        });
+        Ok(true)
+    }
+
+    fn on_payload<F>(&mut self, piece: &[u8], stream_start: u64, on_event: &mut F) -> Result<bool>
+    where
+        F: FnMut(Event<'_>),
+    {
+        let Some(frame) = self.frame.as_mut() else {
+            return Ok(true);
+        };
+        let whole_frame = frame.remaining == frame.len && piece.len() as u64 == frame.len;
+        frame.remaining -= piece.len() as u64;
+        if frame.opcode.is_control() {
+            self.control.extend_from_slice(piece);
+            return Ok(true);
+        }
+        let fin = frame.fin;
+        let message = &mut self.message;
+        if message.kind == Some(MessageKind::Text) {
+            let before = message.utf8.position();
+            message.utf8.feed(piece).map_err(|e| {
+                let in_piece = e.offset().unwrap_or(before) - before;
+                Error::at(
+                    ErrorKind::InvalidUtf8,
+                    stream_start + in_piece,
+                    format!(
+                        "invalid UTF-8 at byte {} of the text message",
+                        e.offset().unwrap_or(0)
+                    ),
+                )
+            })?;
+            // An unfinished sequence no longer than this piece began in it.
+            let pending = message.utf8.pending_len();
+            if pending > 0 && pending <= piece.len() {
+                message.utf8_pending_at = stream_start + (piece.len() - pending) as u64;
+            }
+        }
+        message.size += piece.len() as u64;
+        // The whole message is this one piece: hand it out from the input.
+        if whole_frame && fin && message.fragments == 1 {
+            if let Some(frame) = self.frame.as_mut() {
+                frame.delivered = true;
+            }
+            return self.deliver_message(Some(piece), on_event);
+        }
+        let held = message.buffer.len() as u64 + piece.len() as u64;
+        if held > self.config.max_buffered_bytes {
+            return Err(Error::at(
+                ErrorKind::BufferLimit,
+                stream_start,
+                format!(
+                    "would hold {held} bytes of an incomplete message; the limit is {}",
+                    self.config.max_buffered_bytes
+                ),
+            ));
+        }
+        append_bounded(&mut message.buffer, piece, self.config.max_buffered_bytes);
+        Ok(true)
+    }
+
+    fn on_frame_end<F>(&mut self, on_event: &mut F) -> Result<bool>
+    where
+        F: FnMut(Event<'_>),
+    {
+        let Some(frame) = self.frame.take() else {
+            return Ok(true);
+        };
+        match frame.opcode {
+            Opcode::Ping => {
+                if self.config.auto_pong && !self.close_sent {
+                    let payload = std::mem::take(&mut self.control);
+                    self.write_frame(Opcode::Pong, &payload, true)?;
+                    self.control = payload;
+                }
+                on_event(Event::Ping(&self.control));
+                Ok(true)
+            }
+            Opcode::Pong => {
+                on_event(Event::Pong(&self.control));
+                Ok(true)
+            }
+            Opcode::Close => self.on_close(on_event).map(|()| false),
+            // Already handed out from the input by `on_payload`.
+            _ if frame.delivered => Ok(true),
+            _ if frame.fin => self.deliver_message(None, on_event),
+            _ => Ok(true),
+        }
+    }
+
+    /// Delivers the completed message, from `direct` (a piece of the input)
+    /// or from the assembly buffer, and resets the assembly.
+    fn deliver_message<F>(&mut self, direct: Option<&[u8]>, on_event: &mut F) -> Result<bool>
+    where
+        F: FnMut(Event<'_>),
+    {
+        let message = &mut self.message;
+        let bytes = direct.unwrap_or(&message.buffer);
+        match message.kind {
+            Some(MessageKind::Text) => {
+                if message.utf8.finish().is_err() {
+                    return Err(Error::at(
+                        ErrorKind::InvalidUtf8,
+                        message.utf8_pending_at,
+                        "text message ends inside a multi-byte UTF-8 sequence",
+                    ));
+                }
+                debug_assert!(std::str::from_utf8(bytes).is_ok());
+                // SAFETY: every byte of the message went through `message.utf8`
+                // (in `on_payload`), which accepted all of them and holds no
+                // unfinished sequence, so `bytes` is valid UTF-8. The
+                // validator is checked against `std::str::from_utf8` in its
+                // unit tests and in tests/properties.rs.
+                let text = unsafe { std::str::from_utf8_unchecked(bytes) };
+                on_event(Event::Text(text));
+            }
+            _ => on_event(Event::Binary(bytes)),
+        }
+        // Keep the buffer's allocation for the next message unless it is large.
+        let mut buffer = std::mem::take(&mut message.buffer);
+        buffer.clear();
+        if buffer.capacity() > 1 << 20 {
+            buffer = Vec::new();
+        }
+        *message = Assembly {
+            buffer,
+            ..Assembly::default()
+        };
+        Ok(true)
+    }
+
+    fn on_close<F>(&mut self, on_event: &mut F) -> Result<()>
+    where
+        F: FnMut(Event<'_>),
+    {
+        let payload_at = self.decoder.frame_offset() + self.decoder.header_len() as u64;
+        let control = std::mem::take(&mut self.control);
+        let parsed = close::parse_close_payload(&control).map_err(|e| e.shifted(payload_at));
+        let CloseFrame { code, reason } = match parsed {
+            Ok(frame) => frame,
+            Err(e) => {
+                self.control = control;
+                return Err(e);
+            }
+        };
+        self.close_received = true;
+        let reply = if self.close_sent {
+            Ok(())
+        } else {
+            self.send_close_frame(code, "")
+        };
+        self.state = State::Closed;
+        on_event(Event::Close { code, reason });
+        self.control = control;
+        reply
+    }
+
+    /// Fails the connection: queue a close with the error's code, remember
+    /// the error, and return it.
+    fn fail(&mut self, error: Error) -> Error {
+        if !self.close_sent {
+            let code = error.close_code().unwrap_or(close::PROTOCOL_ERROR);
+            // A close frame with a valid code and empty reason cannot fail to encode.
+            let _ = self.send_close_frame(Some(code), "");
+        }
+        self.state = State::Failed;
+        self.error = Some(error.clone());
+        error
+    }
+
+    fn write_frame(&mut self, opcode: Opcode, payload: &[u8], fin: bool) -> Result<()> {
+        let mask = match self.config.role {
+            Role::Client => Some(self.keys.next_key()?),
+            Role::Server => None,
+        };
+        let header = FrameHeader {
+            fin,
+            mask,
+            ..FrameHeader::new(opcode, payload.len() as u64)
+        };
+        encode_frame(&mut self.output, header, payload);
+        Ok(())
+    }
+
+    fn send_close_frame(&mut self, code: Option<u16>, reason: &str) -> Result<()> {
+        let mut payload = Vec::with_capacity(MAX_CONTROL_PAYLOAD);
+        close::encode_close_payload(&mut payload, code, reason)?;
+        self.write_frame(Opcode::Close, &payload, true)?;
+        self.close_sent = true;
+        Ok(())
+    }
+
+    fn check_can_send(&self) -> Result<()> {
+        if self.close_sent || self.state == State::Failed {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "the connection is closing or closed",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends a text message in one frame.
+    pub fn send_text(&mut self, text: &str) -> Result<()> {
+        self.send_message(MessageKind::Text, text.as_bytes(), None)
+    }
+
+    /// Sends a binary message in one frame.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<()> {
+        self.send_message(MessageKind::Binary, data, None)
+    }
+
+    /// Sends a message, split into frames of at most `max_frame` payload
+    /// bytes if given. Text must be valid UTF-8 as a whole.
+    pub fn send_message(&mut self, kind: MessageKind, data: &[u8], max_frame: Option<usize>) -> Result<()> {
+        self.check_can_send()?;
+        if self.sending.is_some() {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "a fragmented message is being sent; finish it first",
+            ));
+        }
+        if kind == MessageKind::Text {
+            crate::utf8::validate(data)
+                .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("text to send: {e}")))?;
+        }
+        let size = match max_frame {
+            Some(0) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    "max_frame must be at least 1",
+                ))
+            }
+            Some(n) => n,
+            None => data.len().max(1),
+        };
+        let mut chunks = data.chunks(size).peekable();
+        let mut opcode = kind.opcode();
+        if chunks.peek().is_none() {
+            return self.write_frame(opcode, &[], true);
+        }
+        while let Some(chunk) = chunks.next() {
+            self.write_frame(opcode, chunk, chunks.peek().is_none())?;
+            opcode = Opcode::Continuation;
+        }
+        Ok(())
+    }
+
+    /// Sends one fragment of a message whose size is not known up front:
+    /// the first call opens the message as `kind`, later ones continue it,
+    /// and `fin` ends it. Control frames may be sent in between.
+    pub fn send_fragment(&mut self, kind: MessageKind, data: &[u8], fin: bool) -> Result<()> {
+        self.check_can_send()?;
+        let opcode = match self.sending {
+            None => kind.opcode(),
+            Some(open) if open == kind => Opcode::Continuation,
+            Some(_) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidState,
+                    "the open fragmented message has the other type",
+                ))
+            }
+        };
+        self.write_frame(opcode, data, fin)?;
+        self.sending = if fin { None } else { Some(kind) };
+        Ok(())
+    }
+
+    fn check_control_payload(payload: &[u8]) -> Result<()> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(Error::new(
+                ErrorKind::ControlPayloadTooLong,
+                format!("control payload of {} bytes exceeds 125", payload.len()),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn send_ping(&mut self, payload: &[u8]) -> Result<()> {
+        self.check_can_send()?;
+        Self::check_control_payload(payload)?;
+        self.write_frame(Opcode::Ping, payload, true)
+    }
+
+    pub fn send_pong(&mut self, payload: &[u8]) -> Result<()> {
+        self.check_can_send()?;
+        Self::check_control_payload(payload)?;
+        self.write_frame(Opcode::Pong, payload, true)
+    }
+
+    /// Starts the closing handshake (or completes it, if the peer started
+    /// it). `code` `None` sends a close frame without status.
+    pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<()> {
+        self.check_can_send()?;
+        self.send_close_frame(code, reason)?;
+        self.state = if self.close_received {
+            State::Closed
+        } else {
+            State::Closing
+        };
+        Ok(())
+    }
+}
+
+/// Appends `piece`, growing the buffer geometrically but never past `limit`
+/// (the caller has checked that `len + piece.len() <= limit`).
+fn append_bounded(buffer: &mut Vec<u8>, piece: &[u8], limit: u64) {
+    let needed = buffer.len() + piece.len();
+    if needed > buffer.capacity() {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX).max(needed);
+        let target = buffer.capacity().saturating_mul(2).max(needed).min(limit);
+        buffer.reserve_exact(target - buffer.len());
+    }
+    buffer.extend_from_slice(piece);
+}
