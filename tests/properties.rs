@@ -1,0 +1,258 @@
+//! Property tests: whatever the chunking, decoding gives back what was
+//! encoded; whatever the bytes, nothing panics; the streaming UTF-8 validator
+//! agrees with `std` on every input and every split.
+#![cfg(not(target_arch = "wasm32"))]
+
+use proptest::prelude::*;
+use wsframe::frame::{encode_frame, DecoderConfig, FrameDecoder, FrameHeader, Opcode, Role};
+use wsframe::handshake::{parse_extensions, ClientHandshake, ClientOptions, ServerHandshake};
+use wsframe::protocol::{Config, Connection, MessageKind, OwnedEvent};
+use wsframe::utf8::Utf8Validator;
+
+/// Splits `data` at the given cut points (each taken modulo the length).
+fn chunks<'a>(data: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
+    let mut points: Vec<usize> = cuts.iter().map(|c| c % (data.len() + 1)).collect();
+    points.push(0);
+    points.push(data.len());
+    points.sort_unstable();
+    points.windows(2).map(|w| &data[w[0]..w[1]]).collect()
+}
+
+fn arb_opcode() -> impl Strategy<Value = Opcode> {
+    prop_oneof![
+        Just(Opcode::Continuation),
+        Just(Opcode::Text),
+        Just(Opcode::Binary),
+        Just(Opcode::Close),
+        Just(Opcode::Ping),
+        Just(Opcode::Pong),
+    ]
+}
+
+prop_compose! {
+    fn arb_frame()(
+        opcode in arb_opcode(),
+        fin in any::<bool>(),
+        rsv in 0u8..8,
+        mask in proptest::option::of(any::<[u8; 4]>()),
+        payload in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..130),
+            proptest::collection::vec(any::<u8>(), 60_000..70_000),
+        ],
+    ) -> (FrameHeader, Vec<u8>) {
+        let control = opcode.is_control();
+        let mut payload = payload;
+        if control { payload.truncate(125); }
+        let header = FrameHeader {
+            fin: fin || control,
+            rsv1: rsv & 4 != 0,
+            rsv2: rsv & 2 != 0,
+            rsv3: rsv & 1 != 0,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
+        (header, payload)
+    }
+}
+
+/// Text that is mostly multi-byte, so splits land inside sequences.
+fn arb_text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![Just('a'), Just('é'), Just('€'), Just('𝄞'), any::<char>()],
+        0..300,
+    )
+    .prop_map(|chars| chars.into_iter().collect())
+}
+
+#[derive(Clone, Debug)]
+enum Message {
+    Text(String, usize),
+    Binary(Vec<u8>, usize),
+    Ping(Vec<u8>),
+}
+
+fn arb_message() -> impl Strategy<Value = Message> {
+    prop_oneof![
+        (arb_text(), 1usize..400).prop_map(|(t, n)| Message::Text(t, n)),
+        (proptest::collection::vec(any::<u8>(), 0..3000), 1usize..4000)
+            .prop_map(|(b, n)| Message::Binary(b, n)),
+        proptest::collection::vec(any::<u8>(), 0..=125).prop_map(Message::Ping),
+    ]
+}
+
+/// Bytes that are often almost UTF-8: valid text with a few bytes changed.
+fn arb_nearly_utf8() -> impl Strategy<Value = Vec<u8>> {
+    (
+        arb_text(),
+        proptest::collection::vec((any::<usize>(), any::<u8>()), 0..3),
+    )
+        .prop_map(|(t, edits)| {
+            let mut bytes = t.into_bytes();
+            for (at, b) in edits {
+                if !bytes.is_empty() {
+                    let i = at % bytes.len();
+                    bytes[i] = b;
+                }
+            }
+            bytes
+        })
+}
+
+fn std_verdict(data: &[u8]) -> Option<u64> {
+    // None if valid; else the first byte that cannot be valid (for a
+    // truncated end, where the unfinished sequence starts).
+    if std::str::from_utf8(data).is_ok() {
+        return None;
+    }
+    for end in 1..=data.len() {
+        if let Err(e) = std::str::from_utf8(&data[..end]) {
+            if e.error_len().is_some() {
+                return Some(end as u64 - 1);
+            }
+        }
+    }
+    Some(std::str::from_utf8(data).unwrap_err().valid_up_to() as u64)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn frames_survive_any_chunking(frames in proptest::collection::vec(arb_frame(), 1..6),
+                                   cuts in proptest::collection::vec(any::<usize>(), 0..12)) {
+        let mut wire = Vec::new();
+        for (header, payload) in &frames {
+            encode_frame(&mut wire, *header, payload);
+        }
+        let mut dec = FrameDecoder::new(DecoderConfig { allowed_rsv: 0b111, ..DecoderConfig::default() });
+        let mut got = Vec::new();
+        for chunk in chunks(&wire, &cuts) {
+            got.extend(dec.push(chunk).unwrap());
+        }
+        dec.finish().unwrap();
+        prop_assert_eq!(got.len(), frames.len());
+        for (g, (header, payload)) in got.iter().zip(&frames) {
+            prop_assert_eq!(&g.header, header);
+            prop_assert_eq!(&g.payload, payload);
+        }
+    }
+
+    #[test]
+    fn messages_survive_any_chunking(messages in proptest::collection::vec(arb_message(), 1..8),
+                                     cuts in proptest::collection::vec(any::<usize>(), 0..16)) {
+        let mut client = Connection::new(Config::client());
+        let mut expected = Vec::new();
+        for m in &messages {
+            match m {
+                Message::Text(t, n) => {
+                    client.send_message(MessageKind::Text, t.as_bytes(), Some(*n)).unwrap();
+                    expected.push(OwnedEvent::Text(t.clone()));
+                }
+                Message::Binary(b, n) => {
+                    client.send_message(MessageKind::Binary, b, Some(*n)).unwrap();
+                    expected.push(OwnedEvent::Binary(b.clone()));
+                }
+                Message::Ping(p) => {
+                    client.send_ping(p).unwrap();
+                    expected.push(OwnedEvent::Ping(p.clone()));
+                }
+            }
+        }
+        let wire = client.take_output();
+        let mut server = Connection::new(Config::server());
+        let mut got = Vec::new();
+        for chunk in chunks(&wire, &cuts) {
+            got.extend(server.receive(chunk).unwrap());
+        }
+        prop_assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn utf8_validator_agrees_with_std(data in arb_nearly_utf8(),
+                                      cuts in proptest::collection::vec(any::<usize>(), 0..6)) {
+        let mut v = Utf8Validator::new();
+        let mut verdict = None;
+        for chunk in chunks(&data, &cuts) {
+            if let Err(e) = v.feed(chunk) {
+                verdict = e.offset();
+                break;
+            }
+        }
+        if verdict.is_none() {
+            verdict = v.finish().err().and_then(|e| e.offset());
+        }
+        prop_assert_eq!(verdict, std_verdict(&data));
+    }
+
+    #[test]
+    fn random_bytes_never_panic_a_connection(data in proptest::collection::vec(any::<u8>(), 0..2000),
+                                             cuts in proptest::collection::vec(any::<usize>(), 0..8),
+                                             server in any::<bool>()) {
+        let role = if server { Role::Server } else { Role::Client };
+        let mut conn = Connection::new(Config { max_message_size: 1 << 16, ..Config::new(role) });
+        for chunk in chunks(&data, &cuts) {
+            if conn.receive(chunk).is_err() {
+                break;
+            }
+        }
+    }
+
+    #[test]
+    fn frame_like_bytes_never_panic(frames in proptest::collection::vec(arb_frame(), 1..4),
+                                    noise in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..6),
+                                    cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+        // Valid frames with a few bytes flipped hit the deep paths that pure
+        // noise rarely reaches.
+        let mut wire = Vec::new();
+        for (header, payload) in &frames {
+            encode_frame(&mut wire, *header, payload);
+        }
+        for (at, b) in noise {
+            let i = at % wire.len();
+            wire[i] = b;
+        }
+        for role in [Role::Server, Role::Client] {
+            let mut conn = Connection::new(Config::new(role));
+            for chunk in chunks(&wire, &cuts) {
+                if conn.receive(chunk).is_err() {
+                    break;
+                }
+            }
+            let mut dec = FrameDecoder::new(DecoderConfig::default());
+            for chunk in chunks(&wire, &cuts) {
+                if dec.push(chunk).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_bytes_never_panic_handshakes(data in proptest::collection::vec(any::<u8>(), 0..600),
+                                           cuts in proptest::collection::vec(any::<usize>(), 0..6)) {
+        let mut server = ServerHandshake::default();
+        for chunk in chunks(&data, &cuts) {
+            if !matches!(server.feed(chunk), Ok(None)) {
+                break;
+            }
+        }
+        let options = ClientOptions { host: "h", path: "/", ..ClientOptions::default() };
+        let (mut client, _) = ClientHandshake::new(&options).unwrap();
+        for chunk in chunks(&data, &cuts) {
+            if !matches!(client.feed(chunk), Ok(None)) {
+                break;
+            }
+        }
+        let _ = parse_extensions(&String::from_utf8_lossy(&data));
+        let _ = wsframe::close::parse_close_payload(&data);
+    }
+
+    #[test]
+    fn header_like_text_never_panics(lines in proptest::collection::vec("[ -~]{0,40}", 0..12)) {
+        let head = format!("GET / HTTP/1.1\r\n{}\r\n\r\n", lines.join("\r\n"));
+        let _ = ServerHandshake::default().feed(head.as_bytes());
+        let value = lines.join(",");
+        let _ = parse_extensions(&value);
+    }
+}

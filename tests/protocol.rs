@@ -1,0 +1,600 @@
+//! Connection behaviour, rule by rule (RFC 6455 §5-§7): what is delivered,
+//! what is answered, and for every violation the exact kind, close code,
+//! offset and the close frame that goes out.
+
+mod common;
+use common::{client_frame, hex, server_frame};
+use wsframe::frame::{DecoderConfig, FrameDecoder, Opcode, Role};
+use wsframe::protocol::{Config, Connection, MessageKind, OwnedEvent, State};
+use wsframe::{Error, ErrorKind};
+
+fn server() -> Connection {
+    Connection::new(Config::server())
+}
+
+fn client() -> Connection {
+    Connection::new(Config::client())
+}
+
+fn text(s: &str) -> OwnedEvent {
+    OwnedEvent::Text(s.to_string())
+}
+
+/// Concatenates frames.
+fn wire(frames: &[Vec<u8>]) -> Vec<u8> {
+    frames.concat()
+}
+
+/// The close frame a server sends for `code` (unmasked, no reason).
+fn server_close(code: u16) -> Vec<u8> {
+    server_frame(Opcode::Close, true, &code.to_be_bytes())
+}
+
+/// Asserts the connection failed with `kind`/`code` at `offset` and that
+/// exactly the close frame for `code` is in its output.
+fn assert_failed(conn: &mut Connection, err: Error, kind: ErrorKind, code: u16, offset: u64) {
+    assert_eq!(err.kind(), kind, "{err}");
+    assert_eq!(err.close_code(), Some(code), "{err}");
+    assert_eq!(err.offset(), Some(offset), "{err}");
+    assert_eq!(conn.state(), State::Failed);
+    assert_eq!(conn.error(), Some(&err));
+    let out = conn.take_output();
+    match conn.role() {
+        Role::Server => assert_eq!(out, server_close(code)),
+        Role::Client => {
+            let frames = FrameDecoder::new(DecoderConfig::default()).push(&out).unwrap();
+            assert_eq!(frames.len(), 1);
+            assert_eq!(frames[0].header.opcode, Opcode::Close);
+            assert!(frames[0].header.mask.is_some(), "client frames are masked");
+            assert_eq!(frames[0].payload, code.to_be_bytes());
+        }
+    }
+    // Nothing more is read or sent.
+    assert_eq!(conn.receive(&client_frame(Opcode::Text, true, b"x")).unwrap(), []);
+    assert!(conn.send_text("late").is_err());
+    assert!(conn.take_output().is_empty());
+}
+
+fn fail_with(conn: &mut Connection, input: &[u8], kind: ErrorKind, code: u16, offset: u64) {
+    let err = conn.receive(input).expect_err("should fail");
+    assert_failed(conn, err, kind, code, offset);
+}
+
+#[test]
+fn delivers_text_binary_and_empty_messages() {
+    let mut s = server();
+    let input = wire(&[
+        client_frame(Opcode::Text, true, "héllo €𝄞".as_bytes()),
+        client_frame(Opcode::Binary, true, &[0, 1, 255]),
+        client_frame(Opcode::Text, true, b""),
+        client_frame(Opcode::Binary, true, b""),
+    ]);
+    assert_eq!(
+        s.receive(&input).unwrap(),
+        [
+            text("héllo €𝄞"),
+            OwnedEvent::Binary(vec![0, 1, 255]),
+            text(""),
+            OwnedEvent::Binary(vec![])
+        ]
+    );
+    assert!(s.output().is_empty());
+}
+
+#[test]
+fn reassembles_fragments_with_control_frames_between() {
+    let mut s = server();
+    let input = wire(&[
+        client_frame(Opcode::Text, false, b"Hel"),
+        client_frame(Opcode::Ping, true, b"p1"),
+        client_frame(Opcode::Continuation, false, b""),
+        client_frame(Opcode::Pong, true, b"p2"),
+        client_frame(Opcode::Continuation, true, b"lo"),
+    ]);
+    // Byte by byte and all at once give the same.
+    let mut one_by_one = server();
+    let mut events = Vec::new();
+    for b in &input {
+        events.extend(one_by_one.receive(std::slice::from_ref(b)).unwrap());
+    }
+    let all = s.receive(&input).unwrap();
+    assert_eq!(all, events);
+    assert_eq!(
+        all,
+        [
+            OwnedEvent::Ping(b"p1".to_vec()),
+            OwnedEvent::Pong(b"p2".to_vec()),
+            text("Hello")
+        ]
+    );
+    // The ping was answered with a pong carrying its payload.
+    assert_eq!(s.take_output(), server_frame(Opcode::Pong, true, b"p1"));
+    assert_eq!(one_by_one.take_output(), server_frame(Opcode::Pong, true, b"p1"));
+}
+
+#[test]
+fn auto_pong_can_be_turned_off() {
+    let mut s = Connection::new(Config {
+        auto_pong: false,
+        ..Config::server()
+    });
+    let events = s.receive(&client_frame(Opcode::Ping, true, b"x")).unwrap();
+    assert_eq!(events, [OwnedEvent::Ping(b"x".to_vec())]);
+    assert!(s.output().is_empty());
+    s.send_pong(b"x").unwrap();
+    assert_eq!(s.take_output(), server_frame(Opcode::Pong, true, b"x"));
+}
+
+#[test]
+fn continuation_without_a_message_is_1002() {
+    let mut s = server();
+    let input = wire(&[
+        client_frame(Opcode::Text, true, b"ok"),
+        client_frame(Opcode::Continuation, true, b"x"),
+    ]);
+    let mut events = Vec::new();
+    let mut data = input.clone();
+    let err = s
+        .receive_with(&mut data, |e| events.push(OwnedEvent::from(e)))
+        .unwrap_err();
+    // Events before the failure were delivered.
+    assert_eq!(events, [text("ok")]);
+    assert_failed(&mut s, err, ErrorKind::UnexpectedContinuation, 1002, 8);
+}
+
+#[test]
+fn new_message_inside_a_fragmented_one_is_1002() {
+    let mut s = server();
+    let input = wire(&[
+        client_frame(Opcode::Text, false, b"a"),
+        client_frame(Opcode::Binary, true, b"b"),
+    ]);
+    fail_with(&mut s, &input, ErrorKind::ExpectedContinuation, 1002, 7);
+}
+
+#[test]
+fn invalid_utf8_fails_fast_within_a_fragment() {
+    let mut s = server();
+    let first = client_frame(Opcode::Text, false, "κόσμε".as_bytes());
+    assert_eq!(s.receive(&first).unwrap(), []);
+    // The second fragment makes the text invalid; the third never needs to come.
+    let second = client_frame(Opcode::Continuation, false, &[0xce, 0xba, 0xf4, 0x90, 0x80, 0x80]);
+    let err = s.receive(&second).unwrap_err();
+    // 0xf4 0x90 is above U+10FFFF: the culprit is 0x90, payload byte 3.
+    let offset = first.len() as u64 + 6 + 3;
+    assert_failed(&mut s, err, ErrorKind::InvalidUtf8, 1007, offset);
+}
+
+#[test]
+fn invalid_utf8_fails_fast_within_a_frame_split_across_chunks() {
+    let mut s = server();
+    let frame = client_frame(Opcode::Text, true, b"abc\xffdef");
+    // Header and the first payload bytes, up to and including 0xff.
+    assert_eq!(s.receive(&frame[..6 + 3]).unwrap(), []);
+    let err = s.receive(&frame[9..10]).unwrap_err();
+    assert_failed(&mut s, err, ErrorKind::InvalidUtf8, 1007, 9);
+}
+
+#[test]
+fn truncated_utf8_at_message_end_is_1007() {
+    let mut s = server();
+    let input = client_frame(Opcode::Text, true, b"ab\xe2\x82");
+    fail_with(&mut s, &input, ErrorKind::InvalidUtf8, 1007, 8);
+    // Split over fragments too.
+    let mut s = server();
+    let input = wire(&[
+        client_frame(Opcode::Text, false, b"ab\xe2"),
+        client_frame(Opcode::Continuation, true, b"\x82"),
+    ]);
+    fail_with(&mut s, &input, ErrorKind::InvalidUtf8, 1007, 8);
+}
+
+#[test]
+fn utf8_sequence_split_across_fragments_is_fine() {
+    let euro = "€".as_bytes();
+    let mut s = server();
+    let input = wire(&[
+        client_frame(Opcode::Text, false, &euro[..1]),
+        client_frame(Opcode::Continuation, false, &euro[1..2]),
+        client_frame(Opcode::Continuation, true, &euro[2..]),
+    ]);
+    assert_eq!(s.receive(&input).unwrap(), [text("€")]);
+}
+
+#[test]
+fn rsv_bits_without_extension_are_1002() {
+    for (b0, kind) in [
+        (0xc1u8, ErrorKind::Rsv1Unexpected),
+        (0xa1, ErrorKind::Rsv2Unexpected),
+        (0x91, ErrorKind::Rsv3Unexpected),
+    ] {
+        let mut s = server();
+        fail_with(&mut s, &[b0, 0x80, 1, 2, 3, 4], kind, 1002, 0);
+    }
+}
+
+#[test]
+fn reserved_opcodes_are_1002() {
+    for op in [3u8, 4, 5, 6, 7, 0xb, 0xc, 0xd, 0xe, 0xf] {
+        let mut s = server();
+        let input = wire(&[
+            client_frame(Opcode::Text, true, b"ok"),
+            vec![0x80 | op, 0x80, 0, 0, 0, 0],
+        ]);
+        fail_with(&mut s, &input, ErrorKind::ReservedOpcode, 1002, 8);
+    }
+}
+
+#[test]
+fn masking_rules_by_role() {
+    let mut s = server();
+    fail_with(
+        &mut s,
+        &server_frame(Opcode::Text, true, b"x"),
+        ErrorKind::MaskMissing,
+        1002,
+        1,
+    );
+    let mut c = client();
+    fail_with(
+        &mut c,
+        &client_frame(Opcode::Text, true, b"x"),
+        ErrorKind::MaskUnexpected,
+        1002,
+        1,
+    );
+}
+
+#[test]
+fn control_frame_rules() {
+    let mut s = server();
+    fail_with(
+        &mut s,
+        &client_frame(Opcode::Ping, false, b""),
+        ErrorKind::ControlFrameFragmented,
+        1002,
+        0,
+    );
+    let mut s = server();
+    let long = client_frame(Opcode::Ping, true, &[0u8; 126]);
+    fail_with(&mut s, &long, ErrorKind::ControlFrameTooLong, 1002, 1);
+    let mut s = server();
+    let events = s.receive(&client_frame(Opcode::Ping, true, &[7u8; 125])).unwrap();
+    assert_eq!(events, [OwnedEvent::Ping(vec![7; 125])]);
+}
+
+#[test]
+fn length_with_msb_set_is_1002() {
+    let mut s = server();
+    fail_with(
+        &mut s,
+        &hex("82ff8000000000000000"),
+        ErrorKind::LengthMsbSet,
+        1002,
+        2,
+    );
+}
+
+#[test]
+fn non_minimal_length_only_in_strict_mode() {
+    let frame = hex("81fe0002 00000000 6869");
+    assert_eq!(server().receive(&frame).unwrap(), [text("hi")]);
+    let mut strict = Connection::new(Config {
+        strict_length: true,
+        ..Config::server()
+    });
+    fail_with(&mut strict, &frame, ErrorKind::NonMinimalLength, 1002, 1);
+}
+
+#[test]
+fn message_size_is_checked_from_the_header() {
+    let mut s = Connection::new(Config {
+        max_message_size: 100,
+        ..Config::server()
+    });
+    // Only the header of a 101-byte frame: no payload needed to fail.
+    let frame = client_frame(Opcode::Binary, true, &[0; 101]);
+    fail_with(&mut s, &frame[..8], ErrorKind::MessageTooBig, 1009, 0);
+    // Across fragments: 60 + 41.
+    let mut s = Connection::new(Config {
+        max_message_size: 100,
+        ..Config::server()
+    });
+    let first = client_frame(Opcode::Binary, false, &[0; 60]);
+    let input = wire(&[first.clone(), client_frame(Opcode::Continuation, true, &[0; 41])]);
+    fail_with(&mut s, &input, ErrorKind::MessageTooBig, 1009, first.len() as u64);
+    // Exactly at the limit is fine.
+    let mut s = Connection::new(Config {
+        max_message_size: 100,
+        ..Config::server()
+    });
+    let input = wire(&[
+        client_frame(Opcode::Binary, false, &[1; 60]),
+        client_frame(Opcode::Continuation, true, &[2; 40]),
+    ]);
+    assert_eq!(s.receive(&input).unwrap().len(), 1);
+}
+
+#[test]
+fn frame_size_limit_is_1009() {
+    let mut s = Connection::new(Config {
+        max_frame_size: 10,
+        ..Config::server()
+    });
+    fail_with(
+        &mut s,
+        &client_frame(Opcode::Binary, true, &[0; 11]),
+        ErrorKind::FrameTooBig,
+        1009,
+        1,
+    );
+}
+
+#[test]
+fn fragment_count_limit_is_1008() {
+    let mut s = Connection::new(Config {
+        max_fragments: 3,
+        ..Config::server()
+    });
+    let mut frames = vec![client_frame(Opcode::Text, false, b"")];
+    frames.push(client_frame(Opcode::Continuation, false, b""));
+    frames.push(client_frame(Opcode::Continuation, false, b""));
+    let offset = wire(&frames).len() as u64;
+    frames.push(client_frame(Opcode::Continuation, true, b""));
+    fail_with(&mut s, &wire(&frames), ErrorKind::TooManyFragments, 1008, offset);
+    // Autobahn 9.3.1's shape (65,537 fragments of a 4 MiB message) passes the defaults.
+    assert!(Config::server().max_fragments >= 65_537);
+}
+
+#[test]
+fn default_limits_admit_many_tiny_fragments_without_growing_per_fragment() {
+    let mut s = server();
+    let mut input = client_frame(Opcode::Binary, false, &[1]);
+    for _ in 0..70_000 {
+        input.extend(client_frame(Opcode::Continuation, false, &[1]));
+    }
+    input.extend(client_frame(Opcode::Continuation, true, &[1]));
+    let events = s.receive(&input).unwrap();
+    assert_eq!(events, [OwnedEvent::Binary(vec![1; 70_002])]);
+}
+
+#[test]
+fn buffer_limit_applies_to_what_is_held_across_calls() {
+    let config = Config {
+        max_buffered_bytes: 100,
+        ..Config::server()
+    };
+    let frame = client_frame(Opcode::Binary, true, &[9; 200]);
+    // Whole in one call: handed out from the input, never held.
+    assert_eq!(
+        Connection::new(config).receive(&frame).unwrap(),
+        [OwnedEvent::Binary(vec![9; 200])]
+    );
+    // Trickled in: holding more than 100 bytes fails.
+    let mut s = Connection::new(config);
+    assert_eq!(s.receive(&frame[..8 + 100]).unwrap(), []);
+    let err = s.receive(&frame[108..109]).unwrap_err();
+    assert_failed(&mut s, err, ErrorKind::BufferLimit, 1009, 108);
+}
+
+#[test]
+fn peer_close_is_echoed_and_ends_reading() {
+    let mut s = server();
+    let mut close = vec![0x03, 0xe8];
+    close.extend_from_slice(b"bye");
+    let input = wire(&[
+        client_frame(Opcode::Close, true, &close),
+        client_frame(Opcode::Text, true, b"after close"),
+    ]);
+    let events = s.receive(&input).unwrap();
+    assert_eq!(
+        events,
+        [OwnedEvent::Close {
+            code: Some(1000),
+            reason: "bye".into()
+        }]
+    );
+    assert_eq!(s.take_output(), server_close(1000));
+    assert_eq!(s.state(), State::Closed);
+    assert!(s.send_text("x").is_err());
+    assert!(s.close(Some(1000), "").is_err());
+    assert_eq!(s.receive(&client_frame(Opcode::Ping, true, b"")).unwrap(), []);
+    assert!(s.take_output().is_empty());
+}
+
+#[test]
+fn empty_close_is_echoed_empty() {
+    let mut s = server();
+    let events = s.receive(&client_frame(Opcode::Close, true, b"")).unwrap();
+    assert_eq!(
+        events,
+        [OwnedEvent::Close {
+            code: None,
+            reason: String::new()
+        }]
+    );
+    assert_eq!(s.take_output(), server_frame(Opcode::Close, true, b""));
+}
+
+#[test]
+fn every_valid_close_code_is_echoed() {
+    for code in (1000..=1003).chain(1007..=1014).chain([3000, 3999, 4000, 4999]) {
+        let mut s = server();
+        let events = s
+            .receive(&client_frame(Opcode::Close, true, &u16::to_be_bytes(code)))
+            .unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(s.take_output(), server_close(code), "{code}");
+    }
+}
+
+#[test]
+fn bad_close_payloads() {
+    let mut s = server();
+    fail_with(
+        &mut s,
+        &client_frame(Opcode::Close, true, &[3]),
+        ErrorKind::InvalidClosePayload,
+        1002,
+        6,
+    );
+    for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535] {
+        let mut s = server();
+        let frame = client_frame(Opcode::Close, true, &code.to_be_bytes());
+        fail_with(&mut s, &frame, ErrorKind::InvalidCloseCode, 1002, 6);
+    }
+    let mut s = server();
+    let frame = client_frame(Opcode::Close, true, b"\x03\xe8ok\xc0");
+    fail_with(&mut s, &frame, ErrorKind::InvalidCloseReason, 1007, 10);
+}
+
+#[test]
+fn locally_initiated_close_waits_for_the_peer() {
+    let mut s = server();
+    s.close(Some(1001), "going").unwrap();
+    assert_eq!(s.state(), State::Closing);
+    let mut expected = vec![0x03, 0xe9];
+    expected.extend_from_slice(b"going");
+    assert_eq!(s.take_output(), server_frame(Opcode::Close, true, &expected));
+    assert!(s.send_text("no").is_err());
+    assert!(s.send_ping(b"").is_err());
+    // Data still in flight from the peer is delivered; pings are not answered.
+    let input = wire(&[
+        client_frame(Opcode::Text, true, b"in flight"),
+        client_frame(Opcode::Ping, true, b""),
+        client_frame(Opcode::Close, true, &1001u16.to_be_bytes()),
+    ]);
+    let events = s.receive(&input).unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0], text("in flight"));
+    assert_eq!(s.state(), State::Closed);
+    assert!(s.take_output().is_empty(), "no second close frame");
+}
+
+#[test]
+fn close_arguments_are_checked() {
+    let mut s = server();
+    assert_eq!(
+        s.close(Some(1005), "").unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        s.close(Some(1000), &"x".repeat(124)).unwrap_err().kind(),
+        ErrorKind::ControlPayloadTooLong
+    );
+    assert_eq!(
+        s.send_ping(&[0; 126]).unwrap_err().kind(),
+        ErrorKind::ControlPayloadTooLong
+    );
+    assert_eq!(s.state(), State::Open);
+    s.close(None, "").unwrap();
+    assert_eq!(s.take_output(), server_frame(Opcode::Close, true, b""));
+}
+
+#[test]
+fn client_masks_every_frame_and_server_reads_them() {
+    let mut c = client();
+    c.send_text("hello").unwrap();
+    c.send_binary(&[1, 2, 3]).unwrap();
+    c.send_ping(b"p").unwrap();
+    c.send_message(MessageKind::Text, "fragmented text".as_bytes(), Some(4))
+        .unwrap();
+    c.close(Some(1000), "done").unwrap();
+    let out = c.take_output();
+    let frames = FrameDecoder::new(DecoderConfig {
+        role: Some(Role::Server),
+        ..DecoderConfig::default()
+    })
+    .push(&out)
+    .unwrap();
+    assert!(frames.iter().all(|f| f.header.mask.is_some()));
+    let keys: std::collections::HashSet<_> = frames.iter().map(|f| f.header.mask).collect();
+    assert!(keys.len() > 1, "keys vary between frames");
+    let mut s = server();
+    let events = s.receive(&out).unwrap();
+    assert_eq!(
+        events,
+        [
+            text("hello"),
+            OwnedEvent::Binary(vec![1, 2, 3]),
+            OwnedEvent::Ping(b"p".to_vec()),
+            text("fragmented text"),
+            OwnedEvent::Close {
+                code: Some(1000),
+                reason: "done".into()
+            },
+        ]
+    );
+    // 4 fragments of at most 4 bytes: "frag" "ment" "ed t" "ext".
+    assert_eq!(
+        frames
+            .iter()
+            .filter(|f| f.header.opcode == Opcode::Continuation)
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn fragment_api_allows_control_frames_in_between() {
+    let mut s = server();
+    s.send_fragment(MessageKind::Binary, b"ab", false).unwrap();
+    s.send_ping(b"!").unwrap();
+    assert_eq!(s.send_text("no").unwrap_err().kind(), ErrorKind::InvalidState);
+    assert_eq!(
+        s.send_fragment(MessageKind::Text, b"x", true).unwrap_err().kind(),
+        ErrorKind::InvalidState
+    );
+    s.send_fragment(MessageKind::Binary, b"cd", true).unwrap();
+    let mut c = client();
+    let events = c.receive(&s.take_output()).unwrap();
+    assert_eq!(
+        events,
+        [
+            OwnedEvent::Ping(b"!".to_vec()),
+            OwnedEvent::Binary(b"abcd".to_vec())
+        ]
+    );
+}
+
+#[test]
+fn sending_checks_text_and_sizes() {
+    let mut s = server();
+    assert_eq!(
+        s.send_message(MessageKind::Text, b"\xff", None)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert!(s.send_message(MessageKind::Binary, b"x", Some(0)).is_err());
+    s.send_message(MessageKind::Binary, b"", Some(4)).unwrap();
+    assert_eq!(s.take_output(), server_frame(Opcode::Binary, true, b""));
+}
+
+#[test]
+fn server_answers_in_minimal_length_forms() {
+    let mut s = server();
+    for len in [0usize, 125, 126, 65535, 65536] {
+        s.send_binary(&vec![0; len]).unwrap();
+        let out = s.take_output();
+        let expected_header = match len {
+            0..=125 => 2,
+            126..=65535 => 4,
+            _ => 10,
+        };
+        assert_eq!(out.len(), expected_header + len, "{len}");
+    }
+}
+
+#[test]
+fn truncated_input_is_just_waiting() {
+    let mut s = server();
+    let frame = client_frame(Opcode::Text, true, b"Hello");
+    for cut in 0..frame.len() {
+        let mut s2 = server();
+        assert_eq!(s2.receive(&frame[..cut]).unwrap(), [], "cut {cut}");
+        assert_eq!(s2.receive(&frame[cut..]).unwrap(), [text("Hello")]);
+    }
+    assert_eq!(s.receive(&frame).unwrap(), [text("Hello")]);
+    assert_eq!(s.bytes_received(), frame.len() as u64);
+}
