@@ -23,3 +23,13 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
+
+# wasm-bindgen-cli must equal the wasm-bindgen crate version in Cargo.lock:
+# it is the test runner for wasm32 and, later, the bindings generator.
+wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then
+  say "cargo install wasm-bindgen-cli $wb_version (about 3 minutes)"
+  # --locked fails when the registry lacks a locked dependency version; retry unlocked.
+  cargo install wasm-bindgen-cli --version "$wb_version" --locked \
+    || cargo install wasm-bindgen-cli --version "$wb_version"
+fi

@@ -27,6 +27,12 @@ const steps = [
   { group: 'rust', name: 'cargo test (native)', kind: 'cargo', cmd: ['cargo', 'test', '--no-fail-fast'] },
   {
     group: 'rust',
+    name: 'cargo test (wasm32 simd128, in Node)',
+    kind: 'cargo',
+    cmd: ['cargo', 'test', '--no-fail-fast', '--target', 'wasm32-unknown-unknown'],
+  },
+  {
+    group: 'rust',
     name: 'cargo build (wasm32, simd128)',
     kind: 'check',
     cmd: ['cargo', 'build', '--release', '--lib', '--target', 'wasm32-unknown-unknown'],

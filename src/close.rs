@@ -128,6 +128,9 @@ pub fn encode_close_payload(out: &mut Vec<u8>, code: Option<u16>, reason: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn code_validity_per_rfc_and_registry() {

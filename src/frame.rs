@@ -629,6 +629,9 @@ impl FrameDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())

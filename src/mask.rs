@@ -109,6 +109,9 @@ impl Default for MaskKeySource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn sample(len: usize) -> Vec<u8> {
         (0..len).map(|i| (i * 31 + 7) as u8).collect()

@@ -148,6 +148,9 @@ pub fn validate(data: &[u8]) -> Result<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // Under wasm32 the same tests run in Node through wasm-bindgen-test.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// From std's verdict: Ok, or the first byte that cannot be valid (for a
     /// truncated end: where the unfinished sequence starts). Found by brute

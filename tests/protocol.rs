@@ -4,6 +4,8 @@
 
 mod common;
 use common::{client_frame, hex, server_frame};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 use wsframe::frame::{DecoderConfig, FrameDecoder, Opcode, Role};
 use wsframe::protocol::{Config, Connection, MessageKind, OwnedEvent, State};
 use wsframe::{Error, ErrorKind};

@@ -4,6 +4,8 @@
 mod common;
 use common::{fixtures, hex};
 use serde_json::Value;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 use wsframe::frame::{parse_header, DecoderConfig, FrameDecoder, Opcode, Role};
 use wsframe::{accept_key, Config, Connection, ErrorKind, OwnedEvent};
 
