@@ -125,16 +125,27 @@ impl MessageKind {
 }
 
 /// Where the connection is in its life (§7).
+///
+/// Receiving a close frame or a protocol violation ends reading at once,
+/// but the answer (the close reply, or the close frame that fails the
+/// connection) waits for [`Connection::flush`]: events that came before it
+/// in the same input are handled first, and replies to them may still be
+/// sent, in order, as if the input had arrived one frame at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     Open,
+    /// The peer's close frame arrived; our reply waits for `flush` (or `close`).
+    CloseReceived,
     /// We sent a close frame and wait for the peer's.
     Closing,
     /// Close frames went both ways. A server closes the TCP connection now;
     /// a client waits for the server to (§7.1.1).
     Closed,
-    /// A protocol error: the close frame with its code is in the output;
-    /// send it, then close the TCP connection.
+    /// The peer violated the protocol ([`Connection::error`]); the close frame
+    /// with the error's code waits for `flush`.
+    Failing,
+    /// The connection was failed: its close frame is in the output. Send it,
+    /// then close the TCP connection.
     Failed,
 }
 
@@ -169,9 +180,12 @@ struct Assembly {
 pub struct Connection {
     config: Config,
     decoder: FrameDecoder,
-    state: State,
     close_sent: bool,
-    close_received: bool,
+    /// The peer's close frame arrived, with this code (`None`: no status).
+    peer_close: Option<Option<u16>>,
+    /// The peer violated the protocol; `failed` once the close frame for it is queued.
+    error: Option<Error>,
+    failed: bool,
     frame: Option<CurrentFrame>,
     message: Assembly,
     /// Payload of the control frame being received (at most 125 bytes).
@@ -180,7 +194,6 @@ pub struct Connection {
     sending: Option<MessageKind>,
     output: Vec<u8>,
     keys: MaskKeySource,
-    error: Option<Error>,
 }
 
 impl Connection {
@@ -193,9 +206,9 @@ impl Connection {
                 strict_length: config.strict_length,
             }),
             config,
-            state: State::Open,
             close_sent: false,
-            close_received: false,
+            peer_close: None,
+            failed: false,
             frame: None,
             message: Assembly::default(),
             control: Vec::with_capacity(MAX_CONTROL_PAYLOAD),
@@ -215,7 +228,41 @@ impl Connection {
     }
 
     pub fn state(&self) -> State {
-        self.state
+        match (&self.error, self.failed, self.close_sent, self.peer_close) {
+            (Some(_), false, _, _) => State::Failing,
+            (Some(_), true, _, _) => State::Failed,
+            (None, _, false, None) => State::Open,
+            (None, _, false, Some(_)) => State::CloseReceived,
+            (None, _, true, None) => State::Closing,
+            (None, _, true, Some(_)) => State::Closed,
+        }
+    }
+
+    /// True when a close reply or failure waits for [`Connection::flush`].
+    pub fn has_pending_close(&self) -> bool {
+        matches!(self.state(), State::CloseReceived | State::Failing)
+    }
+
+    /// Queues the answer the last input called for once its events have
+    /// been handled: the close reply echoing the peer's code, or the close
+    /// frame failing the connection with the error's close code.
+    pub fn flush(&mut self) -> Result<()> {
+        match self.state() {
+            State::Failing => {
+                let code = self
+                    .error
+                    .as_ref()
+                    .and_then(Error::close_code)
+                    .unwrap_or(close::PROTOCOL_ERROR);
+                self.failed = true;
+                self.send_close_frame(Some(code), "")
+            }
+            State::CloseReceived => {
+                let code = self.peer_close.flatten();
+                self.send_close_frame(code, "")
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The error that failed the connection, if one did.
@@ -243,27 +290,32 @@ impl Connection {
         self.output.drain(..n.min(self.output.len()));
     }
 
-    /// Feeds received bytes and collects the events they complete.
+    /// Feeds received bytes, collects the events they complete and
+    /// [`flush`](Connection::flush)es at once: the simple form, for callers
+    /// that do not answer events. On error the events before it are dropped
+    /// (use `receive_with` to get them).
     pub fn receive(&mut self, data: &[u8]) -> Result<Vec<OwnedEvent>> {
         let mut input = data.to_vec();
         let mut events = Vec::new();
-        self.receive_with(&mut input, |e| events.push(e.into()))?;
-        Ok(events)
+        let result = self.receive_with(&mut input, |e| events.push(e.into()));
+        self.flush()?;
+        result.map(|()| events)
     }
 
     /// Feeds received bytes; calls `on_event` for each event they complete,
     /// in order. `data` is used as scratch space (payloads are unmasked in
     /// place) and events may borrow from it.
     ///
-    /// On a protocol error the connection fails: events before the error have
-    /// been delivered, the close frame with the error's code is in the output,
-    /// and the error is returned (and kept in [`Connection::error`]). Input
-    /// after a close frame, or after a failure, is ignored.
+    /// On a protocol error the connection is failing: events before the
+    /// error have been delivered, the error is returned (and kept in
+    /// [`Connection::error`]), and the close frame with its code is queued by
+    /// [`Connection::flush`]. Input after a close frame or an error is
+    /// ignored. Call `flush` after handling the events (see [`State`]).
     pub fn receive_with<F>(&mut self, data: &mut [u8], mut on_event: F) -> Result<()>
     where
         F: FnMut(Event<'_>),
     {
-        if self.close_received || self.state == State::Failed {
+        if self.peer_close.is_some() || self.error.is_some() {
             return Ok(());
         }
         let total = data.len();
@@ -499,27 +551,16 @@ impl Connection {
                 return Err(e);
             }
         };
-        self.close_received = true;
-        let reply = if self.close_sent {
-            Ok(())
-        } else {
-            self.send_close_frame(code, "")
-        };
-        self.state = State::Closed;
+        self.peer_close = Some(code);
         on_event(Event::Close { code, reason });
         self.control = control;
-        reply
+        Ok(())
     }
 
-    /// Fails the connection: queue a close with the error's code, remember
-    /// the error, and return it.
+    /// Records a protocol error; the close frame failing the connection is
+    /// queued by `flush` (at once if we already sent a close: none is owed).
     fn fail(&mut self, error: Error) -> Error {
-        if !self.close_sent {
-            let code = error.close_code().unwrap_or(close::PROTOCOL_ERROR);
-            // A close frame with a valid code and empty reason cannot fail to encode.
-            let _ = self.send_close_frame(Some(code), "");
-        }
-        self.state = State::Failed;
+        self.failed = self.close_sent;
         self.error = Some(error.clone());
         error
     }
@@ -546,8 +587,10 @@ impl Connection {
         Ok(())
     }
 
+    /// Data may be sent until our close frame is: also while a close reply
+    /// or failure is pending, to answer events that came before it.
     fn check_can_send(&self) -> Result<()> {
-        if self.close_sent || self.state == State::Failed {
+        if self.close_sent || self.failed {
             return Err(Error::new(
                 ErrorKind::InvalidState,
                 "the connection is closing or closed",
@@ -558,7 +601,8 @@ impl Connection {
 
     /// Sends a text message in one frame.
     pub fn send_text(&mut self, text: &str) -> Result<()> {
-        self.send_message(MessageKind::Text, text.as_bytes(), None)
+        // A `&str` is valid UTF-8 by construction: no need to check it again.
+        self.write_message(MessageKind::Text, text.as_bytes(), None)
     }
 
     /// Sends a binary message in one frame.
@@ -569,16 +613,20 @@ impl Connection {
     /// Sends a message, split into frames of at most `max_frame` payload
     /// bytes if given. Text must be valid UTF-8 as a whole.
     pub fn send_message(&mut self, kind: MessageKind, data: &[u8], max_frame: Option<usize>) -> Result<()> {
+        if kind == MessageKind::Text {
+            crate::utf8::validate(data)
+                .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("text to send: {e}")))?;
+        }
+        self.write_message(kind, data, max_frame)
+    }
+
+    fn write_message(&mut self, kind: MessageKind, data: &[u8], max_frame: Option<usize>) -> Result<()> {
         self.check_can_send()?;
         if self.sending.is_some() {
             return Err(Error::new(
                 ErrorKind::InvalidState,
                 "a fragmented message is being sent; finish it first",
             ));
-        }
-        if kind == MessageKind::Text {
-            crate::utf8::validate(data)
-                .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("text to send: {e}")))?;
         }
         let size = match max_frame {
             Some(0) => {
@@ -644,17 +692,16 @@ impl Connection {
         self.write_frame(Opcode::Pong, payload, true)
     }
 
-    /// Starts the closing handshake (or completes it, if the peer started
-    /// it). `code` `None` sends a close frame without status.
+    /// Starts the closing handshake, or answers the peer's close with this
+    /// code. While a failure is pending, sends its close frame instead (the
+    /// error's code is the one owed to the peer). `code` `None` sends a close
+    /// frame without status.
     pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<()> {
         self.check_can_send()?;
-        self.send_close_frame(code, reason)?;
-        self.state = if self.close_received {
-            State::Closed
-        } else {
-            State::Closing
-        };
-        Ok(())
+        if self.state() == State::Failing {
+            return self.flush();
+        }
+        self.send_close_frame(code, reason)
     }
 }
 

@@ -134,14 +134,14 @@ fn continuation_without_a_message_is_1002() {
         client_frame(Opcode::Text, true, b"ok"),
         client_frame(Opcode::Continuation, true, b"x"),
     ]);
-    let mut events = Vec::new();
-    let mut data = input.clone();
-    let err = s
-        .receive_with(&mut data, |e| events.push(OwnedEvent::from(e)))
-        .unwrap_err();
-    // Events before the failure were delivered.
+    let (events, err) = receive_unflushed(&mut s, &input);
+    // Events before the failure were delivered; the failure waits for flush.
     assert_eq!(events, [text("ok")]);
-    assert_failed(&mut s, err, ErrorKind::UnexpectedContinuation, 1002, 8);
+    assert_eq!(s.state(), State::Failing);
+    assert!(s.has_pending_close());
+    assert!(s.output().is_empty());
+    s.flush().unwrap();
+    assert_failed(&mut s, err.unwrap(), ErrorKind::UnexpectedContinuation, 1002, 8);
 }
 
 #[test]
@@ -599,4 +599,86 @@ fn truncated_input_is_just_waiting() {
     }
     assert_eq!(s.receive(&frame).unwrap(), [text("Hello")]);
     assert_eq!(s.bytes_received(), frame.len() as u64);
+}
+
+/// Collects the events of one input without flushing.
+fn receive_unflushed(conn: &mut Connection, input: &[u8]) -> (Vec<OwnedEvent>, Option<Error>) {
+    let mut events = Vec::new();
+    let mut data = input.to_vec();
+    let result = conn.receive_with(&mut data, |e| events.push(OwnedEvent::from(e)));
+    (events, result.err())
+}
+
+#[test]
+fn replies_to_messages_before_a_violation_go_out_before_the_failure() {
+    // Autobahn 3.2's shape: a message, then a frame with RSV2, in one chunk.
+    let mut s = server();
+    let input = wire(&[
+        client_frame(Opcode::Text, true, b"Hello"),
+        vec![0xa1, 0x80, 0, 0, 0, 0],
+    ]);
+    let (events, err) = receive_unflushed(&mut s, &input);
+    assert_eq!(events, [text("Hello")]);
+    assert_eq!(err.unwrap().kind(), ErrorKind::Rsv2Unexpected);
+    // The application answers the message it saw...
+    s.send_text("Hello").unwrap();
+    // ...then the failure is sent.
+    s.flush().unwrap();
+    let mut expected = server_frame(Opcode::Text, true, b"Hello");
+    expected.extend(server_close(1002));
+    assert_eq!(s.take_output(), expected);
+    assert_eq!(s.state(), State::Failed);
+    assert!(s.send_text("late").is_err());
+}
+
+#[test]
+fn replies_to_messages_before_a_close_go_out_before_the_close_reply() {
+    let mut s = server();
+    let input = wire(&[
+        client_frame(Opcode::Text, true, b"last words"),
+        client_frame(Opcode::Close, true, &1000u16.to_be_bytes()),
+    ]);
+    let (events, err) = receive_unflushed(&mut s, &input);
+    assert!(err.is_none());
+    assert_eq!(events.len(), 2);
+    assert_eq!(s.state(), State::CloseReceived);
+    s.send_text("last words").unwrap();
+    s.flush().unwrap();
+    let mut expected = server_frame(Opcode::Text, true, b"last words");
+    expected.extend(server_close(1000));
+    assert_eq!(s.take_output(), expected);
+    assert_eq!(s.state(), State::Closed);
+    s.flush().unwrap();
+    assert!(s.output().is_empty(), "flush is idempotent");
+}
+
+#[test]
+fn close_while_answers_are_pending() {
+    // Answering a peer's close with our own code and reason.
+    let mut s = server();
+    receive_unflushed(&mut s, &client_frame(Opcode::Close, true, &1001u16.to_be_bytes()));
+    s.close(Some(4000), "bye").unwrap();
+    let mut payload = 4000u16.to_be_bytes().to_vec();
+    payload.extend_from_slice(b"bye");
+    assert_eq!(s.take_output(), server_frame(Opcode::Close, true, &payload));
+    assert_eq!(s.state(), State::Closed);
+    // While a failure is pending, close() sends the failure's code: it is owed.
+    let mut s = server();
+    receive_unflushed(&mut s, &client_frame(Opcode::Text, true, b"\xff"));
+    assert_eq!(s.state(), State::Failing);
+    s.close(Some(1000), "").unwrap();
+    assert_eq!(s.take_output(), server_close(1007));
+    assert_eq!(s.state(), State::Failed);
+}
+
+#[test]
+fn a_violation_after_our_close_owes_no_second_close() {
+    let mut s = server();
+    s.close(Some(1000), "").unwrap();
+    s.take_output();
+    let (_, err) = receive_unflushed(&mut s, &[0x83, 0x80, 0, 0, 0, 0]);
+    assert_eq!(err.unwrap().kind(), ErrorKind::ReservedOpcode);
+    assert_eq!(s.state(), State::Failed);
+    s.flush().unwrap();
+    assert!(s.take_output().is_empty());
 }
