@@ -23,6 +23,11 @@ macro_rules! error_kinds {
             /// Every kind, in declaration order.
             pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$variant),*];
 
+            /// The kind whose [`ErrorKind::code`] is `code`.
+            pub fn from_code(code: &str) -> Option<ErrorKind> {
+                Self::ALL.iter().copied().find(|k| k.code() == code)
+            }
+
             /// The stable string form, e.g. `"rsv1_unexpected"`. Never changes once released.
             pub fn code(self) -> &'static str {
                 match self { $(ErrorKind::$variant => $code,)* }
@@ -235,6 +240,7 @@ mod tests {
                 .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()));
             // A kind is about a connection or about a handshake, not both.
             assert!(kind.close_code().is_none() || kind.http_status().is_none());
+            assert_eq!(ErrorKind::from_code(code), Some(*kind));
         }
     }
 

@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorKind, Result};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 
 /// The GUID every accept key is derived with (§1.3).
@@ -200,7 +201,7 @@ fn parse_extension_headers(headers: &[(String, String)]) -> Result<Vec<Extension
 }
 
 /// A `Sec-WebSocket-Extensions` entry: a name and its parameters (§9.1).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extension {
     pub name: String,
     pub params: Vec<ExtensionParam>,
@@ -208,7 +209,7 @@ pub struct Extension {
 
 /// An extension parameter: a name, and a value if it had `=value`
 /// (quoted values are unquoted).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionParam {
     pub name: String,
     pub value: Option<String>,
@@ -356,7 +357,8 @@ fn parse_protocols<'a>(all: impl Iterator<Item = &'a str>) -> std::result::Resul
 }
 
 /// A validated WebSocket upgrade request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HandshakeRequest {
     pub method: String,
     /// The request target, e.g. `/chat?room=1`.
@@ -392,6 +394,17 @@ impl HandshakeRequest {
     /// `Sec-WebSocket-Accept` for this request.
     pub fn accept_key(&self) -> String {
         accept_key(&self.key)
+    }
+
+    /// Validates an upgrade request whose head was parsed elsewhere (for
+    /// example by Node's `http` module before an 'upgrade' event), per §4.2.1.
+    pub fn from_parts(
+        method: &str,
+        path: &str,
+        http_minor: u8,
+        headers: Vec<(String, String)>,
+    ) -> Result<Self> {
+        Self::validate(method, path, http_minor, headers)
     }
 
     /// Validates the parsed head of an upgrade request (§4.2.1).
@@ -651,7 +664,8 @@ pub struct ClientOptions<'a> {
 }
 
 /// The server's validated `101` answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HandshakeResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,

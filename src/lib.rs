@@ -7,9 +7,14 @@ pub mod close;
 pub mod error;
 pub mod frame;
 pub mod handshake;
+pub mod inspect;
 pub mod mask;
 pub mod protocol;
 pub mod utf8;
+
+/// The JS bindings (only when compiled for wasm).
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use error::{Error, ErrorKind, Result};
 pub use frame::{FrameDecoder, FrameHeader, Opcode, Role};
