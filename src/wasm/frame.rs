@@ -1,0 +1,172 @@
+use super::{js_error, options, patch_u32, put_u32, put_u64};
+use crate::frame::{encode_frame, DecoderConfig, FrameDecoder, FrameHeader, Opcode, MAX_HEADER_LEN};
+use crate::mask::MaskKeySource;
+use serde::Deserialize;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static KEYS: RefCell<MaskKeySource> = RefCell::new(MaskKeySource::new());
+}
+
+/// Builds a header from raw parts. `mask_key` of 4 bytes masks with that key;
+/// `random_mask` masks with a fresh random key; neither leaves it unmasked.
+/// Nothing but structure is checked: this is also the inspector's frame
+/// builder, which must be able to make invalid frames on purpose.
+fn header(
+    opcode: u8,
+    fin: bool,
+    rsv: u8,
+    mask_key: Option<Box<[u8]>>,
+    random_mask: bool,
+    len: u64,
+) -> Result<FrameHeader, JsValue> {
+    if opcode > 0x0f {
+        return Err(super::invalid_argument(format!(
+            "opcode {opcode} is more than 4 bits"
+        )));
+    }
+    if rsv > 0b111 {
+        return Err(super::invalid_argument(format!("rsv {rsv} is more than 3 bits")));
+    }
+    let mask = match (mask_key, random_mask) {
+        (Some(key), _) => Some(
+            <[u8; 4]>::try_from(&key[..]).map_err(|_| super::invalid_argument("a masking key is 4 bytes"))?,
+        ),
+        (None, true) => Some(
+            KEYS.with(|k| k.borrow_mut().next_key())
+                .map_err(|e| js_error(&e))?,
+        ),
+        (None, false) => None,
+    };
+    Ok(FrameHeader {
+        fin,
+        rsv1: rsv & 0b100 != 0,
+        rsv2: rsv & 0b010 != 0,
+        rsv3: rsv & 0b001 != 0,
+        opcode: Opcode::from_bits(opcode),
+        mask,
+        payload_len: len,
+    })
+}
+
+/// Encodes one frame: header (minimal length form) and payload, masked if
+/// asked. `rsv` holds RSV1..RSV3 as bits 0b100, 0b010, 0b001.
+#[wasm_bindgen(js_name = encodeFrameRaw)]
+pub fn encode_frame_raw(
+    opcode: u8,
+    payload: &[u8],
+    fin: bool,
+    rsv: u8,
+    mask_key: Option<Box<[u8]>>,
+    random_mask: bool,
+) -> Result<Vec<u8>, JsValue> {
+    let h = header(opcode, fin, rsv, mask_key, random_mask, payload.len() as u64)?;
+    let mut out = Vec::new();
+    encode_frame(&mut out, h, payload);
+    Ok(out)
+}
+
+/// Encodes only a frame header for a payload of `payloadLength` bytes, so a
+/// large unmasked payload can be written after it without being copied.
+#[wasm_bindgen(js_name = encodeFrameHeaderRaw)]
+pub fn encode_frame_header_raw(
+    opcode: u8,
+    payload_length: f64,
+    fin: bool,
+    rsv: u8,
+    mask_key: Option<Box<[u8]>>,
+    random_mask: bool,
+) -> Result<Vec<u8>, JsValue> {
+    if !(payload_length >= 0.0 && payload_length.fract() == 0.0 && payload_length <= 9_007_199_254_740_991.0)
+    {
+        return Err(super::invalid_argument(
+            "payloadLength must be a non-negative safe integer",
+        ));
+    }
+    let h = header(opcode, fin, rsv, mask_key, random_mask, payload_length as u64)?;
+    let mut out = [0u8; MAX_HEADER_LEN];
+    let n = h.encode(&mut out);
+    Ok(out[..n].to_vec())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct DecoderOptions {
+    role: Option<String>,
+    max_frame_size: Option<u64>,
+    allowed_rsv: Option<u8>,
+    strict_length: Option<bool>,
+}
+
+/// Incremental frame decoder: push chunks, get every frame they complete.
+/// The raw binding; the package's `FrameDecoder` reads its packed results.
+#[wasm_bindgen(js_name = RawFrameDecoder)]
+pub struct WasmFrameDecoder {
+    inner: FrameDecoder,
+    packed: Vec<u8>,
+}
+
+#[wasm_bindgen(js_class = RawFrameDecoder)]
+impl WasmFrameDecoder {
+    /// Options: `role` ("server" reads client frames, which must be masked;
+    /// "client" reads server frames; omitted accepts both), `maxFrameSize`,
+    /// `allowedRsv` (bits 0b100 = RSV1 ...), `strictLength`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(opts: JsValue) -> Result<WasmFrameDecoder, JsValue> {
+        let o: DecoderOptions = options(opts)?;
+        let defaults = DecoderConfig::default();
+        let role = match o.role.as_deref() {
+            None => None,
+            some => Some(super::protocol::parse_role(some)?),
+        };
+        Ok(WasmFrameDecoder {
+            inner: FrameDecoder::new(DecoderConfig {
+                role,
+                max_frame_size: o.max_frame_size.unwrap_or(defaults.max_frame_size),
+                allowed_rsv: o.allowed_rsv.unwrap_or(0),
+                strict_length: o.strict_length.unwrap_or(false),
+            }),
+            packed: Vec::new(),
+        })
+    }
+
+    /// Decodes a chunk. Returns the length of the packed result at
+    /// `resultPtr()`: u32 frame count, then per frame u8 first header byte,
+    /// u8 masked, 4 key bytes, u32 header length, u64 stream offset,
+    /// u32 payload length, payload (unmasked). Throws a `WsframeError`.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<usize, JsValue> {
+        let frames = self.inner.push(chunk).map_err(|e| js_error(&e))?;
+        self.packed.clear();
+        self.packed.resize(4, 0);
+        for f in &frames {
+            let h = f.header;
+            self.packed
+                .push((h.fin as u8) << 7 | h.rsv_bits() << 4 | h.opcode.bits());
+            self.packed.push(h.mask.is_some() as u8);
+            self.packed.extend_from_slice(&h.mask.unwrap_or_default());
+            put_u32(&mut self.packed, f.header_len as u32);
+            put_u64(&mut self.packed, f.offset);
+            put_u32(&mut self.packed, f.payload.len() as u32);
+            self.packed.extend_from_slice(&f.payload);
+        }
+        patch_u32(&mut self.packed, 0, frames.len() as u32);
+        Ok(self.packed.len())
+    }
+
+    #[wasm_bindgen(js_name = resultPtr)]
+    pub fn result_ptr(&self) -> usize {
+        self.packed.as_ptr() as usize
+    }
+
+    /// Throws `truncated_frame` if the stream ended inside a frame.
+    pub fn finish(&self) -> Result<(), JsValue> {
+        self.inner.finish().map_err(|e| js_error(&e))
+    }
+
+    /// Bytes consumed so far.
+    #[wasm_bindgen(getter)]
+    pub fn offset(&self) -> f64 {
+        self.inner.offset() as f64
+    }
+}

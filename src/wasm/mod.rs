@@ -1,0 +1,100 @@
+//! The `#[wasm_bindgen]` facade: one file per core module, converting types
+//! only. No protocol rule lives here.
+//!
+//! Errors reach JS as `Error` objects named `WsframeError` with `code`,
+//! `closeCode`, `offset` and `httpStatus` properties. Rich, cold objects
+//! (handshake requests, inspector anatomy) go through serde-wasm-bindgen; the
+//! hot paths (`Connection.receive`, `FrameDecoder.push`) pack their results
+//! into one buffer that JS reads through a view of wasm memory.
+
+mod close;
+mod frame;
+mod handshake;
+mod inspect;
+mod mask;
+mod protocol;
+mod utf8;
+
+use crate::error::{Error, ErrorKind};
+use js_sys::Reflect;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+fn start() {
+    // A panic is a bug; show its message instead of "unreachable".
+    console_error_panic_hook::set_once();
+}
+
+/// The module's memory, for reading packed results without a copy.
+#[wasm_bindgen(js_name = __memory)]
+pub fn memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+fn set(target: &JsValue, key: &str, value: JsValue) {
+    // Setting a property on a fresh Error cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), &value);
+}
+
+fn optional_number(value: Option<f64>) -> JsValue {
+    value.map_or(JsValue::UNDEFINED, JsValue::from_f64)
+}
+
+/// Converts a core error into a JS `Error` carrying its code, close code,
+/// offset and HTTP status.
+pub(crate) fn js_error(error: &Error) -> JsValue {
+    let js = js_sys::Error::new(&error.to_string());
+    js.set_name("WsframeError");
+    let value: JsValue = js.into();
+    set(&value, "code", JsValue::from_str(error.code()));
+    set(
+        &value,
+        "closeCode",
+        optional_number(error.close_code().map(f64::from)),
+    );
+    set(
+        &value,
+        "offset",
+        optional_number(error.offset().map(|o| o as f64)),
+    );
+    set(
+        &value,
+        "httpStatus",
+        optional_number(error.http_status().map(f64::from)),
+    );
+    value
+}
+
+pub(crate) fn invalid_argument(message: impl Into<String>) -> JsValue {
+    js_error(&Error::new(ErrorKind::InvalidArgument, message))
+}
+
+/// Reads an options object (or `undefined`) into `T`.
+pub(crate) fn options<T: DeserializeOwned + Default>(value: JsValue) -> Result<T, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| invalid_argument(format!("options: {e}")))
+}
+
+/// Converts a cold, rich value into a plain JS object.
+pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    value
+        .serialize(&serializer)
+        .map_err(|e| invalid_argument(format!("cannot convert result: {e}")))
+}
+
+/// Little-endian writers for packed results.
+pub(crate) fn put_u32(buf: &mut Vec<u8>, value: u32) {
+    buf.extend_from_slice(&value.to_le_bytes());
+}
+
+pub(crate) fn put_u64(buf: &mut Vec<u8>, value: u64) {
+    buf.extend_from_slice(&value.to_le_bytes());
+}
+
+pub(crate) fn patch_u32(buf: &mut [u8], at: usize, value: u32) {
+    buf[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}

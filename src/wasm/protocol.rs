@@ -1,0 +1,243 @@
+use super::{js_error, options, patch_u32, put_u32};
+use crate::error::Error;
+use crate::protocol::{Config, Connection, Event, MessageKind, Role, State};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct ConnectionOptions {
+    role: Option<String>,
+    max_frame_size: Option<u64>,
+    max_message_size: Option<u64>,
+    max_fragments: Option<u32>,
+    max_buffered_bytes: Option<u64>,
+    auto_pong: Option<bool>,
+    strict_length: Option<bool>,
+}
+
+pub(crate) fn parse_role(role: Option<&str>) -> Result<Role, JsValue> {
+    match role {
+        Some("server") => Ok(Role::Server),
+        Some("client") => Ok(Role::Client),
+        other => Err(super::invalid_argument(format!(
+            "role must be \"server\" or \"client\", not {other:?}"
+        ))),
+    }
+}
+
+/// Packed event types (see `lib/api.mjs`, which reads them).
+const EVENT_TEXT: u8 = 1;
+const EVENT_BINARY: u8 = 2;
+const EVENT_CLOSE: u8 = 8;
+const EVENT_PING: u8 = 9;
+const EVENT_PONG: u8 = 10;
+const EVENT_ERROR: u8 = 255;
+
+/// Offset of the first event in a packed result: u32 event count, u32
+/// output offset, u32 output length, u32 flags (bit 0: a close waits for
+/// `flush`).
+const HEADER: usize = 16;
+
+fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
+    let (kind, data): (u8, &[u8]) = match event {
+        Event::Text(t) => (EVENT_TEXT, t.as_bytes()),
+        Event::Binary(b) => (EVENT_BINARY, b),
+        Event::Ping(b) => (EVENT_PING, b),
+        Event::Pong(b) => (EVENT_PONG, b),
+        Event::Close { code, reason } => {
+            buf.push(EVENT_CLOSE);
+            put_u32(buf, reason.len() as u32 + 2);
+            // 1005: "no status received", as the WebSocket API reports it.
+            buf.extend_from_slice(&code.unwrap_or(crate::close::NO_STATUS).to_le_bytes());
+            buf.extend_from_slice(reason.as_bytes());
+            return;
+        }
+    };
+    buf.push(kind);
+    put_u32(buf, data.len() as u32);
+    buf.extend_from_slice(data);
+}
+
+/// A WebSocket connection (RFC 6455) as a sans-I/O state machine: feed it the
+/// bytes received, send through it, write what it returns.
+///
+/// This is the raw binding; the package's `Connection` class wraps it and
+/// turns packed results into event objects.
+#[wasm_bindgen(js_name = RawConnection)]
+pub struct WasmConnection {
+    inner: Connection,
+    packed: Vec<u8>,
+    error: Option<Error>,
+}
+
+#[wasm_bindgen(js_class = RawConnection)]
+impl WasmConnection {
+    /// Options: `role` ("server" | "client", required), `maxFrameSize`,
+    /// `maxMessageSize`, `maxFragments`, `maxBufferedBytes`, `autoPong`,
+    /// `strictLength`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(opts: JsValue) -> Result<WasmConnection, JsValue> {
+        let o: ConnectionOptions = options(opts)?;
+        let mut config = Config::new(parse_role(o.role.as_deref())?);
+        config.max_frame_size = o.max_frame_size.unwrap_or(config.max_frame_size);
+        config.max_message_size = o.max_message_size.unwrap_or(config.max_message_size);
+        config.max_fragments = o.max_fragments.unwrap_or(config.max_fragments);
+        config.max_buffered_bytes = o.max_buffered_bytes.unwrap_or(config.max_buffered_bytes);
+        config.auto_pong = o.auto_pong.unwrap_or(config.auto_pong);
+        config.strict_length = o.strict_length.unwrap_or(config.strict_length);
+        Ok(WasmConnection {
+            inner: Connection::new(config),
+            packed: Vec::with_capacity(4096),
+            error: None,
+        })
+    }
+
+    /// Feeds received bytes. Returns the length of the packed result, which
+    /// starts at `resultPtr()` in the module's memory and stays valid until
+    /// the next call on this connection.
+    pub fn receive(&mut self, mut chunk: Vec<u8>) -> usize {
+        let packed = &mut self.packed;
+        packed.clear();
+        packed.resize(HEADER, 0);
+        let mut count = 0u32;
+        let result = self.inner.receive_with(&mut chunk, |event| {
+            count += 1;
+            pack_event(packed, event);
+        });
+        if let Err(e) = result {
+            count += 1;
+            packed.push(EVENT_ERROR);
+            put_u32(packed, 0);
+            self.error = Some(e);
+        }
+        self.finish_packed(count)
+    }
+
+    /// Appends the pending output and fills in the header.
+    fn finish_packed(&mut self, count: u32) -> usize {
+        let output_at = self.packed.len();
+        let output = self.inner.output();
+        self.packed.extend_from_slice(output);
+        let output_len = output.len();
+        self.inner.consume_output(output_len);
+        patch_u32(&mut self.packed, 0, count);
+        patch_u32(&mut self.packed, 4, output_at as u32);
+        patch_u32(&mut self.packed, 8, output_len as u32);
+        patch_u32(&mut self.packed, 12, self.inner.has_pending_close() as u32);
+        self.packed.len()
+    }
+
+    /// Where the last packed result starts in the module's memory.
+    #[wasm_bindgen(js_name = resultPtr)]
+    pub fn result_ptr(&self) -> usize {
+        self.packed.as_ptr() as usize
+    }
+
+    /// After handling the events of a `receive` whose result flagged a
+    /// pending close: the close reply, or the close frame failing the
+    /// connection. Returns the bytes to write (empty if nothing was owed).
+    pub fn flush(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.inner.flush().map_err(|e| js_error(&e))?;
+        Ok(self.inner.take_output())
+    }
+
+    /// The error that failed the connection (a `WsframeError`), once.
+    #[wasm_bindgen(js_name = takeError)]
+    pub fn take_error(&mut self) -> JsValue {
+        self.error.take().map_or(JsValue::UNDEFINED, |e| js_error(&e))
+    }
+
+    /// Frames a text message; returns the bytes to write.
+    #[wasm_bindgen(js_name = sendText)]
+    pub fn send_text(&mut self, text: &str) -> Result<Vec<u8>, JsValue> {
+        self.inner.send_text(text).map_err(|e| js_error(&e))?;
+        Ok(self.inner.take_output())
+    }
+
+    /// Frames a binary message, split into frames of at most `maxFrame`
+    /// payload bytes if given (0 = one frame); returns the bytes to write.
+    #[wasm_bindgen(js_name = sendBinary)]
+    pub fn send_binary(&mut self, data: &[u8], max_frame: usize) -> Result<Vec<u8>, JsValue> {
+        let max = (max_frame > 0).then_some(max_frame);
+        self.inner
+            .send_message(MessageKind::Binary, data, max)
+            .map_err(|e| js_error(&e))?;
+        Ok(self.inner.take_output())
+    }
+
+    /// Frames a text message given as UTF-8 bytes (checked), split into
+    /// frames of at most `maxFrame` payload bytes if given (0 = one frame).
+    #[wasm_bindgen(js_name = sendTextBytes)]
+    pub fn send_text_bytes(&mut self, data: &[u8], max_frame: usize) -> Result<Vec<u8>, JsValue> {
+        let max = (max_frame > 0).then_some(max_frame);
+        self.inner
+            .send_message(MessageKind::Text, data, max)
+            .map_err(|e| js_error(&e))?;
+        Ok(self.inner.take_output())
+    }
+
+    /// Frames one fragment of a message sent piece by piece (`binary` picks
+    /// the type, `fin` ends the message); returns the bytes to write.
+    #[wasm_bindgen(js_name = sendFragment)]
+    pub fn send_fragment(&mut self, data: &[u8], binary: bool, fin: bool) -> Result<Vec<u8>, JsValue> {
+        let kind = if binary {
+            MessageKind::Binary
+        } else {
+            MessageKind::Text
+        };
+        self.inner
+            .send_fragment(kind, data, fin)
+            .map_err(|e| js_error(&e))?;
+        Ok(self.inner.take_output())
+    }
+
+    /// Frames a ping (payload at most 125 bytes).
+    pub fn ping(&mut self, data: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.send_ping(data).map_err(|e| js_error(&e))?;
+        Ok(self.inner.take_output())
+    }
+
+    /// Frames a pong (payload at most 125 bytes).
+    pub fn pong(&mut self, data: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.send_pong(data).map_err(|e| js_error(&e))?;
+        Ok(self.inner.take_output())
+    }
+
+    /// Starts (or answers) the closing handshake. `code` 0 sends no status.
+    pub fn close(&mut self, code: u16, reason: &str) -> Result<Vec<u8>, JsValue> {
+        let code = (code != 0).then_some(code);
+        self.inner.close(code, reason).map_err(|e| js_error(&e))?;
+        Ok(self.inner.take_output())
+    }
+
+    /// "open", "closeReceived", "closing", "closed", "failing" or "failed".
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> String {
+        match self.inner.state() {
+            State::Open => "open",
+            State::CloseReceived => "closeReceived",
+            State::Closing => "closing",
+            State::Closed => "closed",
+            State::Failing => "failing",
+            State::Failed => "failed",
+        }
+        .to_string()
+    }
+
+    /// "server" or "client".
+    #[wasm_bindgen(getter)]
+    pub fn role(&self) -> String {
+        match self.inner.role() {
+            Role::Server => "server",
+            Role::Client => "client",
+        }
+        .to_string()
+    }
+
+    /// Bytes received so far.
+    #[wasm_bindgen(getter, js_name = bytesReceived)]
+    pub fn bytes_received(&self) -> f64 {
+        self.inner.bytes_received() as f64
+    }
+}
