@@ -1,0 +1,318 @@
+// Types for `wsframe` (the codec). In browsers and bundlers, see browser.d.ts
+// for `init`, which must be awaited before anything else is called.
+
+/** Bytes accepted by every function: any ArrayBuffer view, an ArrayBuffer, or a string (UTF-8). */
+export type BytesLike = Uint8Array | ArrayBufferView | ArrayBuffer | string;
+
+/**
+ * An error from wsframe: a protocol violation, a refused handshake, or a bad
+ * argument. `err instanceof WsframeError` recognises them.
+ */
+export declare class WsframeError extends Error {
+  name: 'WsframeError';
+  /** Stable code, e.g. "invalid_utf8", "rsv1_unexpected", "message_too_big", "invalid_key". */
+  code: string;
+  /** The close code a connection is failed with (1002, 1007, 1008, 1009), if any. */
+  closeCode?: number;
+  /** Byte offset in the input stream where the problem was found. */
+  offset?: number;
+  /** The HTTP status a server answers a refused handshake with (400, 403, 405, 426, 431). */
+  httpStatus?: number;
+}
+
+/** Converts BytesLike to a Uint8Array (no copy for views). */
+export declare function toBytes(data: BytesLike | null | undefined): Uint8Array;
+
+export type OpcodeName = 'continuation' | 'text' | 'binary' | 'close' | 'ping' | 'pong';
+
+export interface FrameOptions {
+  /** Opcode number (0-15) or name; default "text" for strings, "binary" otherwise. */
+  opcode?: number | OpcodeName;
+  /** Default true. */
+  fin?: boolean;
+  rsv1?: boolean;
+  rsv2?: boolean;
+  rsv3?: boolean;
+  /** true: mask with a fresh random key; a 4-byte key: mask with it. */
+  mask?: boolean | Uint8Array;
+}
+
+/** Encodes one frame (minimal length form). Any frame can be built, valid or not. */
+export declare function encodeFrame(payload: BytesLike, options?: FrameOptions): Uint8Array;
+/** Encodes only the header of a frame with a `payloadLength`-byte payload. */
+export declare function encodeFrameHeader(payloadLength: number, options?: FrameOptions): Uint8Array;
+/** XORs `data` in place with a 4-byte key; `data[0]` is payload byte `offset`. Returns `data`. */
+export declare function mask<T extends BytesLike>(data: T, key: Uint8Array, offset?: number): T;
+
+export interface Frame {
+  fin: boolean;
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  opcode: number;
+  opcodeName: OpcodeName | 'reserved';
+  masked: boolean;
+  maskKey: Uint8Array | null;
+  headerLength: number;
+  /** Stream offset of the frame's first byte. */
+  offset: number;
+  /** The payload, unmasked. */
+  payload: Uint8Array;
+}
+
+export interface FrameDecoderOptions {
+  /** "server": frames come from a client (must be masked); "client": from a server; omitted: either. */
+  role?: 'server' | 'client';
+  maxFrameSize?: number;
+  /** RSV bits a negotiated extension defines: 0b100 = RSV1. */
+  allowedRsv?: number;
+  /** Reject lengths not written in their minimal form. */
+  strictLength?: boolean;
+}
+
+/** Incremental frame decoder: any chunking gives the same frames. */
+export declare class FrameDecoder {
+  constructor(options?: FrameDecoderOptions);
+  /** Every frame `chunk` completes. Throws WsframeError. */
+  push(chunk: BytesLike): Frame[];
+  /** Throws WsframeError "truncated_frame" if the stream ended inside a frame. */
+  finish(): void;
+  readonly offset: number;
+  free(): void;
+}
+
+export interface ConnectionOptions {
+  role: 'server' | 'client';
+  /** Largest frame payload (default 64 MiB); over it: 1009 "frame_too_big". */
+  maxFrameSize?: number;
+  /** Largest message (default 64 MiB); over it: 1009 "message_too_big". */
+  maxMessageSize?: number;
+  /** Most frames per message (default 1,048,576); over it: 1008 "too_many_fragments". */
+  maxFragments?: number;
+  /** Most bytes held for an incomplete message across calls (default 64 MiB); 1009 "buffer_limit". */
+  maxBufferedBytes?: number;
+  /** Answer pings automatically (default true). */
+  autoPong?: boolean;
+  strictLength?: boolean;
+}
+
+export type ConnectionEvent =
+  | { type: 'text'; data: string }
+  | { type: 'binary'; data: Uint8Array }
+  | { type: 'ping'; data: Uint8Array }
+  | { type: 'pong'; data: Uint8Array }
+  /** `code` is 1005 when the close frame carried no status. */
+  | { type: 'close'; code: number; reason: string };
+
+export interface ReceiveResult {
+  events: ConnectionEvent[];
+  /** Bytes to write back now (pongs), or null. */
+  output: Uint8Array | null;
+  /** The protocol violation found in the peer's bytes, or null. */
+  error: WsframeError | null;
+  /** A close is owed (reply or failure): handle `events`, then write what `flush()` returns. */
+  pending: boolean;
+}
+
+export interface SendOptions {
+  /** Send a string as binary, or bytes as text (false). */
+  binary?: boolean;
+  /** Split the message into frames of at most this many payload bytes. */
+  maxFrameSize?: number;
+}
+
+/** One WebSocket connection as a sans-I/O state machine. */
+export declare class Connection {
+  constructor(options: ConnectionOptions);
+  /** Feeds received bytes; one call into wasm per chunk, whatever it completes. */
+  receive(chunk: BytesLike): ReceiveResult;
+  /** After a `receive` with `pending`: the close reply or failing close frame to write, or null. */
+  flush(): Uint8Array | null;
+  /** Frames a message (strings as text, bytes as binary); returns the bytes to write. */
+  send(data: BytesLike, options?: SendOptions): Uint8Array;
+  sendText(text: string): Uint8Array;
+  sendBinary(data: BytesLike, maxFrameSize?: number): Uint8Array;
+  /** One fragment of a message sent piece by piece; `fin` ends it. */
+  sendFragment(data: BytesLike, options?: { binary?: boolean; fin?: boolean }): Uint8Array;
+  ping(data?: BytesLike): Uint8Array;
+  pong(data?: BytesLike): Uint8Array;
+  /** Starts or answers the closing handshake; without a code, a close frame without status. */
+  close(code?: number, reason?: string): Uint8Array;
+  readonly state: 'open' | 'closeReceived' | 'closing' | 'closed' | 'failing' | 'failed';
+  readonly role: 'server' | 'client';
+  readonly bytesReceived: number;
+  free(): void;
+}
+
+export interface ExtensionParam {
+  name: string;
+  value: string | null;
+}
+export interface Extension {
+  name: string;
+  params: ExtensionParam[];
+}
+
+export interface HandshakeRequest {
+  method: string;
+  path: string;
+  httpMinor: number;
+  /** Every header in order, repeated ones kept. */
+  headers: [string, string][];
+  host: string;
+  origin: string | null;
+  key: string;
+  /** Offered subprotocols, in the client's order. */
+  protocols: string[];
+  /** Offered extensions, in order. */
+  extensions: Extension[];
+  /** Bytes after the head: the first frame bytes. */
+  rest: Uint8Array;
+}
+
+export interface HandshakeResponse {
+  status: number;
+  headers: [string, string][];
+  protocol: string | null;
+  extensions: Extension[];
+  /** Bytes after the head: the first frame bytes. */
+  rest: Uint8Array;
+}
+
+export type Headers = Record<string, string> | [string, string][];
+
+/** Reads an upgrade request as its bytes arrive (RFC 6455 §4.2.1). */
+export declare class ServerHandshake {
+  constructor(options?: { maxHeadBytes?: number; maxHeaders?: number });
+  /** undefined until the head is complete; throws WsframeError (with httpStatus) to refuse. */
+  push(chunk: BytesLike): HandshakeRequest | undefined;
+  free(): void;
+}
+
+/** The client side of the opening handshake (RFC 6455 §4.1). */
+export declare class ClientHandshake {
+  constructor(options: {
+    host: string;
+    path?: string;
+    origin?: string;
+    protocols?: string[];
+    extensions?: string | Extension[];
+    headers?: Headers;
+    /** A fixed 16-byte nonce, for tests and replays only. */
+    nonce?: Uint8Array;
+  });
+  /** The request bytes to send. */
+  readonly request: Uint8Array;
+  readonly key: string;
+  /** undefined until the answer's head is complete; throws WsframeError if it fails the connection. */
+  push(chunk: BytesLike): HandshakeResponse | undefined;
+  free(): void;
+}
+
+/** Streaming UTF-8 validation that fails at the first byte that cannot be valid. */
+export declare class Utf8Validator {
+  push(chunk: BytesLike): void;
+  finish(): void;
+  reset(): void;
+  readonly position: number;
+  free(): void;
+}
+
+/** Sec-WebSocket-Accept for a Sec-WebSocket-Key. */
+export declare function acceptKey(key: string): string;
+/** Validates a request parsed elsewhere (e.g. Node's http 'upgrade'). */
+export declare function validateRequest(parts: {
+  method: string;
+  path: string;
+  httpMinor?: number;
+  headers: [string, string][];
+}): HandshakeRequest;
+/** The 101 answer; `protocol` and `extensions` must be ones the client offered. */
+export declare function acceptResponse(
+  request: HandshakeRequest,
+  options?: { protocol?: string; extensions?: string | Extension[]; headers?: Headers },
+): Uint8Array;
+/** An HTTP error answer with `Connection: close`. */
+export declare function rejectResponse(status: number, body?: string, headers?: Headers): Uint8Array;
+/** The HTTP answer for a handshake WsframeError (426 carries Sec-WebSocket-Version: 13). */
+export declare function rejectionFor(error: WsframeError): Uint8Array;
+export declare function isValidUtf8(bytes: BytesLike): boolean;
+/** 1000-1003, 1007-1014 and 3000-4999. */
+export declare function isValidCloseCode(code: number): boolean;
+export declare function closeCodeName(code: number): string;
+/** `{ code, reason }` of a close payload (code 1005 when empty); throws WsframeError. */
+export declare function parseClosePayload(payload: BytesLike): { code: number; reason: string };
+export declare function encodeClosePayload(code?: number, reason?: string): Uint8Array;
+
+export interface Field {
+  name: 'fin' | 'rsv1' | 'rsv2' | 'rsv3' | 'opcode' | 'mask' | 'payloadLength' | 'extendedLength' | 'maskingKey' | 'payload';
+  /** Byte offset where the field starts. */
+  offset: number;
+  /** First bit within that byte (0 = most significant). */
+  bit: number;
+  bits: number;
+  raw: string;
+  value: string;
+  meaning: string;
+}
+
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  code: string;
+  message: string;
+  offset: number;
+  bit: number | null;
+  closeCode: number | null;
+  frame: number | null;
+}
+
+export interface FrameAnatomy {
+  index: number;
+  offset: number;
+  headerLen: number;
+  fin: boolean;
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  opcode: number;
+  opcodeName: string;
+  masked: boolean;
+  maskKey: number[] | null;
+  payloadLen: number;
+  payloadOffset: number;
+  lengthForm: '7-bit' | '16-bit' | '64-bit';
+  available: number;
+  complete: boolean;
+  fields: Field[];
+  payload: Uint8Array;
+  maskedPayload: Uint8Array;
+  message: number | null;
+  close: { code: number | null; name: string; reason: string } | null;
+  diagnostics: Diagnostic[];
+}
+
+export interface MessageSummary {
+  index: number;
+  kind: 'text' | 'binary';
+  frames: number[];
+  size: number;
+  complete: boolean;
+  compressed: boolean;
+  data: Uint8Array;
+  text: string | null;
+  truncated: boolean;
+}
+
+export interface Inspection {
+  frames: FrameAnatomy[];
+  messages: MessageSummary[];
+  diagnostics: Diagnostic[];
+  bytes: number;
+  complete: boolean;
+}
+
+/** Frame anatomy of a byte stream (one direction), lenient: problems are reported, decoding goes on. */
+export declare function inspect(
+  bytes: BytesLike,
+  options?: { direction?: 'client' | 'server' | 'unknown'; allowedRsv?: number; maxPayload?: number },
+): Inspection;

@@ -1,0 +1,340 @@
+// The codec API of the `wsframe` package, over the raw wasm bindings.
+// Protocol rules all live in the Rust core; this file converts types and
+// reads the packed results of the two hot paths (Connection.receive and
+// FrameDecoder.push), which cross into wasm once per chunk.
+import { raw } from './raw.mjs';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const hasBuffer = typeof Buffer === 'function' && typeof Buffer.from === 'function';
+
+/**
+ * Errors thrown or reported by wsframe are `Error`s named "WsframeError"
+ * with `code` (stable string), `closeCode`, `offset` and `httpStatus`.
+ * `err instanceof WsframeError` recognises them.
+ */
+export class WsframeError extends Error {
+  static [Symbol.hasInstance](value) {
+    return value instanceof Error && value.name === 'WsframeError' && typeof value.code === 'string';
+  }
+}
+
+/** Bytes of a Uint8Array, any ArrayBuffer view, an ArrayBuffer, or a string (UTF-8). */
+export function toBytes(data) {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === 'string') return encoder.encode(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && data instanceof SharedArrayBuffer)) {
+    return new Uint8Array(data);
+  }
+  if (data === undefined || data === null) return new Uint8Array(0);
+  throw new TypeError('expected a Uint8Array, ArrayBuffer, ArrayBuffer view or string');
+}
+
+let memory;
+/** The current bytes of wasm memory (re-read after every call: memory may grow). */
+function wasmBytes() {
+  memory ??= raw.__memory();
+  return memory.buffer;
+}
+
+/** Reads packed results at `ptr` in wasm memory; valid until the next call. */
+class Packed {
+  constructor(ptr, length) {
+    const buffer = wasmBytes();
+    this.bytes = new Uint8Array(buffer, ptr, length);
+    this.view = new DataView(buffer, ptr, length);
+    this.nodeView = hasBuffer ? Buffer.from(buffer, ptr, length) : null;
+  }
+  u32(at) {
+    return this.view.getUint32(at, true);
+  }
+  text(start, end) {
+    return this.nodeView ? this.nodeView.toString('utf8', start, end) : decoder.decode(this.bytes.subarray(start, end));
+  }
+  copy(start, end) {
+    return this.bytes.slice(start, end);
+  }
+}
+
+const OPCODES = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
+const OPCODE_NAMES = ['continuation', 'text', 'binary', null, null, null, null, null, 'close', 'ping', 'pong'];
+
+function opcodeOf(value, fallback) {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number') return value;
+  const bits = OPCODES[value];
+  if (bits === undefined) throw new TypeError(`unknown opcode ${JSON.stringify(value)}`);
+  return bits;
+}
+
+function rsvOf(o) {
+  return (o.rsv1 ? 4 : 0) | (o.rsv2 ? 2 : 0) | (o.rsv3 ? 1 : 0);
+}
+
+function maskOf(mask) {
+  // [key, random]
+  if (mask === true) return [undefined, true];
+  if (!mask) return [undefined, false];
+  return [toBytes(mask), false];
+}
+
+/**
+ * Encodes one frame. `payload`: bytes or a string (UTF-8).
+ * Options: `opcode` (number or "text" | "binary" | "close" | "ping" | "pong" |
+ * "continuation"; default text for strings, binary otherwise), `fin`
+ * (default true), `rsv1`/`rsv2`/`rsv3`, `mask` (true = random key, or a
+ * 4-byte key). Any frame can be built, valid or not.
+ */
+export function encodeFrame(payload, options = {}) {
+  const bytes = toBytes(payload);
+  const opcode = opcodeOf(options.opcode, typeof payload === 'string' ? 1 : 2);
+  const [key, random] = maskOf(options.mask);
+  return raw.encodeFrameRaw(opcode, bytes, options.fin ?? true, rsvOf(options), key, random);
+}
+
+/** Encodes only the header of a frame whose payload has `payloadLength` bytes (same options). */
+export function encodeFrameHeader(payloadLength, options = {}) {
+  const opcode = opcodeOf(options.opcode, 2);
+  const [key, random] = maskOf(options.mask);
+  return raw.encodeFrameHeaderRaw(opcode, payloadLength, options.fin ?? true, rsvOf(options), key, random);
+}
+
+/** XORs `data` in place with a 4-byte `key`, `data[0]` being payload byte `offset`. Returns `data`. */
+export function mask(data, key, offset = 0) {
+  const bytes = toBytes(data);
+  raw.mask(bytes, toBytes(key), offset);
+  return data;
+}
+
+/**
+ * Incremental frame decoder. `push(chunk)` returns every frame the chunk
+ * completes: `{ fin, rsv1, rsv2, rsv3, opcode, opcodeName, masked, maskKey,
+ * headerLength, offset, payload }` (payload unmasked). Throws WsframeError.
+ * Options: `role` ("server": frames come from a client and must be masked;
+ * "client"; omitted: either), `maxFrameSize`, `allowedRsv`, `strictLength`.
+ */
+export class FrameDecoder {
+  #raw;
+  constructor(options) {
+    this.#raw = new raw.RawFrameDecoder(options);
+  }
+  push(chunk) {
+    const length = this.#raw.push(toBytes(chunk));
+    const p = new Packed(this.#raw.resultPtr(), length);
+    const count = p.u32(0);
+    const frames = new Array(count);
+    let at = 4;
+    for (let i = 0; i < count; i++) {
+      const b0 = p.bytes[at];
+      const masked = p.bytes[at + 1] === 1;
+      const payloadLength = p.u32(at + 18);
+      const start = at + 22;
+      frames[i] = {
+        fin: (b0 & 0x80) !== 0,
+        rsv1: (b0 & 0x40) !== 0,
+        rsv2: (b0 & 0x20) !== 0,
+        rsv3: (b0 & 0x10) !== 0,
+        opcode: b0 & 0x0f,
+        opcodeName: OPCODE_NAMES[b0 & 0x0f] ?? 'reserved',
+        masked,
+        maskKey: masked ? p.copy(at + 2, at + 6) : null,
+        headerLength: p.u32(at + 6),
+        offset: p.u32(at + 10) + p.u32(at + 14) * 2 ** 32,
+        payload: p.copy(start, start + payloadLength),
+      };
+      at = start + payloadLength;
+    }
+    return frames;
+  }
+  /** Throws `truncated_frame` if the stream ended inside a frame. */
+  finish() {
+    this.#raw.finish();
+  }
+  get offset() {
+    return this.#raw.offset;
+  }
+  /** Releases the wasm memory now (otherwise it is released when collected). */
+  free() {
+    this.#raw.free();
+  }
+}
+
+/**
+ * One WebSocket connection as a sans-I/O state machine. Feed it what the
+ * peer sent with `receive(chunk)`; it returns `{ events, output, error,
+ * pending }`: the events the chunk completed, bytes to write back now
+ * (pongs) or null, the WsframeError the peer's bytes violated the protocol
+ * with or null, and whether a close is owed. When `pending`, handle the
+ * events first (replies to them may still be sent), then call `flush()` and
+ * write what it returns: the close reply, or the close frame that fails the
+ * connection. Sending methods return the bytes to write.
+ *
+ * Events: `{ type: "text", data: string }`, `{ type: "binary", data:
+ * Uint8Array }`, `{ type: "ping" | "pong", data: Uint8Array }`,
+ * `{ type: "close", code, reason }` (code 1005 when the frame had none).
+ *
+ * Options: `role` ("server" | "client", required), `maxFrameSize`,
+ * `maxMessageSize`, `maxFragments`, `maxBufferedBytes`, `autoPong`
+ * (default true), `strictLength`.
+ */
+export class Connection {
+  #raw;
+  constructor(options) {
+    this.#raw = new raw.RawConnection(options);
+  }
+  receive(chunk) {
+    const length = this.#raw.receive(toBytes(chunk));
+    const p = new Packed(this.#raw.resultPtr(), length);
+    const count = p.u32(0);
+    const outputAt = p.u32(4);
+    const outputLength = p.u32(8);
+    const pending = (p.u32(12) & 1) === 1;
+    const events = [];
+    let error = null;
+    let at = 16;
+    for (let i = 0; i < count; i++) {
+      const type = p.bytes[at];
+      const n = p.u32(at + 1);
+      const start = at + 5;
+      const end = start + n;
+      switch (type) {
+        case 1:
+          events.push({ type: 'text', data: p.text(start, end) });
+          break;
+        case 2:
+          events.push({ type: 'binary', data: p.copy(start, end) });
+          break;
+        case 8:
+          events.push({ type: 'close', code: p.view.getUint16(start, true), reason: p.text(start + 2, end) });
+          break;
+        case 9:
+          events.push({ type: 'ping', data: p.copy(start, end) });
+          break;
+        case 10:
+          events.push({ type: 'pong', data: p.copy(start, end) });
+          break;
+        case 255:
+          error = this.#raw.takeError();
+          break;
+      }
+      at = end;
+    }
+    const output = outputLength ? p.copy(outputAt, outputAt + outputLength) : null;
+    return { events, output, error, pending };
+  }
+  /** The close owed after a `receive` flagged `pending` (reply or failure), or null. */
+  flush() {
+    const bytes = this.#raw.flush();
+    return bytes.length ? bytes : null;
+  }
+  /** Frames a message: a string as text, bytes as binary. Returns the bytes to write. */
+  send(data, options = {}) {
+    if (typeof data === 'string' && !options.binary) {
+      return options.maxFrameSize ? this.#raw.sendTextBytes(encoder.encode(data), options.maxFrameSize) : this.#raw.sendText(data);
+    }
+    const bytes = toBytes(data);
+    return options.binary === false
+      ? this.#raw.sendTextBytes(bytes, options.maxFrameSize ?? 0)
+      : this.#raw.sendBinary(bytes, options.maxFrameSize ?? 0);
+  }
+  sendText(text) {
+    return this.#raw.sendText(text);
+  }
+  sendBinary(data, maxFrameSize = 0) {
+    return this.#raw.sendBinary(toBytes(data), maxFrameSize);
+  }
+  /** One fragment of a message sent piece by piece; `fin` ends it. */
+  sendFragment(data, { binary = typeof data !== 'string', fin = false } = {}) {
+    return this.#raw.sendFragment(toBytes(data), binary, fin);
+  }
+  ping(data) {
+    return this.#raw.ping(toBytes(data));
+  }
+  pong(data) {
+    return this.#raw.pong(toBytes(data));
+  }
+  /** Starts or answers the closing handshake; no code sends no status. */
+  close(code, reason = '') {
+    return this.#raw.close(code ?? 0, reason);
+  }
+  /** "open" | "closeReceived" | "closing" | "closed" | "failing" | "failed". */
+  get state() {
+    return this.#raw.state;
+  }
+  get role() {
+    return this.#raw.role;
+  }
+  get bytesReceived() {
+    return this.#raw.bytesReceived;
+  }
+  free() {
+    this.#raw.free();
+  }
+}
+
+/** Reads an upgrade request as it arrives (see ServerHandshake.push). */
+export class ServerHandshake {
+  #raw;
+  constructor(options) {
+    this.#raw = new raw.ServerHandshake(options);
+  }
+  push(chunk) {
+    return this.#raw.push(toBytes(chunk));
+  }
+  free() {
+    this.#raw.free();
+  }
+}
+
+/** The client side of the opening handshake: `request` to send, `push` the answer. */
+export class ClientHandshake {
+  #raw;
+  constructor(options) {
+    this.#raw = new raw.ClientHandshake(options);
+  }
+  get request() {
+    return this.#raw.request;
+  }
+  get key() {
+    return this.#raw.key;
+  }
+  push(chunk) {
+    return this.#raw.push(toBytes(chunk));
+  }
+  free() {
+    this.#raw.free();
+  }
+}
+
+/** Streaming UTF-8 validation (throws WsframeError `invalid_utf8` at the first bad byte). */
+export class Utf8Validator {
+  #raw = new raw.Utf8Validator();
+  push(chunk) {
+    this.#raw.push(toBytes(chunk));
+  }
+  finish() {
+    this.#raw.finish();
+  }
+  reset() {
+    this.#raw.reset();
+  }
+  get position() {
+    return this.#raw.position;
+  }
+  free() {
+    this.#raw.free();
+  }
+}
+
+export const acceptKey = (key) => raw.acceptKey(key);
+export const validateRequest = (parts) => raw.validateRequest(parts);
+export const acceptResponse = (request, options) => raw.acceptResponse(request, options);
+export const rejectResponse = (status, body, headers) => raw.rejectResponse(status, body, headers);
+export const rejectionFor = (error) => raw.rejectionFor(error);
+export const isValidUtf8 = (bytes) => raw.isValidUtf8(toBytes(bytes));
+export const isValidCloseCode = (code) => raw.isValidCloseCode(code);
+export const closeCodeName = (code) => raw.closeCodeName(code);
+export const parseClosePayload = (payload) => raw.parseClosePayload(toBytes(payload));
+export const encodeClosePayload = (code, reason) => raw.encodeClosePayload(code, reason);
+export const inspect = (bytes, options) => raw.inspect(toBytes(bytes), options);

@@ -1,0 +1,7 @@
+// The wasm-bindgen module this build runs on (the Node or the web build),
+// set once by the entry point before any API call.
+export let raw;
+
+export function setRaw(module) {
+  raw = module;
+}

@@ -1,0 +1,99 @@
+// `npm run build`: the wasm builds (wasm-pack, Node and web targets) and the
+// npm package assembled in pkg/ from them and pkg-template/.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const template = path.join(root, 'pkg-template');
+const pkg = path.join(root, 'pkg');
+// npm's binaryen must come first: Debian's wasm-opt 108 miscompiles this output.
+process.env.PATH = `${root}/node_modules/.bin:${process.env.HOME}/.cargo/bin:${process.env.PATH}`;
+
+const version = /^version = "(.+)"$/m.exec(readFileSync(path.join(root, 'Cargo.toml'), 'utf8'))[1];
+
+function wasmPack(target) {
+  const out = path.join(root, 'target', 'wasm-pack', target);
+  console.log(`[build] wasm-pack build --target ${target}`);
+  execFileSync(
+    'wasm-pack',
+    ['build', '--release', '--target', target, '--out-dir', out, '--out-name', 'wsframe', '--no-pack', '--no-gitignore', '--weak-refs'],
+    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  return out;
+}
+
+function copyBuild(from, to, type) {
+  mkdirSync(to, { recursive: true });
+  for (const file of ['wsframe.js', 'wsframe.d.ts', 'wsframe_bg.wasm']) cpSync(path.join(from, file), path.join(to, file));
+  writeFileSync(path.join(to, 'package.json'), `${JSON.stringify({ type }, null, 2)}\n`);
+}
+
+// The raw wasm-bindgen modules and the package's own name stay imports.
+const externals = {
+  name: 'externals',
+  setup(build) {
+    build.onResolve({ filter: /^(\.\/(node|web)\/wsframe\.js|wsframe)$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+async function bundle(entry, outfile, format, platform) {
+  await esbuild.build({
+    entryPoints: [path.join(template, 'src', entry)],
+    outfile: path.join(pkg, outfile),
+    bundle: true,
+    format,
+    platform,
+    target: platform === 'node' ? 'node18' : 'es2022',
+    plugins: [externals],
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
+const nodeBuild = wasmPack('nodejs');
+const webBuild = wasmPack('web');
+
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(pkg);
+copyBuild(nodeBuild, path.join(pkg, 'node'), 'commonjs');
+copyBuild(webBuild, path.join(pkg, 'web'), 'module');
+
+await bundle('index-node.mjs', 'index.cjs', 'cjs', 'node');
+await bundle('node.mjs', 'node.cjs', 'cjs', 'node');
+await bundle('index-browser.mjs', 'browser.mjs', 'esm', 'browser');
+// ESM in Node re-exports the CommonJS build, so `import` and `require` share one wasm instance.
+writeFileSync(path.join(pkg, 'index.mjs'), "export * from './index.cjs';\nexport { default } from './index.cjs';\n");
+writeFileSync(path.join(pkg, 'node.mjs'), "export * from './node.cjs';\nexport { default } from './node.cjs';\n");
+
+for (const file of ['index.d.ts', 'browser.d.ts', 'node.d.ts', 'README.md']) {
+  cpSync(path.join(template, file), path.join(pkg, file));
+}
+const manifest = JSON.parse(readFileSync(path.join(template, 'package.json'), 'utf8'));
+manifest.version = version;
+writeFileSync(path.join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+// Sizes, as shipped.
+const sizes = {};
+for (const file of ['node/wsframe_bg.wasm', 'web/wsframe_bg.wasm', 'index.cjs', 'browser.mjs', 'node.cjs', 'web/wsframe.js', 'node/wsframe.js']) {
+  const bytes = readFileSync(path.join(pkg, file));
+  sizes[file] = { bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+}
+writeFileSync(path.join(root, 'target', 'pkg-sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
+for (const [file, s] of Object.entries(sizes)) console.log(`[build] ${file.padEnd(22)} ${String(s.bytes).padStart(8)} B  gzip ${String(s.gzip).padStart(7)} B`);
+
+// The repository's examples, tests and benches import the package by name.
+const link = path.join(root, 'node_modules', 'wsframe');
+mkdirSync(path.dirname(link), { recursive: true });
+let linked = false;
+try {
+  linked = lstatSync(link).isSymbolicLink();
+} catch {}
+if (!linked) {
+  rmSync(link, { recursive: true, force: true });
+  symlinkSync(path.relative(path.dirname(link), pkg), link, 'dir');
+}
+console.log(`[build] pkg/ is wsframe@${version}${existsSync(link) ? ' (linked as node_modules/wsframe)' : ''}`);
