@@ -107,6 +107,14 @@ pub struct WasmFrameDecoder {
     packed: Vec<u8>,
 }
 
+impl WasmFrameDecoder {
+    /// The last packed result (for Rust callers and tests; JS reads it
+    /// through `resultPtr`).
+    pub fn packed(&self) -> &[u8] {
+        &self.packed
+    }
+}
+
 #[wasm_bindgen(js_class = RawFrameDecoder)]
 impl WasmFrameDecoder {
     /// Options: `role` ("server" reads client frames, which must be masked;

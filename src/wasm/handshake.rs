@@ -8,6 +8,7 @@ use js_sys::Reflect;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key` (RFC 6455 §4.2.2):
 /// base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
@@ -206,9 +207,25 @@ struct ClientOpts {
     protocols: Vec<String>,
     extensions: Option<ExtensionsArg>,
     headers: Option<HeadersArg>,
-    /// A fixed 16-byte nonce, for tests and replays only.
-    #[serde(with = "serde_bytes")]
-    nonce: Option<Vec<u8>>,
+}
+
+/// Takes the binary `nonce` option out of `opts` (bytes do not pass through
+/// the JSON step of `options`), returning it and the other options.
+fn split_nonce(opts: JsValue) -> Result<(Option<Vec<u8>>, JsValue), JsValue> {
+    let Some(object) = opts.dyn_ref::<js_sys::Object>() else {
+        return Ok((None, opts));
+    };
+    let nonce = Reflect::get(object, &JsValue::from_str("nonce"))?;
+    if nonce.is_undefined() {
+        return Ok((None, opts));
+    }
+    let bytes = nonce
+        .dyn_ref::<js_sys::Uint8Array>()
+        .ok_or_else(|| invalid_argument("nonce must be a Uint8Array"))?
+        .to_vec();
+    let rest = js_sys::Object::assign(&js_sys::Object::new(), object);
+    Reflect::delete_property(&rest, &JsValue::from_str("nonce"))?;
+    Ok((Some(bytes), rest.into()))
 }
 
 /// The client side of the opening handshake: the request to send, and a
@@ -226,6 +243,7 @@ impl WasmClientHandshake {
     /// `headers`. The key is 16 fresh random bytes.
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<WasmClientHandshake, JsValue> {
+        let (nonce, opts) = split_nonce(opts)?;
         let o: ClientOpts = options(opts)?;
         let extensions = o
             .extensions
@@ -243,7 +261,7 @@ impl WasmClientHandshake {
             extensions: &extensions,
             headers: &header_refs,
         };
-        let (inner, request) = match o.nonce {
+        let (inner, request) = match nonce {
             Some(nonce) => {
                 let nonce = <[u8; 16]>::try_from(&nonce[..])
                     .map_err(|_| invalid_argument("nonce must be 16 bytes"))?;

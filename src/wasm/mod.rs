@@ -7,13 +7,13 @@
 //! hot paths (`Connection.receive`, `FrameDecoder.push`) pack their results
 //! into one buffer that JS reads through a view of wasm memory.
 
-mod close;
-mod frame;
-mod handshake;
-mod inspect;
-mod mask;
-mod protocol;
-mod utf8;
+pub mod close;
+pub mod frame;
+pub mod handshake;
+pub mod inspect;
+pub mod mask;
+pub mod protocol;
+pub mod utf8;
 
 use crate::error::{Error, ErrorKind};
 use js_sys::Reflect;
@@ -70,12 +70,16 @@ pub(crate) fn invalid_argument(message: impl Into<String>) -> JsValue {
     js_error(&Error::new(ErrorKind::InvalidArgument, message))
 }
 
-/// Reads an options object (or `undefined`) into `T`.
+/// Reads an options object (or `undefined`) into `T`. Goes through a JSON
+/// value so that `deny_unknown_fields` holds: a misspelt limit is an error,
+/// not a limit silently left at its default.
 pub(crate) fn options<T: DeserializeOwned + Default>(value: JsValue) -> Result<T, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(value).map_err(|e| invalid_argument(format!("options: {e}")))
+    let json: serde_json::Value =
+        serde_wasm_bindgen::from_value(value).map_err(|e| invalid_argument(format!("options: {e}")))?;
+    serde_json::from_value(json).map_err(|e| invalid_argument(format!("options: {e}")))
 }
 
 /// Converts a cold, rich value into a plain JS object.

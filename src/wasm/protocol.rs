@@ -71,6 +71,14 @@ pub struct WasmConnection {
     error: Option<Error>,
 }
 
+impl WasmConnection {
+    /// The last packed result (for Rust callers and tests; JS reads it
+    /// through `resultPtr`).
+    pub fn packed(&self) -> &[u8] {
+        &self.packed
+    }
+}
+
 #[wasm_bindgen(js_class = RawConnection)]
 impl WasmConnection {
     /// Options: `role` ("server" | "client", required), `maxFrameSize`,

@@ -1,0 +1,307 @@
+//! Tests of the `#[wasm_bindgen]` facade as JS sees it: vectors through the
+//! bindings, any chunking, packed results, and errors as real JS `Error`s
+//! with `code`, `closeCode`, `offset` and `httpStatus`. Included by
+//! tests/node.rs (Node) and tests/web.rs (headless browsers).
+
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+use wsframe::wasm::{close, frame, handshake, inspect, mask, protocol, utf8};
+
+fn hex(s: &str) -> Vec<u8> {
+    let d: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+    (0..d.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&d[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn fixtures() -> serde_json::Value {
+    serde_json::from_str(include_str!("../fixtures/vectors.json")).unwrap()
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap()
+}
+
+/// Asserts `value` is a JS Error named WsframeError with these properties.
+fn assert_js_error(value: &JsValue, code: &str, close_code: Option<f64>, offset: Option<f64>) {
+    let error = value.dyn_ref::<js_sys::Error>().expect("a JS Error object");
+    assert_eq!(String::from(error.name()), "WsframeError");
+    assert_eq!(get(value, "code").as_string().as_deref(), Some(code));
+    assert_eq!(get(value, "closeCode").as_f64(), close_code);
+    assert_eq!(get(value, "offset").as_f64(), offset);
+    assert!(String::from(error.message()).starts_with(code));
+}
+
+fn options(pairs: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&object, &JsValue::from_str(k), v).unwrap();
+    }
+    object.into()
+}
+
+/// A packed event: its type byte and payload.
+type PackedEvent = (u8, Vec<u8>);
+
+/// Reads a packed Connection result: (events, output, pending).
+fn unpack_events(p: &[u8]) -> (Vec<PackedEvent>, Vec<u8>, bool) {
+    let u32_at = |at: usize| u32::from_le_bytes(p[at..at + 4].try_into().unwrap()) as usize;
+    let (count, out_at, out_len) = (u32_at(0), u32_at(4), u32_at(8));
+    let mut at = 16;
+    let mut events = Vec::new();
+    for _ in 0..count {
+        let n = u32_at(at + 1);
+        events.push((p[at], p[at + 5..at + 5 + n].to_vec()));
+        at += 5 + n;
+    }
+    (events, p[out_at..out_at + out_len].to_vec(), u32_at(12) & 1 == 1)
+}
+
+/// Reads a packed FrameDecoder result: (first header byte, payload) per frame.
+fn unpack_frames(p: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let u32_at = |at: usize| u32::from_le_bytes(p[at..at + 4].try_into().unwrap()) as usize;
+    let mut at = 4;
+    let mut frames = Vec::new();
+    for _ in 0..u32_at(0) {
+        let len = u32_at(at + 18);
+        frames.push((p[at], p[at + 22..at + 22 + len].to_vec()));
+        at += 22 + len;
+    }
+    frames
+}
+
+#[wasm_bindgen_test]
+fn accept_key_vectors() {
+    for case in fixtures()["handshake_accept"].as_array().unwrap() {
+        assert_eq!(
+            handshake::accept_key(case["key"].as_str().unwrap()),
+            case["accept"].as_str().unwrap()
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn frame_vectors_decode_whole_and_byte_by_byte() {
+    for case in fixtures()["frames"].as_array().unwrap() {
+        let Some(h) = case["hex"].as_str() else { continue };
+        let wire = hex(h);
+        let mut whole = frame::WasmFrameDecoder::new(JsValue::UNDEFINED).unwrap();
+        whole.push(&wire).unwrap();
+        let expected = unpack_frames(whole.packed());
+        assert_eq!(expected.len(), 1);
+        assert_eq!(expected[0].0 & 0x0f, case["opcode"].as_u64().unwrap() as u8);
+        if let Some(text) = case["payload_utf8"].as_str() {
+            assert_eq!(expected[0].1, text.as_bytes());
+        }
+        let mut bytewise = frame::WasmFrameDecoder::new(JsValue::UNDEFINED).unwrap();
+        let mut got = Vec::new();
+        for b in &wire {
+            bytewise.push(std::slice::from_ref(b)).unwrap();
+            got.extend(unpack_frames(bytewise.packed()));
+        }
+        assert_eq!(got, expected);
+    }
+}
+
+#[wasm_bindgen_test]
+fn encode_then_decode_round_trips() {
+    let bytes = frame::encode_frame_raw(
+        1,
+        b"Hello",
+        true,
+        0,
+        Some(vec![0x37, 0xfa, 0x21, 0x3d].into()),
+        false,
+    )
+    .unwrap();
+    assert_eq!(bytes, hex("818537fa213d7f9f4d5158"));
+    let random = frame::encode_frame_raw(2, &[9; 300], true, 0, None, true).unwrap();
+    assert_eq!(random[1], 0x80 | 126);
+    let header = frame::encode_frame_header_raw(2, 65536.0, true, 0, None, false).unwrap();
+    assert_eq!(header, hex("827f0000000000010000"));
+    let e = frame::encode_frame_raw(16, b"", true, 0, None, false).unwrap_err();
+    assert_js_error(&e, "invalid_argument", None, None);
+}
+
+#[wasm_bindgen_test]
+fn connection_delivers_events_across_any_chunking() {
+    let input = [
+        hex("010348656c"),
+        hex("890548656c6c6f"),
+        hex("80026c6f"),
+        hex("820401020304"),
+        hex("880203e8"),
+    ]
+    .concat();
+    for size in [1, 2, 3, 7, input.len()] {
+        let mut conn = protocol::WasmConnection::new(options(&[("role", "client".into())])).unwrap();
+        let mut events = Vec::new();
+        let mut output = Vec::new();
+        let mut pending = false;
+        for chunk in input.chunks(size) {
+            conn.receive(chunk.to_vec());
+            let (e, o, p) = unpack_events(conn.packed());
+            events.extend(e);
+            output.extend(o);
+            pending |= p;
+        }
+        assert_eq!(
+            events,
+            [
+                (9, b"Hello".to_vec()),
+                (1, b"Hello".to_vec()),
+                (2, vec![1, 2, 3, 4]),
+                (8, [1000u16.to_le_bytes().to_vec(), vec![]].concat()),
+            ],
+            "chunk size {size}"
+        );
+        assert!(pending, "the close reply waits for flush");
+        assert_eq!(conn.state(), "closeReceived");
+        let reply = conn.flush().unwrap();
+        assert_eq!(reply.len(), 2 + 4 + 2, "a masked close frame echoing 1000");
+        assert_eq!(conn.state(), "closed");
+        // The pong answering the ping went out as soon as the ping arrived.
+        assert_eq!(output[0], 0x8a);
+    }
+}
+
+#[wasm_bindgen_test]
+fn protocol_errors_reach_js_as_errors() {
+    let mut conn = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
+    conn.receive(hex("810548656c6c6f"));
+    let (events, _, pending) = unpack_events(conn.packed());
+    assert_eq!(events, [(255, vec![])]);
+    assert!(pending);
+    assert_js_error(&conn.take_error(), "mask_missing", Some(1002.0), Some(1.0));
+    assert_eq!(conn.flush().unwrap(), hex("880203ea"));
+    assert_js_error(&conn.send_text("x").unwrap_err(), "invalid_state", None, None);
+
+    let mut conn = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
+    conn.receive(hex("818437fa213d7f9f4dc2"));
+    assert_js_error(&conn.take_error(), "invalid_utf8", Some(1007.0), Some(9.0));
+
+    let bad_role = protocol::WasmConnection::new(options(&[("role", "peer".into())]))
+        .err()
+        .unwrap();
+    assert_js_error(&bad_role, "invalid_argument", None, None);
+    let unknown =
+        protocol::WasmConnection::new(options(&[("role", "server".into()), ("maxPayloadz", 1.into())]))
+            .err()
+            .unwrap();
+    assert_js_error(&unknown, "invalid_argument", None, None);
+}
+
+#[wasm_bindgen_test]
+fn limits_are_options() {
+    let mut conn = protocol::WasmConnection::new(options(&[
+        ("role", "client".into()),
+        ("maxMessageSize", 4.into()),
+    ]))
+    .unwrap();
+    conn.receive(hex("820501020304 05"));
+    assert_js_error(&conn.take_error(), "message_too_big", Some(1009.0), Some(0.0));
+}
+
+#[wasm_bindgen_test]
+fn handshake_errors_carry_http_status() {
+    let mut server = handshake::WasmServerHandshake::new(JsValue::UNDEFINED).unwrap();
+    let e = server
+        .push(b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 8\r\n\r\n")
+        .unwrap_err();
+    assert_eq!(get(&e, "httpStatus").as_f64(), Some(426.0));
+    assert_js_error(&e, "unsupported_version", None, Some(0.0));
+    let answer = String::from_utf8(handshake::rejection_for(e)).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+    assert!(answer.contains("Sec-WebSocket-Version: 13\r\n"));
+}
+
+#[wasm_bindgen_test]
+fn server_and_client_handshakes_meet() {
+    let nonce = js_sys::Uint8Array::from(&b"the sample nonce"[..]);
+    let client_opts = options(&[
+        ("host", "example.com".into()),
+        ("path", "/chat".into()),
+        ("nonce", nonce.into()),
+    ]);
+    let mut client = handshake::WasmClientHandshake::new(client_opts).unwrap();
+    assert_eq!(client.key(), "dGhlIHNhbXBsZSBub25jZQ==");
+    let mut server = handshake::WasmServerHandshake::new(JsValue::UNDEFINED).unwrap();
+    let mut request = client.request();
+    request.extend_from_slice(&hex("8180"));
+    let parsed = server.push(&request).unwrap();
+    assert_eq!(get(&parsed, "path").as_string().as_deref(), Some("/chat"));
+    let rest: js_sys::Uint8Array = get(&parsed, "rest").dyn_into().unwrap();
+    assert_eq!(rest.to_vec(), hex("8180"));
+    let response = handshake::accept_response(parsed, JsValue::UNDEFINED).unwrap();
+    let answer = client.push(&response).unwrap();
+    assert_eq!(get(&answer, "status").as_f64(), Some(101.0));
+}
+
+#[wasm_bindgen_test]
+fn utf8_close_and_mask_bindings() {
+    assert!(utf8::is_valid_utf8("€𝄞".as_bytes()));
+    assert!(!utf8::is_valid_utf8(b"\xed\xa0\x80"));
+    let mut v = utf8::WasmUtf8Validator::new();
+    v.push(b"ab\xf0").unwrap();
+    assert_js_error(
+        &v.push(b"\x28").unwrap_err(),
+        "invalid_utf8",
+        Some(1007.0),
+        Some(3.0),
+    );
+    assert!(close::is_valid_close_code(4999.0) && !close::is_valid_close_code(1005.0));
+    assert!(!close::is_valid_close_code(1000.5));
+    assert_eq!(close::close_code_name(1011.0), "Internal Error");
+    assert_js_error(
+        &close::parse_close_payload(&[3]).unwrap_err(),
+        "invalid_close_payload",
+        Some(1002.0),
+        Some(0.0),
+    );
+    assert_eq!(
+        close::encode_close_payload(Some(1000.0), Some("ok".into())).unwrap(),
+        b"\x03\xe8ok"
+    );
+    // The simd128 path (in browsers too) against the byte loop, every length and offset.
+    let key = [0x37, 0xfa, 0x21, 0x3d];
+    for len in 0..=80usize {
+        for offset in 0..4u32 {
+            let original: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let mut data = original.clone();
+            mask::mask(&mut data, &key, offset).unwrap();
+            let expected: Vec<u8> = original
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b ^ key[(i + offset as usize) % 4])
+                .collect();
+            assert_eq!(data, expected);
+        }
+    }
+    assert_js_error(
+        &mask::mask(&mut [0u8; 4], &[1, 2, 3], 0).unwrap_err(),
+        "invalid_argument",
+        None,
+        None,
+    );
+}
+
+#[wasm_bindgen_test]
+fn inspect_returns_anatomy_objects() {
+    let anatomy = inspect::inspect(
+        &hex("818537fa213d7f9f4d5158 8102 6869"),
+        options(&[("direction", "client".into())]),
+    )
+    .unwrap();
+    let frames: js_sys::Array = get(&anatomy, "frames").dyn_into().unwrap();
+    assert_eq!(frames.length(), 2);
+    let first = frames.get(0);
+    assert_eq!(get(&first, "opcodeName").as_string().as_deref(), Some("text"));
+    let payload: js_sys::Uint8Array = get(&first, "payload").dyn_into().unwrap();
+    assert_eq!(payload.to_vec(), b"Hello");
+    let diagnostics: js_sys::Array = get(&anatomy, "diagnostics").dyn_into().unwrap();
+    let d = diagnostics.get(0);
+    assert_eq!(get(&d, "code").as_string().as_deref(), Some("mask_missing"));
+    assert_eq!(get(&d, "offset").as_f64(), Some(12.0));
+}
