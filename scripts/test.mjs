@@ -1,7 +1,7 @@
 // Runs every test suite of the repository, one step after another, shows
 // their output as it comes, and ends with one plain tally line:
 // "N passed, M failed". Usage: node scripts/test.mjs [group ...]
-// (groups: rust; with no argument, all of them).
+// (groups: rust, wasm, js, conformance; with no argument, all of them).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -9,7 +9,11 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.env.PATH = `${root}/node_modules/.bin:${process.env.HOME}/.cargo/bin:${process.env.PATH}`;
 
-// kind 'cargo': counts the tests cargo reports; kind 'check': one pass or fail.
+// How each step's result is counted:
+//   cargo: cargo's "test result: ... N passed; M failed" lines (also wasm-pack's)
+//   node:  node:test's "ℹ pass N" / "ℹ fail M" summary
+//   tally: the step's own last "N passed, M failed" line
+//   check: the whole step is one pass or one fail
 const steps = [
   { group: 'rust', name: 'cargo fmt --check', kind: 'check', cmd: ['cargo', 'fmt', '--check'] },
   {
@@ -25,18 +29,27 @@ const steps = [
     cmd: ['cargo', 'clippy', '--target', 'wasm32-unknown-unknown', '--all-targets', '--', '-D', 'warnings'],
   },
   { group: 'rust', name: 'cargo test (native)', kind: 'cargo', cmd: ['cargo', 'test', '--no-fail-fast'] },
+  { group: 'wasm', name: 'wasm-pack test --node', kind: 'cargo', cmd: ['wasm-pack', 'test', '--node'] },
   {
-    group: 'rust',
-    name: 'cargo test (wasm32 simd128, in Node)',
+    group: 'wasm',
+    name: 'wasm-pack test --headless --chrome',
     kind: 'cargo',
-    cmd: ['cargo', 'test', '--no-fail-fast', '--target', 'wasm32-unknown-unknown'],
+    cmd: ['wasm-pack', 'test', '--headless', '--chrome'],
   },
   {
-    group: 'rust',
-    name: 'cargo build (wasm32, simd128)',
-    kind: 'check',
-    cmd: ['cargo', 'build', '--release', '--lib', '--target', 'wasm32-unknown-unknown'],
+    group: 'wasm',
+    name: 'wasm-pack test --headless --firefox',
+    kind: 'cargo',
+    cmd: ['wasm-pack', 'test', '--headless', '--firefox'],
   },
+  { group: 'js', name: 'npm run build (pkg/)', kind: 'check', cmd: ['node', 'scripts/build.mjs'] },
+  {
+    group: 'js',
+    name: 'node --test tests/js',
+    kind: 'node',
+    cmd: ['node', '--test', '--test-reporter=spec', '--test-concurrency=1', 'tests/js/'],
+  },
+  { group: 'conformance', name: 'Autobahn sections 1-10, both roles', kind: 'tally', cmd: ['node', 'scripts/conformance.mjs'] },
 ];
 
 function run(cmd) {
@@ -55,15 +68,34 @@ function run(cmd) {
   });
 }
 
-/** Sums cargo's "test result: ... N passed; M failed" lines. */
-function cargoCounts(output) {
+/** Sums every match of `pattern` (groups: passed, failed). */
+function sum(output, pattern) {
   let passed = 0;
   let failed = 0;
-  for (const m of output.matchAll(/^test result: \w+\. (\d+) passed; (\d+) failed/gm)) {
+  for (const m of output.matchAll(pattern)) {
     passed += Number(m[1]);
     failed += Number(m[2]);
   }
   return { passed, failed };
+}
+
+function counts(kind, output) {
+  switch (kind) {
+    case 'cargo':
+      return sum(output, /^test result: \w+\. (\d+) passed; (\d+) failed/gm);
+    case 'node': {
+      const passed = /^ℹ pass (\d+)$/m.exec(output);
+      const failed = /^ℹ fail (\d+)$/m.exec(output);
+      return { passed: Number(passed?.[1] ?? 0), failed: Number(failed?.[1] ?? 0) };
+    }
+    case 'tally': {
+      const all = [...output.matchAll(/^(\d+) passed, (\d+) failed$/gm)];
+      const last = all.at(-1);
+      return { passed: Number(last?.[1] ?? 0), failed: Number(last?.[2] ?? 0) };
+    }
+    default:
+      return { passed: 0, failed: 0 };
+  }
 }
 
 const wanted = new Set(process.argv.slice(2));
@@ -78,7 +110,7 @@ for (const step of selected) {
   console.log(`\n=== ${step.name}: ${step.cmd.join(' ')}`);
   const started = Date.now();
   const { code, output } = await run(step.cmd);
-  let { passed, failed } = step.kind === 'cargo' ? cargoCounts(output) : { passed: 0, failed: 0 };
+  let { passed, failed } = counts(step.kind, output);
   if (step.kind === 'check') {
     code === 0 ? passed++ : failed++;
   } else if (code !== 0 && failed === 0) {
