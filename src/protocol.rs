@@ -190,6 +190,11 @@ pub struct Connection {
     message: Assembly,
     /// Payload of the control frame being received (at most 125 bytes).
     control: Vec<u8>,
+    /// Buffers of messages delivered during the current `receive_with` call:
+    /// kept, unmodified, until the next call (see `receive_with`).
+    delivered: Vec<Vec<u8>>,
+    /// Emptied buffers, ready to assemble the next messages.
+    spare: Vec<Vec<u8>>,
     /// The fragmented message we are sending, if one is open.
     sending: Option<MessageKind>,
     output: Vec<u8>,
@@ -212,6 +217,8 @@ impl Connection {
             frame: None,
             message: Assembly::default(),
             control: Vec::with_capacity(MAX_CONTROL_PAYLOAD),
+            delivered: Vec::new(),
+            spare: Vec::new(),
             sending: None,
             output: Vec::new(),
             keys: MaskKeySource::new(),
@@ -311,6 +318,11 @@ impl Connection {
     /// [`Connection::error`]), and the close frame with its code is queued by
     /// [`Connection::flush`]. Input after a close frame or an error is
     /// ignored. Call `flush` after handling the events (see [`State`]).
+    ///
+    /// The payload of a message event stays valid and unmodified until the
+    /// next call to `receive_with`, not just during the callback: it lies
+    /// either in `data` or in a buffer this call does not reuse. Bindings
+    /// rely on this to hand payloads out without copying them first.
     pub fn receive_with<F>(&mut self, data: &mut [u8], mut on_event: F) -> Result<()>
     where
         F: FnMut(Event<'_>),
@@ -318,6 +330,7 @@ impl Connection {
         if self.peer_close.is_some() || self.error.is_some() {
             return Ok(());
         }
+        self.recycle_delivered();
         let total = data.len();
         let mut pos = 0;
         loop {
@@ -524,17 +537,28 @@ impl Connection {
             }
             _ => on_event(Event::Binary(bytes)),
         }
-        // Keep the buffer's allocation for the next message unless it is large.
-        let mut buffer = std::mem::take(&mut message.buffer);
-        buffer.clear();
-        if buffer.capacity() > 1 << 20 {
-            buffer = Vec::new();
+        // The delivered bytes stay untouched until the next call; the next
+        // message is assembled in another buffer.
+        let buffer = std::mem::take(&mut message.buffer);
+        if buffer.capacity() > 0 {
+            self.delivered.push(buffer);
         }
         *message = Assembly {
-            buffer,
+            buffer: self.spare.pop().unwrap_or_default(),
             ..Assembly::default()
         };
         Ok(true)
+    }
+
+    /// Turns the buffers delivered by the previous call into spares, keeping
+    /// a few of moderate size and freeing the rest.
+    fn recycle_delivered(&mut self) {
+        for mut buffer in self.delivered.drain(..) {
+            if self.spare.len() < 4 && buffer.capacity() <= 1 << 20 {
+                buffer.clear();
+                self.spare.push(buffer);
+            }
+        }
     }
 
     fn on_close<F>(&mut self, on_event: &mut F) -> Result<()>

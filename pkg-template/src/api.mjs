@@ -32,28 +32,54 @@ export function toBytes(data) {
 }
 
 let memory;
-/** The current bytes of wasm memory (re-read after every call: memory may grow). */
-function wasmBytes() {
-  memory ??= raw.__memory();
-  return memory.buffer;
+let memoryBytes = new Uint8Array(0);
+let memoryNode = null;
+/**
+ * All of wasm memory as bytes. The view is kept between calls; when memory
+ * grows, its old buffer is detached (length 0) and the view is made anew.
+ */
+function wasmMemory() {
+  if (memoryBytes.byteLength === 0) {
+    memory ??= raw.__memory();
+    memoryBytes = new Uint8Array(memory.buffer);
+    memoryNode = hasBuffer ? Buffer.from(memory.buffer) : null;
+  }
+  return memoryBytes;
 }
 
-/** Reads packed results at `ptr` in wasm memory; valid until the next call. */
+/** Copies `bytes` into wasm memory at `ptr` (which the caller just obtained). */
+function writeToWasm(ptr, bytes) {
+  wasmMemory().set(bytes, ptr);
+}
+
+/**
+ * Reads a packed result at `ptr` in wasm memory. Offsets given to `text`
+ * and `copy` are relative to the result; `textAt`/`copyAt` take addresses
+ * anywhere in memory. Valid until the next call into the module.
+ */
 class Packed {
   constructor(ptr, length) {
-    const buffer = wasmBytes();
-    this.bytes = new Uint8Array(buffer, ptr, length);
-    this.view = new DataView(buffer, ptr, length);
-    this.nodeView = hasBuffer ? Buffer.from(buffer, ptr, length) : null;
+    this.base = ptr;
+    this.memory = wasmMemory();
+    this.bytes = this.memory.subarray(ptr, ptr + length);
+    this.nodeMemory = memoryNode;
   }
   u32(at) {
-    return this.view.getUint32(at, true);
+    const m = this.memory;
+    const i = this.base + at;
+    return (m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24)) >>> 0;
   }
   text(start, end) {
-    return this.nodeView ? this.nodeView.toString('utf8', start, end) : decoder.decode(this.bytes.subarray(start, end));
+    return this.textAt(this.base + start, this.base + end);
   }
   copy(start, end) {
     return this.bytes.slice(start, end);
+  }
+  textAt(start, end) {
+    return this.nodeMemory ? this.nodeMemory.toString('utf8', start, end) : decoder.decode(this.memory.subarray(start, end));
+  }
+  copyAt(start, end) {
+    return this.memory.slice(start, end);
   }
 }
 
@@ -72,11 +98,29 @@ function rsvOf(o) {
   return (o.rsv1 ? 4 : 0) | (o.rsv2 ? 2 : 0) | (o.rsv3 ? 1 : 0);
 }
 
+const keyAsNumber = (k) => (k[0] | (k[1] << 8) | (k[2] << 16) | (k[3] << 24)) >>> 0;
+
+/** The key's bytes; the core throws its WsframeError if it is not 4 bytes. */
+function checkedKey(key) {
+  const k = toBytes(key);
+  if (k.length !== 4) raw.mask(new Uint8Array(0), k, 0);
+  return k;
+}
+
+/** [mode, key]: mode 0 unmasked, 1 with `key` (a little-endian u32), 2 with a random key. */
 function maskOf(mask) {
-  // [key, random]
-  if (mask === true) return [undefined, true];
-  if (!mask) return [undefined, false];
-  return [toBytes(mask), false];
+  if (mask === true) return [2, 0];
+  if (!mask) return [0, 0];
+  return [1, keyAsNumber(checkedKey(mask))];
+}
+
+let headerPtr;
+/** Copies the header the last encodeHeaderScratch call wrote into `out` (at most 14 bytes). */
+function copyScratchHeader(out, length) {
+  headerPtr ??= raw.headerScratchPtr();
+  const m = wasmMemory();
+  for (let i = 0; i < length; i++) out[i] = m[headerPtr + i];
+  return out;
 }
 
 /**
@@ -89,21 +133,38 @@ function maskOf(mask) {
 export function encodeFrame(payload, options = {}) {
   const bytes = toBytes(payload);
   const opcode = opcodeOf(options.opcode, typeof payload === 'string' ? 1 : 2);
-  const [key, random] = maskOf(options.mask);
-  return raw.encodeFrameRaw(opcode, bytes, options.fin ?? true, rsvOf(options), key, random);
+  const [mode, key] = maskOf(options.mask);
+  const fin = options.fin ?? true;
+  if (mode === 0) {
+    // Only the header comes from wasm; the payload is copied once, here.
+    const headerLength = raw.encodeHeaderScratch(opcode, bytes.length, fin, rsvOf(options), 0, 0);
+    const frame = copyScratchHeader(new Uint8Array(headerLength + bytes.length), headerLength);
+    frame.set(bytes, headerLength);
+    return frame;
+  }
+  // Masked: the payload goes into wasm once, is masked there behind its header, and comes out once.
+  const scratch = raw.maskScratchBuffer(14 + bytes.length);
+  writeToWasm(scratch + 14, bytes);
+  const start = raw.encodeFrameScratch(opcode, bytes.length, fin, rsvOf(options), mode, key);
+  return wasmMemory().slice(start, scratch + 14 + bytes.length);
 }
 
 /** Encodes only the header of a frame whose payload has `payloadLength` bytes (same options). */
 export function encodeFrameHeader(payloadLength, options = {}) {
   const opcode = opcodeOf(options.opcode, 2);
-  const [key, random] = maskOf(options.mask);
-  return raw.encodeFrameHeaderRaw(opcode, payloadLength, options.fin ?? true, rsvOf(options), key, random);
+  const [mode, key] = maskOf(options.mask);
+  const headerLength = raw.encodeHeaderScratch(opcode, payloadLength, options.fin ?? true, rsvOf(options), mode, key);
+  return copyScratchHeader(new Uint8Array(headerLength), headerLength);
 }
 
 /** XORs `data` in place with a 4-byte `key`, `data[0]` being payload byte `offset`. Returns `data`. */
 export function mask(data, key, offset = 0) {
   const bytes = toBytes(data);
-  raw.mask(bytes, toBytes(key), offset);
+  const k = checkedKey(key);
+  const ptr = raw.maskScratchBuffer(bytes.length);
+  writeToWasm(ptr, bytes);
+  raw.maskScratch(bytes.length, keyAsNumber(k), offset);
+  bytes.set(wasmMemory().subarray(ptr, ptr + bytes.length));
   return data;
 }
 
@@ -184,7 +245,9 @@ export class Connection {
     this.#raw = new raw.RawConnection(options);
   }
   receive(chunk) {
-    const length = this.#raw.receive(toBytes(chunk));
+    const bytes = toBytes(chunk);
+    writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
+    const length = this.#raw.receiveInput(bytes.length);
     const p = new Packed(this.#raw.resultPtr(), length);
     const count = p.u32(0);
     const outputAt = p.u32(4);
@@ -194,31 +257,32 @@ export class Connection {
     let error = null;
     let at = 16;
     for (let i = 0; i < count; i++) {
+      // u8 type, u32 a, u32 b: messages point into wasm memory (a = address,
+      // b = length); control frames follow inline (a = length; b = close code).
       const type = p.bytes[at];
-      const n = p.u32(at + 1);
-      const start = at + 5;
-      const end = start + n;
+      const a = p.u32(at + 1);
+      const b = p.u32(at + 5);
+      at += 9;
       switch (type) {
         case 1:
-          events.push({ type: 'text', data: p.text(start, end) });
+          events.push({ type: 'text', data: p.textAt(a, a + b) });
           break;
         case 2:
-          events.push({ type: 'binary', data: p.copy(start, end) });
+          events.push({ type: 'binary', data: p.copyAt(a, a + b) });
           break;
         case 8:
-          events.push({ type: 'close', code: p.view.getUint16(start, true), reason: p.text(start + 2, end) });
+          events.push({ type: 'close', code: b, reason: p.text(at, at + a) });
+          at += a;
           break;
         case 9:
-          events.push({ type: 'ping', data: p.copy(start, end) });
-          break;
         case 10:
-          events.push({ type: 'pong', data: p.copy(start, end) });
+          events.push({ type: type === 9 ? 'ping' : 'pong', data: p.copy(at, at + a) });
+          at += a;
           break;
         case 255:
           error = this.#raw.takeError();
           break;
       }
-      at = end;
     }
     const output = outputLength ? p.copy(outputAt, outputAt + outputLength) : null;
     return { events, output, error, pending };

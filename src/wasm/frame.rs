@@ -7,6 +7,18 @@ use wasm_bindgen::prelude::*;
 
 thread_local! {
     static KEYS: RefCell<MaskKeySource> = RefCell::new(MaskKeySource::new());
+    /// Where `encodeHeaderScratch` writes; its address never changes.
+    static HEADER: RefCell<[u8; MAX_HEADER_LEN]> = const { RefCell::new([0; MAX_HEADER_LEN]) };
+}
+
+/// How the scratch encoders mask: 0 not at all, 1 with the given key, 2 with
+/// a fresh random key.
+fn scratch_mask(mode: u8, key: u32) -> (Option<Box<[u8]>>, bool) {
+    match mode {
+        1 => (Some(Box::new(key.to_le_bytes())), false),
+        2 => (None, true),
+        _ => (None, false),
+    }
 }
 
 /// Builds a header from raw parts. `mask_key` of 4 bytes masks with that key;
@@ -67,27 +79,66 @@ pub fn encode_frame_raw(
     Ok(out)
 }
 
-/// Encodes only a frame header for a payload of `payloadLength` bytes, so a
-/// large unmasked payload can be written after it without being copied.
-#[wasm_bindgen(js_name = encodeFrameHeaderRaw)]
-pub fn encode_frame_header_raw(
+/// The address of the header scratch (14 bytes), for `encodeHeaderScratch`.
+#[wasm_bindgen(js_name = headerScratchPtr)]
+pub fn header_scratch_ptr() -> usize {
+    HEADER.with(|h| h.as_ptr() as usize)
+}
+
+/// Writes the header of a frame with a `payloadLength`-byte payload into the
+/// header scratch and returns its length (`maskMode`: 0 none, 1 `key` as a
+/// little-endian u32, 2 random). Nothing is allocated.
+#[wasm_bindgen(js_name = encodeHeaderScratch)]
+pub fn encode_header_scratch(
     opcode: u8,
     payload_length: f64,
     fin: bool,
     rsv: u8,
-    mask_key: Option<Box<[u8]>>,
-    random_mask: bool,
-) -> Result<Vec<u8>, JsValue> {
+    mask_mode: u8,
+    key: u32,
+) -> Result<usize, JsValue> {
     if !(payload_length >= 0.0 && payload_length.fract() == 0.0 && payload_length <= 9_007_199_254_740_991.0)
     {
         return Err(super::invalid_argument(
             "payloadLength must be a non-negative safe integer",
         ));
     }
-    let h = header(opcode, fin, rsv, mask_key, random_mask, payload_length as u64)?;
-    let mut out = [0u8; MAX_HEADER_LEN];
-    let n = h.encode(&mut out);
-    Ok(out[..n].to_vec())
+    let (key, random) = scratch_mask(mask_mode, key);
+    let h = header(opcode, fin, rsv, key, random, payload_length as u64)?;
+    Ok(HEADER.with(|buf| h.encode(&mut buf.borrow_mut())))
+}
+
+/// Encodes a frame in place in the mask scratch buffer, whose bytes from 14
+/// on hold the `len`-byte payload: writes the header just before it, masks
+/// the payload if asked (`maskMode` as for `encodeHeaderScratch`), and
+/// returns the address where the frame starts (it ends at scratch + 14 + len).
+#[wasm_bindgen(js_name = encodeFrameScratch)]
+pub fn encode_frame_scratch(
+    opcode: u8,
+    len: usize,
+    fin: bool,
+    rsv: u8,
+    mask_mode: u8,
+    key: u32,
+) -> Result<usize, JsValue> {
+    let (key, random) = scratch_mask(mask_mode, key);
+    let h = header(opcode, fin, rsv, key, random, len as u64)?;
+    let mut head = [0u8; MAX_HEADER_LEN];
+    let head_len = h.encode(&mut head);
+    super::mask::SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() < MAX_HEADER_LEN + len {
+            return Err(super::invalid_argument(
+                "the payload is not in the scratch buffer",
+            ));
+        }
+        let start = MAX_HEADER_LEN - head_len;
+        s[start..MAX_HEADER_LEN].copy_from_slice(&head[..head_len]);
+        if let Some(k) = h.mask {
+            crate::mask::apply_mask(&mut s[MAX_HEADER_LEN..MAX_HEADER_LEN + len], k, 0);
+        }
+        Ok(s.as_ptr() as usize + start)
+    })
 }
 
 #[derive(Deserialize, Default)]

@@ -39,24 +39,35 @@ const EVENT_ERROR: u8 = 255;
 /// `flush`).
 const HEADER: usize = 16;
 
+/// Packs one event as u8 type, u32 a, u32 b. Messages are not copied: `a`
+/// and `b` are the address and length of their payload in wasm memory,
+/// which stays valid until the next call (see `Connection::receive_with`).
+/// Control frames carry their small payload inline: pings and pongs as
+/// (length, 0, bytes), closes as (reason length, code, reason).
 fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
-    let (kind, data): (u8, &[u8]) = match event {
+    let (kind, inline): (u8, &[u8]) = match event {
         Event::Text(t) => (EVENT_TEXT, t.as_bytes()),
         Event::Binary(b) => (EVENT_BINARY, b),
         Event::Ping(b) => (EVENT_PING, b),
         Event::Pong(b) => (EVENT_PONG, b),
         Event::Close { code, reason } => {
             buf.push(EVENT_CLOSE);
-            put_u32(buf, reason.len() as u32 + 2);
+            put_u32(buf, reason.len() as u32);
             // 1005: "no status received", as the WebSocket API reports it.
-            buf.extend_from_slice(&code.unwrap_or(crate::close::NO_STATUS).to_le_bytes());
+            put_u32(buf, u32::from(code.unwrap_or(crate::close::NO_STATUS)));
             buf.extend_from_slice(reason.as_bytes());
             return;
         }
     };
     buf.push(kind);
-    put_u32(buf, data.len() as u32);
-    buf.extend_from_slice(data);
+    if kind == EVENT_TEXT || kind == EVENT_BINARY {
+        put_u32(buf, inline.as_ptr() as u32);
+        put_u32(buf, inline.len() as u32);
+    } else {
+        put_u32(buf, inline.len() as u32);
+        put_u32(buf, 0);
+        buf.extend_from_slice(inline);
+    }
 }
 
 /// A WebSocket connection (RFC 6455) as a sans-I/O state machine: feed it the
@@ -67,6 +78,9 @@ fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
 #[wasm_bindgen(js_name = RawConnection)]
 pub struct WasmConnection {
     inner: Connection,
+    /// Where JS writes received bytes; kept until the next call, since
+    /// message payloads handed out may point into it.
+    input: Vec<u8>,
     packed: Vec<u8>,
     error: Option<Error>,
 }
@@ -96,20 +110,38 @@ impl WasmConnection {
         config.strict_length = o.strict_length.unwrap_or(config.strict_length);
         Ok(WasmConnection {
             inner: Connection::new(config),
+            input: Vec::new(),
             packed: Vec::with_capacity(4096),
             error: None,
         })
     }
 
-    /// Feeds received bytes. Returns the length of the packed result, which
-    /// starts at `resultPtr()` in the module's memory and stays valid until
-    /// the next call on this connection.
-    pub fn receive(&mut self, mut chunk: Vec<u8>) -> usize {
+    /// Makes room for `len` received bytes and returns the address where JS
+    /// writes them (then calls `receiveInput(len)`). Saves an allocation and
+    /// a free per chunk.
+    #[wasm_bindgen(js_name = inputBuffer)]
+    pub fn input_buffer(&mut self, len: usize) -> usize {
+        if self.input.capacity() > 4 << 20 && len < 1 << 20 {
+            // Do not keep a large buffer for one large chunk.
+            self.input = Vec::new();
+        }
+        if self.input.len() < len {
+            self.input.resize(len, 0);
+        }
+        self.input.as_mut_ptr() as usize
+    }
+
+    /// Processes `len` bytes written at `inputBuffer(len)`. Returns the length
+    /// of the packed result at `resultPtr()`; it and the payloads it points
+    /// to stay valid until the next call on this connection.
+    #[wasm_bindgen(js_name = receiveInput)]
+    pub fn receive_input(&mut self, len: usize) -> usize {
+        let len = len.min(self.input.len());
         let packed = &mut self.packed;
         packed.clear();
         packed.resize(HEADER, 0);
         let mut count = 0u32;
-        let result = self.inner.receive_with(&mut chunk, |event| {
+        let result = self.inner.receive_with(&mut self.input[..len], |event| {
             count += 1;
             pack_event(packed, event);
         });
@@ -117,9 +149,17 @@ impl WasmConnection {
             count += 1;
             packed.push(EVENT_ERROR);
             put_u32(packed, 0);
+            put_u32(packed, 0);
             self.error = Some(e);
         }
         self.finish_packed(count)
+    }
+
+    /// Copies `chunk` in and processes it (`inputBuffer` + `receiveInput`).
+    pub fn receive(&mut self, chunk: &[u8]) -> usize {
+        self.input_buffer(chunk.len());
+        self.input[..chunk.len()].copy_from_slice(chunk);
+        self.receive_input(chunk.len())
     }
 
     /// Appends the pending output and fills in the header.

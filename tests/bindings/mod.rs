@@ -45,16 +45,34 @@ fn options(pairs: &[(&str, JsValue)]) -> JsValue {
 /// A packed event: its type byte and payload.
 type PackedEvent = (u8, Vec<u8>);
 
-/// Reads a packed Connection result: (events, output, pending).
+/// Reads a packed Connection result: (events, output, pending). Message
+/// payloads are read from wasm memory at the address the record gives.
 fn unpack_events(p: &[u8]) -> (Vec<PackedEvent>, Vec<u8>, bool) {
     let u32_at = |at: usize| u32::from_le_bytes(p[at..at + 4].try_into().unwrap()) as usize;
     let (count, out_at, out_len) = (u32_at(0), u32_at(4), u32_at(8));
+    let memory = js_sys::Uint8Array::new(
+        &wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer(),
+    );
     let mut at = 16;
     let mut events = Vec::new();
     for _ in 0..count {
-        let n = u32_at(at + 1);
-        events.push((p[at], p[at + 5..at + 5 + n].to_vec()));
-        at += 5 + n;
+        let (kind, a, b) = (p[at], u32_at(at + 1), u32_at(at + 5));
+        at += 9;
+        match kind {
+            1 | 2 => events.push((kind, memory.subarray(a as u32, (a + b) as u32).to_vec())),
+            8 => {
+                let mut payload = (b as u16).to_le_bytes().to_vec();
+                payload.extend_from_slice(&p[at..at + a]);
+                events.push((kind, payload));
+                at += a;
+            }
+            _ => {
+                events.push((kind, p[at..at + a].to_vec()));
+                at += a;
+            }
+        }
     }
     (events, p[out_at..out_at + out_len].to_vec(), u32_at(12) & 1 == 1)
 }
@@ -119,8 +137,18 @@ fn encode_then_decode_round_trips() {
     assert_eq!(bytes, hex("818537fa213d7f9f4d5158"));
     let random = frame::encode_frame_raw(2, &[9; 300], true, 0, None, true).unwrap();
     assert_eq!(random[1], 0x80 | 126);
-    let header = frame::encode_frame_header_raw(2, 65536.0, true, 0, None, false).unwrap();
-    assert_eq!(header, hex("827f0000000000010000"));
+    let len = frame::encode_header_scratch(2, 65536.0, true, 0, 0, 0).unwrap();
+    let memory = js_sys::Uint8Array::new(
+        &wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer(),
+    );
+    let at = frame::header_scratch_ptr() as u32;
+    assert_eq!(
+        memory.subarray(at, at + len as u32).to_vec(),
+        hex("827f0000000000010000")
+    );
+    assert!(frame::encode_header_scratch(2, -1.0, true, 0, 0, 0).is_err());
     let e = frame::encode_frame_raw(16, b"", true, 0, None, false).unwrap_err();
     assert_js_error(&e, "invalid_argument", None, None);
 }
@@ -141,7 +169,7 @@ fn connection_delivers_events_across_any_chunking() {
         let mut output = Vec::new();
         let mut pending = false;
         for chunk in input.chunks(size) {
-            conn.receive(chunk.to_vec());
+            conn.receive(chunk);
             let (e, o, p) = unpack_events(conn.packed());
             events.extend(e);
             output.extend(o);
@@ -170,7 +198,7 @@ fn connection_delivers_events_across_any_chunking() {
 #[wasm_bindgen_test]
 fn protocol_errors_reach_js_as_errors() {
     let mut conn = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
-    conn.receive(hex("810548656c6c6f"));
+    conn.receive(&hex("810548656c6c6f"));
     let (events, _, pending) = unpack_events(conn.packed());
     assert_eq!(events, [(255, vec![])]);
     assert!(pending);
@@ -179,7 +207,7 @@ fn protocol_errors_reach_js_as_errors() {
     assert_js_error(&conn.send_text("x").unwrap_err(), "invalid_state", None, None);
 
     let mut conn = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
-    conn.receive(hex("818437fa213d7f9f4dc2"));
+    conn.receive(&hex("818437fa213d7f9f4dc2"));
     assert_js_error(&conn.take_error(), "invalid_utf8", Some(1007.0), Some(9.0));
 
     let bad_role = protocol::WasmConnection::new(options(&[("role", "peer".into())]))
@@ -200,7 +228,7 @@ fn limits_are_options() {
         ("maxMessageSize", 4.into()),
     ]))
     .unwrap();
-    conn.receive(hex("820501020304 05"));
+    conn.receive(&hex("820501020304 05"));
     assert_js_error(&conn.take_error(), "message_too_big", Some(1009.0), Some(0.0));
 }
 
