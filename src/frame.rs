@@ -3,7 +3,7 @@
 //!
 //! The decoder is streaming: it reports a frame's header as soon as the header
 //! is complete and validated, then the payload in pieces as bytes arrive
-//! (unmasked in place), then the frame's end. It never buffers a payload, so a
+//! (still masked, with what unmasking them takes), then the frame's end. It never buffers a payload, so a
 //! header announcing 2^63 bytes costs nothing but an error. [`FrameDecoder::push`]
 //! builds whole frames on top of it for callers that want them.
 
@@ -284,10 +284,51 @@ impl Default for DecoderConfig {
 pub enum FrameEvent<'a> {
     /// A validated header; its payload follows.
     Header(FrameHeader),
-    /// The next piece of the current frame's payload, already unmasked.
-    Payload(&'a [u8]),
+    /// The next piece of the current frame's payload, as on the wire.
+    Payload(Piece<'a>),
     /// The current frame is complete.
     End,
+}
+
+/// A piece of a payload as it arrived (masked if the frame is), and how to
+/// unmask it: in place, or while copying it elsewhere (one pass instead of two).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Piece<'a> {
+    data: &'a mut [u8],
+    key: Option<[u8; 4]>,
+    /// Offset of `data[0]` in the frame's payload.
+    position: usize,
+}
+
+impl<'a> Piece<'a> {
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// The bytes as they arrived (still masked, for masked frames).
+    pub fn wire(&self) -> &[u8] {
+        self.data
+    }
+
+    /// Unmasks the piece where it lies and returns it.
+    pub fn unmask(self) -> &'a [u8] {
+        if let Some(key) = self.key {
+            apply_mask(self.data, key, self.position);
+        }
+        self.data
+    }
+
+    /// Appends the unmasked piece to `dst`, leaving the input as it was.
+    pub fn unmask_into(&self, dst: &mut Vec<u8>) {
+        match self.key {
+            Some(key) => crate::mask::extend_masked(dst, self.data, key, self.position),
+            None => dst.extend_from_slice(self.data),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -377,7 +418,7 @@ impl FrameDecoder {
 
     /// Decodes the next step from `input` and returns how many bytes it
     /// consumed. `None` means every byte was consumed and more are needed.
-    /// Payload bytes are unmasked in place in `input`.
+    /// A payload piece borrows `input`; unmasking it in place writes there.
     pub fn decode<'a>(&mut self, input: &'a mut [u8]) -> Result<(usize, Option<FrameEvent<'a>>)> {
         match self.state {
             State::Header => {
@@ -398,16 +439,17 @@ impl FrameDecoder {
                 if take == 0 {
                     return Ok((0, None));
                 }
-                let piece = &mut input[..take];
-                if let Some(key) = key {
-                    apply_mask(piece, key, position);
-                }
                 self.state = State::Payload {
                     remaining: remaining - take as u64,
                     key,
                     position: (position + take) % 4,
                 };
                 self.offset += take as u64;
+                let piece = Piece {
+                    data: &mut input[..take],
+                    key,
+                    position,
+                };
                 Ok((take, Some(FrameEvent::Payload(piece))))
             }
         }
@@ -599,7 +641,7 @@ impl FrameDecoder {
                 }
                 Some(FrameEvent::Payload(piece)) => {
                     if let Some(frame) = self.collecting.as_mut() {
-                        frame.payload.extend_from_slice(piece);
+                        piece.unmask_into(&mut frame.payload);
                     }
                 }
                 Some(FrameEvent::End) => frames.extend(self.collecting.take()),
@@ -822,7 +864,7 @@ mod tests {
             match event {
                 None => break,
                 Some(FrameEvent::Header(h)) => log.push(format!("H{}{}", h.opcode.bits(), h.fin as u8)),
-                Some(FrameEvent::Payload(p)) => log.push(String::from_utf8(p.to_vec()).unwrap()),
+                Some(FrameEvent::Payload(p)) => log.push(String::from_utf8(p.unmask().to_vec()).unwrap()),
                 Some(FrameEvent::End) => log.push(format!("E@{}", dec.frame_offset())),
             }
             pos += used;

@@ -5,6 +5,7 @@
 //! split across chunks unmasks piece by piece to the same result.
 
 use crate::error::{Error, ErrorKind, Result};
+use std::mem::MaybeUninit;
 
 /// XORs `buf` in place with `key`, `buf[0]` being byte `offset` of the payload.
 /// Picks the widest path the target has (simd128 on wasm, else 8 bytes at a time).
@@ -16,11 +17,56 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     apply_mask_u64(buf, key, offset);
 }
 
-/// Appends `src` masked with `key` (starting at payload byte `offset`) to `dst`.
+/// Appends `src` masked with `key` (starting at payload byte `offset`) to
+/// `dst`, in one pass: each byte is read, XORed and written once.
 pub fn extend_masked(dst: &mut Vec<u8>, src: &[u8], key: [u8; 4], offset: usize) {
+    dst.reserve(src.len());
     let start = dst.len();
-    dst.extend_from_slice(src);
-    apply_mask(&mut dst[start..], key, offset);
+    masked_copy(
+        &mut dst.spare_capacity_mut()[..src.len()],
+        src,
+        rotate_key(key, offset),
+    );
+    // SAFETY: `masked_copy` wrote all `src.len()` bytes that follow `start`
+    // (tested for every length 0..=300 and offset 0..3 against the byte loop).
+    unsafe { dst.set_len(start + src.len()) };
+}
+
+/// Writes `src[i] ^ k[i % 4]` to every `out[i]`; `out` and `src` have the same length.
+fn masked_copy(out: &mut [MaybeUninit<u8>], src: &[u8], k: [u8; 4]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let done = {
+        use core::arch::wasm32::{u32x4_splat, v128, v128_load, v128_store, v128_xor};
+        let wide = u32x4_splat(u32::from_ne_bytes(k));
+        for (o, s) in out.chunks_exact_mut(16).zip(src.chunks_exact(16)) {
+            // SAFETY: `s` and `o` are 16 bytes each, inside `src` and `out`;
+            // v128.load/v128.store have no alignment requirement.
+            unsafe {
+                v128_store(
+                    o.as_mut_ptr() as *mut v128,
+                    v128_xor(v128_load(s.as_ptr() as *const v128), wide),
+                )
+            };
+        }
+        src.len() / 16 * 16
+    };
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let done = 0;
+    let wide = u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]]);
+    let (out, src) = (&mut out[done..], &src[done..]);
+    let mut words = 0;
+    for (o, s) in out.chunks_exact_mut(8).zip(src.chunks_exact(8)) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(s);
+        for (slot, b) in o.iter_mut().zip((u64::from_ne_bytes(bytes) ^ wide).to_ne_bytes()) {
+            slot.write(b);
+        }
+        words += 8;
+    }
+    // `done` and `words` are multiples of 4: the tail starts at key phase 0.
+    for (i, (slot, b)) in out[words..].iter_mut().zip(&src[words..]).enumerate() {
+        slot.write(b ^ k[i % 4]);
+    }
 }
 
 /// The key as seen by a buffer that starts `offset` bytes into the payload.
@@ -169,6 +215,21 @@ mod tests {
         let mut out = vec![1, 2];
         extend_masked(&mut out, b"Hello", KEY, 0);
         assert_eq!(out, [1, 2, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+    }
+
+    #[test]
+    fn extend_masked_matches_bytewise_for_lengths_0_to_300_and_offsets_0_to_3() {
+        for len in 0..=300 {
+            for offset in 0..4 {
+                let src = sample(len);
+                let mut expected = src.clone();
+                apply_mask_bytewise(&mut expected, KEY, offset);
+                let mut got = vec![9u8; 3];
+                extend_masked(&mut got, &src, KEY, offset);
+                assert_eq!(got[..3], [9, 9, 9]);
+                assert_eq!(got[3..], expected[..], "len {len} offset {offset}");
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@
 use crate::close::{self, CloseFrame};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{
-    encode_frame, DecoderConfig, FrameDecoder, FrameEvent, FrameHeader, Opcode, MAX_CONTROL_PAYLOAD,
+    encode_frame, DecoderConfig, FrameDecoder, FrameEvent, FrameHeader, Opcode, Piece, MAX_CONTROL_PAYLOAD,
 };
 use crate::mask::MaskKeySource;
 use crate::utf8::Utf8Validator;
@@ -423,49 +423,38 @@ impl Connection {
         Ok(true)
     }
 
-    fn on_payload<F>(&mut self, piece: &[u8], stream_start: u64, on_event: &mut F) -> Result<bool>
+    fn on_payload<F>(&mut self, piece: Piece<'_>, stream_start: u64, on_event: &mut F) -> Result<bool>
     where
         F: FnMut(Event<'_>),
     {
         let Some(frame) = self.frame.as_mut() else {
             return Ok(true);
         };
-        let whole_frame = frame.remaining == frame.len && piece.len() as u64 == frame.len;
-        frame.remaining -= piece.len() as u64;
+        let len = piece.len();
+        let whole_frame = frame.remaining == frame.len && len as u64 == frame.len;
+        frame.remaining -= len as u64;
         if frame.opcode.is_control() {
-            self.control.extend_from_slice(piece);
+            piece.unmask_into(&mut self.control);
             return Ok(true);
         }
-        let fin = frame.fin;
         let message = &mut self.message;
-        if message.kind == Some(MessageKind::Text) {
-            let before = message.utf8.position();
-            message.utf8.feed(piece).map_err(|e| {
-                let in_piece = e.offset().unwrap_or(before) - before;
-                Error::at(
-                    ErrorKind::InvalidUtf8,
-                    stream_start + in_piece,
-                    format!(
-                        "invalid UTF-8 at byte {} of the text message",
-                        e.offset().unwrap_or(0)
-                    ),
-                )
-            })?;
-            // An unfinished sequence no longer than this piece began in it.
-            let pending = message.utf8.pending_len();
-            if pending > 0 && pending <= piece.len() {
-                message.utf8_pending_at = stream_start + (piece.len() - pending) as u64;
+        message.size += len as u64;
+        // The whole message is this one piece: unmask it where it lies and
+        // hand it out from the input.
+        if whole_frame && frame.fin && message.fragments == 1 {
+            frame.delivered = true;
+            let data = piece.unmask();
+            if message.kind == Some(MessageKind::Text) {
+                check_text(
+                    &mut message.utf8,
+                    &mut message.utf8_pending_at,
+                    data,
+                    stream_start,
+                )?;
             }
+            return self.deliver_message(Some(data), on_event);
         }
-        message.size += piece.len() as u64;
-        // The whole message is this one piece: hand it out from the input.
-        if whole_frame && fin && message.fragments == 1 {
-            if let Some(frame) = self.frame.as_mut() {
-                frame.delivered = true;
-            }
-            return self.deliver_message(Some(piece), on_event);
-        }
-        let held = message.buffer.len() as u64 + piece.len() as u64;
+        let held = message.buffer.len() as u64 + len as u64;
         if held > self.config.max_buffered_bytes {
             return Err(Error::at(
                 ErrorKind::BufferLimit,
@@ -476,7 +465,19 @@ impl Connection {
                 ),
             ));
         }
-        append_bounded(&mut message.buffer, piece, self.config.max_buffered_bytes);
+        // Unmask while appending: one pass over the bytes.
+        let at = message.buffer.len();
+        reserve_bounded(&mut message.buffer, len, self.config.max_buffered_bytes);
+        piece.unmask_into(&mut message.buffer);
+        if message.kind == Some(MessageKind::Text) {
+            let added = &message.buffer[at..];
+            check_text(
+                &mut message.utf8,
+                &mut message.utf8_pending_at,
+                added,
+                stream_start,
+            )?;
+        }
         Ok(true)
     }
 
@@ -729,14 +730,38 @@ impl Connection {
     }
 }
 
-/// Appends `piece`, growing the buffer geometrically but never past `limit`
-/// (the caller has checked that `len + piece.len() <= limit`).
-fn append_bounded(buffer: &mut Vec<u8>, piece: &[u8], limit: u64) {
-    let needed = buffer.len() + piece.len();
+/// Makes room for `additional` more bytes, growing the buffer geometrically
+/// but never past `limit` (the caller has checked that `len + additional <=
+/// limit`).
+fn reserve_bounded(buffer: &mut Vec<u8>, additional: usize, limit: u64) {
+    let needed = buffer.len() + additional;
     if needed > buffer.capacity() {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX).max(needed);
         let target = buffer.capacity().saturating_mul(2).max(needed).min(limit);
         buffer.reserve_exact(target - buffer.len());
     }
-    buffer.extend_from_slice(piece);
+}
+
+/// Validates the next bytes of a text message as they arrive, failing at the
+/// first byte that cannot be valid (with its stream offset), and remembers
+/// where an unfinished sequence at the end began.
+fn check_text(utf8: &mut Utf8Validator, pending_at: &mut u64, data: &[u8], stream_start: u64) -> Result<()> {
+    let before = utf8.position();
+    utf8.feed(data).map_err(|e| {
+        let in_data = e.offset().unwrap_or(before) - before;
+        Error::at(
+            ErrorKind::InvalidUtf8,
+            stream_start + in_data,
+            format!(
+                "invalid UTF-8 at byte {} of the text message",
+                e.offset().unwrap_or(0)
+            ),
+        )
+    })?;
+    // An unfinished sequence no longer than these bytes began in them.
+    let pending = utf8.pending_len();
+    if pending > 0 && pending <= data.len() {
+        *pending_at = stream_start + (data.len() - pending) as u64;
+    }
+    Ok(())
 }
