@@ -245,5 +245,12 @@ for (const [size, masked] of [
 
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, ${os.platform()} ${os.arch()}`;
 console.log(`\n${RUNS} interleaved runs per implementation, medians. Machine: ${machine}`);
+
+// The same as a Markdown table, for the README.
+console.log('\n| benchmark | implementation | rate | ratio |\n|---|---|---:|---:|');
+for (const r of results) {
+  const rate = r.unit === 'MB/s' ? `${Math.round(r.rate / 1e6).toLocaleString('en')} MB/s` : `${Math.round(r.rate).toLocaleString('en')} ${r.unit}`;
+  console.log(`| ${r.benchmark} | ${r.implementation} | ${rate} | ${r.ratio.toFixed(2)}x |`);
+}
 mkdirSync(path.dirname(values.json), { recursive: true });
 writeFileSync(values.json, JSON.stringify({ machine, runs: RUNS, date: new Date().toISOString(), results }, null, 2));
