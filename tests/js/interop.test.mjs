@@ -371,3 +371,24 @@ test('protocol violations close with the right code and report the error', async
   assert.equal(serverError.code, 'mask_missing');
   await s.close();
 });
+
+test('idle timeout closes a silent connection with 1001', async () => {
+  const s = await startServer({ idleTimeout: 150 });
+  const ws = await wsClient(s.url);
+  const started = Date.now();
+  const [code, reason] = await once(ws, 'close');
+  assert.equal(code, 1001);
+  assert.equal(reason.toString(), 'idle timeout');
+  assert.ok(Date.now() - started >= 120);
+  await s.close();
+});
+
+test('handshake timeout drops a client that never finishes its request', async () => {
+  const s = await startServer({ handshakeTimeout: 150 });
+  const socket = net.connect(s.port, '127.0.0.1');
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\n'); // no blank line: the head never ends
+  const started = Date.now();
+  await once(socket, 'close');
+  assert.ok(Date.now() - started >= 120);
+  await s.close();
+});
