@@ -97,6 +97,9 @@ error_kinds! {
     InvalidCloseCode = "invalid_close_code", close PROTOCOL, http None;
     /// A close frame whose reason is not valid UTF-8.
     InvalidCloseReason = "invalid_close_reason", close INVALID_DATA, http None;
+    /// A compressed message whose DEFLATE data is corrupt (1007, as `ws` and
+    /// Autobahn|Testsuite expect: the payload is not what it claims to be).
+    InvalidCompressedData = "invalid_compressed_data", close INVALID_DATA, http None;
     // --- sending / API use ---
     /// A control frame payload or close reason longer than the protocol allows.
     ControlPayloadTooLong = "control_payload_too_long", close None, http None;

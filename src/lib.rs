@@ -3,7 +3,9 @@
 //! Each protocol layer is its own module, usable alone: bytes in, events and
 //! bytes out, no sockets, timers or clocks. See DESIGN.md for the map.
 
+mod bounded;
 pub mod close;
+pub mod deflate;
 pub mod error;
 pub mod frame;
 pub mod handshake;
@@ -20,3 +22,16 @@ pub use error::{Error, ErrorKind, Result};
 pub use frame::{FrameDecoder, FrameHeader, Opcode, Role};
 pub use handshake::accept_key;
 pub use protocol::{Config, Connection, Event, MessageKind, OwnedEvent, State};
+
+/// Helpers for the unit tests of every module.
+#[cfg(test)]
+pub(crate) mod test_util {
+    /// Bytes from hex digits; anything else (spaces) is skipped.
+    pub fn hex(s: &str) -> Vec<u8> {
+        let digits: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+        (0..digits.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).expect("hex digits"))
+            .collect()
+    }
+}
