@@ -10,6 +10,7 @@
 //! whole in one chunk is handed out straight from that chunk, without a copy.
 
 use crate::close::{self, CloseFrame};
+use crate::deflate::{Compressor, Decompressor, DeflateSettings, InflateFailure};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{
     encode_frame, DecoderConfig, FrameDecoder, FrameEvent, FrameHeader, Opcode, Piece, MAX_CONTROL_PAYLOAD,
@@ -41,6 +42,10 @@ pub struct Config {
     pub auto_pong: bool,
     /// Reject lengths not written in their minimal form (§5.2).
     pub strict_length: bool,
+    /// permessage-deflate, when negotiated (RFC 7692): compression of
+    /// outgoing messages and decompression of incoming ones are then
+    /// transparent. Inflated messages count against `max_message_size`.
+    pub deflate: Option<DeflateSettings>,
 }
 
 impl Config {
@@ -53,6 +58,7 @@ impl Config {
             max_buffered_bytes: 64 << 20,
             auto_pong: true,
             strict_length: false,
+            deflate: None,
         }
     }
 
@@ -170,10 +176,24 @@ struct Assembly {
     buffer: Vec<u8>,
     /// Total payload bytes of the message so far (buffered or not).
     size: u64,
+    /// RSV1 on its first frame: its payload is DEFLATE data.
+    compressed: bool,
     utf8: Utf8Validator,
     /// Stream offset where the unfinished UTF-8 sequence at the end of the
     /// text so far begins (it may lie in an earlier fragment).
     utf8_pending_at: u64,
+}
+
+impl Assembly {
+    /// Validates the text bytes added to the buffer from `from` on (a no-op
+    /// for binary messages); `stream_start` is where they came from.
+    fn check_text_from(&mut self, from: usize, stream_start: u64) -> Result<()> {
+        if self.kind != Some(MessageKind::Text) {
+            return Ok(());
+        }
+        let added = &self.buffer[from..];
+        check_text(&mut self.utf8, &mut self.utf8_pending_at, added, stream_start)
+    }
 }
 
 /// A WebSocket connection, either role.
@@ -195,21 +215,51 @@ pub struct Connection {
     delivered: Vec<Vec<u8>>,
     /// Emptied buffers, ready to assemble the next messages.
     spare: Vec<Vec<u8>>,
-    /// The fragmented message we are sending, if one is open.
-    sending: Option<MessageKind>,
+    /// The fragmented message we are sending, if one is open, and whether
+    /// it is compressed.
+    sending: Option<(MessageKind, bool)>,
+    compressor: Option<Compressor>,
+    decompressor: Option<Decompressor>,
+    /// Compressed output being framed (kept to reuse its allocation).
+    compressed: Vec<u8>,
     output: Vec<u8>,
     keys: MaskKeySource,
 }
 
 impl Connection {
     pub fn new(config: Config) -> Self {
+        // Each side compresses within its own window and context rules.
+        let (compressor, decompressor) = match config.deflate {
+            None => (None, None),
+            Some(d) => {
+                let p = d.params;
+                let (ours, theirs) = match config.role {
+                    Role::Server => (
+                        (p.server_max_window_bits, p.server_no_context_takeover),
+                        (p.client_max_window_bits, p.client_no_context_takeover),
+                    ),
+                    Role::Client => (
+                        (p.client_max_window_bits, p.client_no_context_takeover),
+                        (p.server_max_window_bits, p.server_no_context_takeover),
+                    ),
+                };
+                (
+                    Some(Compressor::new(ours.0, ours.1, d.level, d.mem_level)),
+                    Some(Decompressor::new(theirs.0, theirs.1)),
+                )
+            }
+        };
         Connection {
             decoder: FrameDecoder::new(DecoderConfig {
                 role: Some(config.role),
                 max_frame_size: config.max_frame_size,
-                allowed_rsv: 0,
+                // RSV1 means "compressed" once permessage-deflate is agreed.
+                allowed_rsv: if config.deflate.is_some() { 0b100 } else { 0 },
                 strict_length: config.strict_length,
             }),
+            compressor,
+            decompressor,
+            compressed: Vec::new(),
             config,
             close_sent: false,
             peer_close: None,
@@ -362,6 +412,18 @@ impl Connection {
     fn on_header(&mut self, header: FrameHeader, available: u64) -> Result<bool> {
         let at = self.decoder.frame_offset();
         let opcode = header.opcode;
+        // With permessage-deflate the decoder lets RSV1 through; it may only
+        // mark the first frame of a data message (RFC 7692 §6).
+        if header.rsv1 && (opcode.is_control() || opcode == Opcode::Continuation) {
+            return Err(Error::at(
+                ErrorKind::Rsv1Unexpected,
+                at,
+                format!(
+                    "RSV1 on a {} frame: only the first frame of a compressed message has it",
+                    opcode.name()
+                ),
+            ));
+        }
         if !opcode.is_control() {
             let message = &mut self.message;
             match (opcode, message.kind) {
@@ -383,6 +445,9 @@ impl Connection {
                 (Opcode::Binary, None) => message.kind = Some(MessageKind::Binary),
                 _ => {}
             }
+            if opcode != Opcode::Continuation {
+                message.compressed = header.rsv1;
+            }
             message.fragments += 1;
             if message.fragments > self.config.max_fragments {
                 return Err(Error::at(
@@ -391,8 +456,9 @@ impl Connection {
                     format!("message has more than {} fragments", self.config.max_fragments),
                 ));
             }
+            // A compressed message is measured as it inflates instead.
             let size = message.size.saturating_add(header.payload_len);
-            if size > self.config.max_message_size {
+            if !message.compressed && size > self.config.max_message_size {
                 return Err(Error::at(
                     ErrorKind::MessageTooBig,
                     at,
@@ -403,7 +469,10 @@ impl Connection {
                 ));
             }
             // Reserve for what has arrived, never for what is only announced.
-            if !(header.fin && message.fragments == 1 && available >= header.payload_len) {
+            // A message arriving whole is handed out from the input, and a
+            // compressed one inflates into the buffer as it goes.
+            let arrives_whole = header.fin && message.fragments == 1 && available >= header.payload_len;
+            if !(arrives_whole || message.compressed) {
                 let want = header
                     .payload_len
                     .min(available)
@@ -427,6 +496,7 @@ impl Connection {
     where
         F: FnMut(Event<'_>),
     {
+        let (limit, kind) = self.inflate_limit();
         let Some(frame) = self.frame.as_mut() else {
             return Ok(true);
         };
@@ -438,6 +508,18 @@ impl Connection {
             return Ok(true);
         }
         let message = &mut self.message;
+        if message.compressed {
+            // Inflate as the bytes arrive, into the message buffer, bounded.
+            let data = piece.unmask();
+            let at = message.buffer.len();
+            if let Some(d) = self.decompressor.as_mut() {
+                d.inflate(data, &mut message.buffer, limit)
+                    .map_err(|f| inflate_error(f, kind, limit, stream_start))?;
+            }
+            message.size = message.buffer.len() as u64;
+            message.check_text_from(at, stream_start)?;
+            return Ok(true);
+        }
         message.size += len as u64;
         // The whole message is this one piece: unmask it where it lies and
         // hand it out from the input.
@@ -467,17 +549,9 @@ impl Connection {
         }
         // Unmask while appending: one pass over the bytes.
         let at = message.buffer.len();
-        reserve_bounded(&mut message.buffer, len, self.config.max_buffered_bytes);
+        crate::bounded::reserve(&mut message.buffer, len, self.config.max_buffered_bytes);
         piece.unmask_into(&mut message.buffer);
-        if message.kind == Some(MessageKind::Text) {
-            let added = &message.buffer[at..];
-            check_text(
-                &mut message.utf8,
-                &mut message.utf8_pending_at,
-                added,
-                stream_start,
-            )?;
-        }
+        message.check_text_from(at, stream_start)?;
         Ok(true)
     }
 
@@ -492,7 +566,7 @@ impl Connection {
             Opcode::Ping => {
                 if self.config.auto_pong && !self.close_sent {
                     let payload = std::mem::take(&mut self.control);
-                    self.write_frame(Opcode::Pong, &payload, true)?;
+                    self.write_frame(Opcode::Pong, &payload, true, false)?;
                     self.control = payload;
                 }
                 on_event(Event::Ping(&self.control));
@@ -505,9 +579,40 @@ impl Connection {
             Opcode::Close => self.on_close(on_event).map(|()| false),
             // Already handed out from the input by `on_payload`.
             _ if frame.delivered => Ok(true),
+            _ if frame.fin && self.message.compressed => {
+                self.finish_inflating()?;
+                self.deliver_message(None, on_event)
+            }
             _ if frame.fin => self.deliver_message(None, on_event),
             _ => Ok(true),
         }
+    }
+
+    /// The output cap for inflating, and the error that passing it is.
+    fn inflate_limit(&self) -> (usize, ErrorKind) {
+        let c = &self.config;
+        let (limit, kind) = if c.max_buffered_bytes < c.max_message_size {
+            (c.max_buffered_bytes, ErrorKind::BufferLimit)
+        } else {
+            (c.max_message_size, ErrorKind::MessageTooBig)
+        };
+        (usize::try_from(limit).unwrap_or(usize::MAX), kind)
+    }
+
+    /// Inflates the flush marker the sender left out of a compressed
+    /// message (RFC 7692 §7.2.2), which completes its output.
+    fn finish_inflating(&mut self) -> Result<()> {
+        let at = self.decoder.offset();
+        let (limit, kind) = self.inflate_limit();
+        let message = &mut self.message;
+        let before = message.buffer.len();
+        if let Some(d) = self.decompressor.as_mut() {
+            d.finish(&mut message.buffer, limit, 0)
+                .map_err(|f| inflate_error(f, kind, limit, at))?;
+        }
+        message.size = message.buffer.len() as u64;
+        message.check_text_from(before, at)?;
+        Ok(())
     }
 
     /// Delivers the completed message, from `direct` (a piece of the input)
@@ -590,13 +695,14 @@ impl Connection {
         error
     }
 
-    fn write_frame(&mut self, opcode: Opcode, payload: &[u8], fin: bool) -> Result<()> {
+    fn write_frame(&mut self, opcode: Opcode, payload: &[u8], fin: bool, rsv1: bool) -> Result<()> {
         let mask = match self.config.role {
             Role::Client => Some(self.keys.next_key()?),
             Role::Server => None,
         };
         let header = FrameHeader {
             fin,
+            rsv1,
             mask,
             ..FrameHeader::new(opcode, payload.len() as u64)
         };
@@ -607,7 +713,7 @@ impl Connection {
     fn send_close_frame(&mut self, code: Option<u16>, reason: &str) -> Result<()> {
         let mut payload = Vec::with_capacity(MAX_CONTROL_PAYLOAD);
         close::encode_close_payload(&mut payload, code, reason)?;
-        self.write_frame(Opcode::Close, &payload, true)?;
+        self.write_frame(Opcode::Close, &payload, true, false)?;
         self.close_sent = true;
         Ok(())
     }
@@ -653,24 +759,44 @@ impl Connection {
                 "a fragmented message is being sent; finish it first",
             ));
         }
-        let size = match max_frame {
-            Some(0) => {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    "max_frame must be at least 1",
-                ))
-            }
-            Some(n) => n,
-            None => data.len().max(1),
-        };
-        let mut chunks = data.chunks(size).peekable();
-        let mut opcode = kind.opcode();
-        if chunks.peek().is_none() {
-            return self.write_frame(opcode, &[], true);
+        if max_frame == Some(0) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "max_frame must be at least 1",
+            ));
         }
+        // Messages under the threshold never pass through the compressor:
+        // with context takeover, the peer's window would lose track of ours.
+        let threshold = self.config.deflate.map_or(usize::MAX, |d| d.threshold);
+        let mut compressed = std::mem::take(&mut self.compressed);
+        compressed.clear();
+        let compress = match self.compressor.as_mut() {
+            Some(c) if data.len() >= threshold => {
+                c.compress(data, true, &mut compressed)?;
+                true
+            }
+            _ => false,
+        };
+        let payload = if compress { &compressed[..] } else { data };
+        // Frames are cut from the payload as sent, compressed or not.
+        let size = max_frame.unwrap_or(payload.len()).max(1);
+        let result = self.write_frames(kind.opcode(), payload, size, compress);
+        self.compressed = compressed;
+        result
+    }
+
+    /// Frames one message payload in frames of at most `size` bytes; RSV1
+    /// on the first frame only.
+    fn write_frames(&mut self, opcode: Opcode, payload: &[u8], size: usize, rsv1: bool) -> Result<()> {
+        let mut chunks = payload.chunks(size).peekable();
+        if chunks.peek().is_none() {
+            return self.write_frame(opcode, &[], true, rsv1);
+        }
+        let (mut opcode, mut rsv1) = (opcode, rsv1);
         while let Some(chunk) = chunks.next() {
-            self.write_frame(opcode, chunk, chunks.peek().is_none())?;
+            self.write_frame(opcode, chunk, chunks.peek().is_none(), rsv1)?;
             opcode = Opcode::Continuation;
+            rsv1 = false;
         }
         Ok(())
     }
@@ -678,11 +804,20 @@ impl Connection {
     /// Sends one fragment of a message whose size is not known up front:
     /// the first call opens the message as `kind`, later ones continue it,
     /// and `fin` ends it. Control frames may be sent in between.
+    ///
+    /// With permessage-deflate, a message is compressed when its first
+    /// fragment reaches the threshold; each fragment is then flushed so it
+    /// can go out at once.
     pub fn send_fragment(&mut self, kind: MessageKind, data: &[u8], fin: bool) -> Result<()> {
         self.check_can_send()?;
-        let opcode = match self.sending {
-            None => kind.opcode(),
-            Some(open) if open == kind => Opcode::Continuation,
+        let threshold = self.config.deflate.map_or(usize::MAX, |d| d.threshold);
+        let (opcode, compress, first) = match self.sending {
+            None => (
+                kind.opcode(),
+                self.compressor.is_some() && data.len() >= threshold,
+                true,
+            ),
+            Some((open, compress)) if open == kind => (Opcode::Continuation, compress, false),
             Some(_) => {
                 return Err(Error::new(
                     ErrorKind::InvalidState,
@@ -690,8 +825,20 @@ impl Connection {
                 ))
             }
         };
-        self.write_frame(opcode, data, fin)?;
-        self.sending = if fin { None } else { Some(kind) };
+        if compress {
+            let mut compressed = std::mem::take(&mut self.compressed);
+            compressed.clear();
+            let result = match self.compressor.as_mut() {
+                Some(c) => c.compress(data, fin, &mut compressed),
+                None => Ok(()),
+            };
+            let result = result.and_then(|()| self.write_frame(opcode, &compressed, fin, first));
+            self.compressed = compressed;
+            result?;
+        } else {
+            self.write_frame(opcode, data, fin, false)?;
+        }
+        self.sending = if fin { None } else { Some((kind, compress)) };
         Ok(())
     }
 
@@ -708,13 +855,13 @@ impl Connection {
     pub fn send_ping(&mut self, payload: &[u8]) -> Result<()> {
         self.check_can_send()?;
         Self::check_control_payload(payload)?;
-        self.write_frame(Opcode::Ping, payload, true)
+        self.write_frame(Opcode::Ping, payload, true, false)
     }
 
     pub fn send_pong(&mut self, payload: &[u8]) -> Result<()> {
         self.check_can_send()?;
         Self::check_control_payload(payload)?;
-        self.write_frame(Opcode::Pong, payload, true)
+        self.write_frame(Opcode::Pong, payload, true, false)
     }
 
     /// Starts the closing handshake, or answers the peer's close with this
@@ -730,15 +877,15 @@ impl Connection {
     }
 }
 
-/// Makes room for `additional` more bytes, growing the buffer geometrically
-/// but never past `limit` (the caller has checked that `len + additional <=
-/// limit`).
-fn reserve_bounded(buffer: &mut Vec<u8>, additional: usize, limit: u64) {
-    let needed = buffer.len() + additional;
-    if needed > buffer.capacity() {
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX).max(needed);
-        let target = buffer.capacity().saturating_mul(2).max(needed).min(limit);
-        buffer.reserve_exact(target - buffer.len());
+/// The error for an inflate that failed while reading a compressed message.
+fn inflate_error(failure: InflateFailure, kind: ErrorKind, limit: usize, at: u64) -> Error {
+    match failure {
+        InflateFailure::TooBig => Error::at(
+            kind,
+            at,
+            format!("the compressed message inflates to more than the limit of {limit} bytes"),
+        ),
+        InflateFailure::Corrupt(why) => Error::at(ErrorKind::InvalidCompressedData, at, why),
     }
 }
 
