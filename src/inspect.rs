@@ -8,6 +8,7 @@
 //! a capture with one bad frame still shows everything around it.
 
 use crate::close::{code_name, is_valid_code};
+use crate::deflate::{Decompressor, InflateFailure};
 use crate::frame::{parse_header, LengthForm, Opcode, MAX_CONTROL_PAYLOAD};
 use crate::mask::apply_mask;
 use crate::utf8::Utf8Validator;
@@ -35,6 +36,20 @@ pub struct InspectOptions {
     /// Payload bytes to include per frame and per message (the rest is
     /// still validated, just not copied out).
     pub max_payload: usize,
+    /// permessage-deflate as agreed for this direction: compressed messages
+    /// are inflated, with context taken over between them unless told not.
+    pub deflate: Option<InspectDeflate>,
+    /// Most bytes one message may inflate to (a bomb stops here).
+    pub max_inflated: usize,
+}
+
+/// The permessage-deflate parameters that apply to the inspected direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InspectDeflate {
+    /// The window the sender compressed within (8-15).
+    pub window_bits: u8,
+    /// The sender started afresh for every message.
+    pub no_context_takeover: bool,
 }
 
 impl Default for InspectOptions {
@@ -43,6 +58,8 @@ impl Default for InspectOptions {
             direction: Direction::Unknown,
             allowed_rsv: 0,
             max_payload: 64 * 1024,
+            deflate: None,
+            max_inflated: 64 << 20,
         }
     }
 }
@@ -149,7 +166,9 @@ pub struct MessageSummary {
     pub complete: bool,
     /// RSV1 on the first frame: permessage-deflate data.
     pub compressed: bool,
-    /// The payload (at most `max_payload` bytes).
+    /// The size once inflated, when it was (compressed, with the parameters given).
+    pub inflated_size: Option<u64>,
+    /// The payload, inflated when it was (at most `max_payload` bytes).
     #[serde(with = "serde_bytes")]
     pub data: Vec<u8>,
     /// The text, for a text message that is valid UTF-8 (at most `max_payload` bytes).
@@ -185,6 +204,14 @@ struct OpenMessage {
     compressed: bool,
     utf8: Utf8Validator,
     utf8_failed: bool,
+    /// For a compressed message that is being inflated: its output so far.
+    inflated: Option<Vec<u8>>,
+}
+
+/// The inflater for the inspected direction and its limit.
+struct Inflation {
+    decompressor: Decompressor,
+    limit: usize,
 }
 
 /// Inspects a stream of frames (one direction).
@@ -195,6 +222,15 @@ pub fn inspect(bytes: &[u8], options: &InspectOptions) -> Inspection {
         ..Inspection::default()
     };
     let mut open: Option<OpenMessage> = None;
+    let mut inflation = options.deflate.map(|d| Inflation {
+        decompressor: Decompressor::new(d.window_bits, d.no_context_takeover),
+        limit: options.max_inflated,
+    });
+    let mut options = *options;
+    if options.deflate.is_some() {
+        options.allowed_rsv |= 0b100;
+    }
+    let options = &options;
     let mut pos = 0usize;
     let mut scratch = Vec::new();
     while pos < bytes.len() {
@@ -276,7 +312,14 @@ pub fn inspect(bytes: &[u8], options: &InspectOptions) -> Inspection {
         frame.payload = scratch[..available.min(options.max_payload)].to_vec();
 
         check_header(&mut frame, raw.length_form, options);
-        check_sequence(&mut frame, &mut open, &mut out.messages, &scratch, options);
+        check_sequence(
+            &mut frame,
+            &mut open,
+            &mut out.messages,
+            &scratch,
+            options,
+            &mut inflation,
+        );
         if h.opcode == Opcode::Close && complete {
             check_close(&mut frame, &scratch);
         }
@@ -540,6 +583,7 @@ fn check_sequence(
     messages: &mut Vec<MessageSummary>,
     payload: &[u8],
     options: &InspectOptions,
+    inflation: &mut Option<Inflation>,
 ) {
     let opcode = Opcode::from_bits(frame.opcode);
     if opcode.is_control() || opcode.is_reserved() {
@@ -569,7 +613,7 @@ fn check_sequence(
             );
             frame.diagnostics.push(d);
             // Treat it as the start of a new message so the rest still decodes.
-            finish_message(open, messages, false);
+            finish_message(open, messages, false, options);
         }
         _ => {}
     }
@@ -581,6 +625,7 @@ fn check_sequence(
             size: 0,
             complete: false,
             compressed: frame.rsv1,
+            inflated_size: None,
             data: Vec::new(),
             text: None,
             truncated: false,
@@ -591,6 +636,7 @@ fn check_sequence(
             compressed: frame.rsv1,
             utf8: Utf8Validator::new(),
             utf8_failed: false,
+            inflated: (frame.rsv1 && inflation.is_some()).then(Vec::new),
         });
     }
     let Some(state) = open.as_mut() else {
@@ -602,11 +648,46 @@ fn check_sequence(
     frame.message = Some(state.index);
     message.frames.push(frame.index);
     message.size += payload.len() as u64;
-    let room = options.max_payload.saturating_sub(message.data.len());
-    message
-        .data
-        .extend_from_slice(&payload[..payload.len().min(room)]);
-    message.truncated |= payload.len() > room;
+    if let (Some(out), Some(inf)) = (state.inflated.as_mut(), inflation.as_mut()) {
+        let mut result = inf.decompressor.inflate(payload, out, inf.limit);
+        if result.is_ok() && frame.fin && frame.complete {
+            result = inf.decompressor.finish(out, inf.limit, 0);
+        }
+        if let Err(failure) = result {
+            let (code, text) = match failure {
+                InflateFailure::TooBig => (
+                    "message_too_big",
+                    format!("inflates to more than {} bytes", inf.limit),
+                ),
+                InflateFailure::Corrupt(why) => ("invalid_compressed_data", why.to_string()),
+            };
+            let d = diag(frame, Severity::Error, code, frame.payload_offset, None, text);
+            frame.diagnostics.push(d);
+            state.inflated = None;
+        } else if state.text && frame.fin && frame.complete {
+            if let Err(e) = crate::utf8::validate(out) {
+                let text = format!(
+                    "invalid UTF-8 at byte {} of the inflated text",
+                    e.offset().unwrap_or(0)
+                );
+                let d = diag(
+                    frame,
+                    Severity::Error,
+                    "invalid_utf8",
+                    frame.payload_offset,
+                    None,
+                    text,
+                );
+                frame.diagnostics.push(d);
+            }
+        }
+    } else {
+        let room = options.max_payload.saturating_sub(message.data.len());
+        message
+            .data
+            .extend_from_slice(&payload[..payload.len().min(room)]);
+        message.truncated |= payload.len() > room;
+    }
     if state.text && !state.compressed && !state.utf8_failed {
         let before = state.utf8.position();
         if let Err(e) = state.utf8.feed(payload) {
@@ -639,20 +720,33 @@ fn check_sequence(
             );
             frame.diagnostics.push(d);
         }
-        finish_message(open, messages, true);
+        finish_message(open, messages, true, options);
     }
 }
 
-fn finish_message(open: &mut Option<OpenMessage>, messages: &mut [MessageSummary], complete: bool) {
+fn finish_message(
+    open: &mut Option<OpenMessage>,
+    messages: &mut [MessageSummary],
+    complete: bool,
+    options: &InspectOptions,
+) {
     let Some(state) = open.take() else {
         return;
     };
-    if let Some(message) = messages.get_mut(state.index) {
-        message.complete = complete;
-        if state.text && !state.compressed && !state.utf8_failed {
-            // Valid as a whole; a cut at `max_payload` may split a sequence.
+    let Some(message) = messages.get_mut(state.index) else {
+        return;
+    };
+    message.complete = complete;
+    if let Some(inflated) = state.inflated {
+        message.inflated_size = Some(inflated.len() as u64);
+        message.truncated = inflated.len() > options.max_payload;
+        message.data = inflated[..inflated.len().min(options.max_payload)].to_vec();
+        if state.text && complete && std::str::from_utf8(&inflated).is_ok() {
             message.text = Some(String::from_utf8_lossy(&message.data).into_owned());
         }
+    } else if state.text && !state.compressed && !state.utf8_failed {
+        // Valid as a whole; a cut at `max_payload` may split a sequence.
+        message.text = Some(String::from_utf8_lossy(&message.data).into_owned());
     }
 }
 
@@ -697,16 +791,9 @@ fn check_close(frame: &mut FrameAnatomy, payload: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::hex;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    fn hex_bytes(s: &str) -> Vec<u8> {
-        let d: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-        (0..d.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&d[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     fn field<'a>(f: &'a FrameAnatomy, name: &str) -> &'a Field {
         f.fields.iter().find(|x| x.name == name).unwrap()
@@ -715,7 +802,7 @@ mod tests {
     #[test]
     fn masked_hello_anatomy() {
         let ins = inspect(
-            &hex_bytes("818537fa213d7f9f4d5158"),
+            &hex("818537fa213d7f9f4d5158"),
             &InspectOptions {
                 direction: Direction::Client,
                 ..InspectOptions::default()
@@ -725,7 +812,7 @@ mod tests {
         let f = &ins.frames[0];
         assert_eq!((f.opcode_name, f.payload_len, f.header_len), ("text", 5, 6));
         assert_eq!(f.payload, b"Hello");
-        assert_eq!(f.masked_payload, hex_bytes("7f9f4d5158"));
+        assert_eq!(f.masked_payload, hex("7f9f4d5158"));
         assert_eq!(field(f, "fin").raw, "1");
         assert_eq!(field(f, "opcode").raw, "0001");
         assert_eq!(
@@ -741,7 +828,7 @@ mod tests {
     #[test]
     fn fragments_group_into_one_message() {
         let ins = inspect(
-            &hex_bytes("010348656c 890548656c6c6f 80026c6f"),
+            &hex("010348656c 890548656c6c6f 80026c6f"),
             &InspectOptions::default(),
         );
         assert_eq!(ins.frames.len(), 3);
@@ -754,7 +841,7 @@ mod tests {
     #[test]
     fn reports_problems_where_they_are_and_goes_on() {
         // Unmasked client text; RSV2; reserved opcode; bad UTF-8; close 1005; then a good frame.
-        let wire = hex_bytes("8102 6869  a100  8300  8103 61ff62  8802 03ed  810161");
+        let wire = hex("8102 6869  a100  8300  8103 61ff62  8802 03ed  810161");
         let ins = inspect(
             &wire,
             &InspectOptions {
@@ -780,10 +867,7 @@ mod tests {
 
     #[test]
     fn non_minimal_length_and_truncation() {
-        let ins = inspect(
-            &hex_bytes("817e000548656c6c6f 8105 4865"),
-            &InspectOptions::default(),
-        );
+        let ins = inspect(&hex("817e000548656c6c6f 8105 4865"), &InspectOptions::default());
         assert_eq!(ins.diagnostics[0].code, "non_minimal_length");
         assert_eq!(ins.diagnostics[0].severity, Severity::Warning);
         assert!(!ins.complete);
@@ -796,11 +880,11 @@ mod tests {
 
     #[test]
     fn control_frame_rules_and_close_info() {
-        let ins = inspect(&hex_bytes("097e007e"), &InspectOptions::default());
+        let ins = inspect(&hex("097e007e"), &InspectOptions::default());
         let codes: Vec<&str> = ins.diagnostics.iter().map(|d| d.code).collect();
         assert!(codes.contains(&"control_frame_fragmented"));
         assert!(codes.contains(&"control_frame_too_long"));
-        let ins = inspect(&hex_bytes("880503e8627965"), &InspectOptions::default());
+        let ins = inspect(&hex("880503e8627965"), &InspectOptions::default());
         let close = ins.frames[0].close.as_ref().unwrap();
         assert_eq!(
             (close.code, close.name, close.reason.as_str()),
@@ -809,8 +893,39 @@ mod tests {
     }
 
     #[test]
+    fn compressed_messages_are_inflated_with_context_takeover() {
+        let deflate = InspectOptions {
+            deflate: Some(InspectDeflate {
+                window_bits: 15,
+                no_context_takeover: false,
+            }),
+            ..InspectOptions::default()
+        };
+        // RFC 7692 §7.2.3.2: the second message refers to the first.
+        let ins = inspect(&hex("c107f248cdc9c90700 c105f200110000"), &deflate);
+        assert!(ins.diagnostics.is_empty(), "{:?}", ins.diagnostics);
+        let texts: Vec<_> = ins.messages.iter().map(|m| m.text.clone()).collect();
+        assert_eq!(texts, [Some("Hello".to_string()), Some("Hello".to_string())]);
+        assert_eq!(ins.messages[1].inflated_size, Some(5));
+        assert_eq!(ins.messages[1].size, 5, "wire bytes");
+        // Fragmented, RSV1 on the first frame only.
+        let ins = inspect(&hex("4103f248cd 8004c9c90700"), &deflate);
+        assert_eq!(ins.messages[0].text.as_deref(), Some("Hello"));
+        // Without the parameters: RSV1 is reported, the bytes are shown as they are.
+        let ins = inspect(&hex("c107f248cdc9c90700"), &InspectOptions::default());
+        assert_eq!(ins.diagnostics[0].code, "rsv1_unexpected");
+        assert!(ins.messages[0].compressed && ins.messages[0].text.is_none());
+        // Corrupt data is a diagnostic at the payload.
+        let ins = inspect(&hex("c104ffffffff"), &deflate);
+        assert_eq!(
+            (ins.diagnostics[0].code, ins.diagnostics[0].offset),
+            ("invalid_compressed_data", 2)
+        );
+    }
+
+    #[test]
     fn payload_copies_are_capped() {
-        let mut wire = hex_bytes("827e0100");
+        let mut wire = hex("827e0100");
         wire.extend([7u8; 256]);
         let ins = inspect(
             &wire,
