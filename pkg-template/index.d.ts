@@ -81,6 +81,35 @@ export declare class FrameDecoder {
   free(): void;
 }
 
+/** permessage-deflate preferences (RFC 7692), for negotiation and compression. */
+export interface DeflateOptions {
+  /** Server: always answer server_no_context_takeover. Client: ask the server for it. */
+  serverNoContextTakeover?: boolean;
+  /** Server: ask the client not to take context over. Client: announce it will not. */
+  clientNoContextTakeover?: boolean;
+  /** Server: the largest window its compressor uses. Client: ask the server for at most this. 8-15. */
+  serverMaxWindowBits?: number;
+  /** Server: ask the client for at most this (declines offers that cannot). Client: the value offered. 8-15. */
+  clientMaxWindowBits?: number;
+  /** Messages shorter than this are sent uncompressed (default 1024). */
+  threshold?: number;
+  /** zlib level 0-9 (default 6). */
+  level?: number;
+  /** zlib memory level 1-9 (default 8). */
+  memLevel?: number;
+}
+
+/** The parameters both sides agreed on. */
+export interface DeflateParams {
+  serverNoContextTakeover: boolean;
+  clientNoContextTakeover: boolean;
+  serverMaxWindowBits: number;
+  clientMaxWindowBits: number;
+}
+
+/** A Connection's compression: the agreed params plus local settings. */
+export type ConnectionDeflate = Partial<DeflateParams> & Pick<DeflateOptions, 'threshold' | 'level' | 'memLevel'>;
+
 export interface ConnectionOptions {
   role: 'server' | 'client';
   /** Largest frame payload (default 64 MiB); over it: 1009 "frame_too_big". */
@@ -94,6 +123,8 @@ export interface ConnectionOptions {
   /** Answer pings automatically (default true). */
   autoPong?: boolean;
   strictLength?: boolean;
+  /** permessage-deflate as negotiated: messages are compressed and inflated transparently. */
+  deflate?: ConnectionDeflate;
 }
 
 export type ConnectionEvent =
@@ -218,6 +249,27 @@ export declare class Utf8Validator {
   free(): void;
 }
 
+/** The Sec-WebSocket-Extensions value a client offers permessage-deflate with. */
+export declare function deflateOffer(options?: DeflateOptions): string;
+/**
+ * Server: the first acceptable permessage-deflate offer among a request's
+ * extensions (invalid offers are skipped), or null.
+ */
+export declare function negotiateDeflate(
+  offers: Extension[],
+  options?: DeflateOptions,
+): { response: string; params: DeflateParams } | null;
+/** Client: the agreed params from the server's answer, or null; throws WsframeError if the answer breaks the offer. */
+export declare function acceptDeflateResponse(extensions: Extension[], options?: DeflateOptions): DeflateParams | null;
+
+/** Inflates the permessage-deflate messages of one direction, keeping the context between them. */
+export declare class Inflater {
+  constructor(options?: { windowBits?: number; noContextTakeover?: boolean; maxOutput?: number });
+  /** One message's payload (its frames' payloads joined); throws WsframeError. */
+  inflateMessage(payload: BytesLike): Uint8Array;
+  free(): void;
+}
+
 /** Sec-WebSocket-Accept for a Sec-WebSocket-Key. */
 export declare function acceptKey(key: string): string;
 /** Validates a request parsed elsewhere (e.g. Node's http 'upgrade'). */
@@ -298,6 +350,9 @@ export interface MessageSummary {
   size: number;
   complete: boolean;
   compressed: boolean;
+  /** The inflated size, when the message was inflated. */
+  inflatedSize: number | null;
+  /** The payload, inflated when it was. */
   data: Uint8Array;
   text: string | null;
   truncated: boolean;
@@ -314,5 +369,13 @@ export interface Inspection {
 /** Frame anatomy of a byte stream (one direction), lenient: problems are reported, decoding goes on. */
 export declare function inspect(
   bytes: BytesLike,
-  options?: { direction?: 'client' | 'server' | 'unknown'; allowedRsv?: number; maxPayload?: number },
+  options?: {
+    direction?: 'client' | 'server' | 'unknown';
+    allowedRsv?: number;
+    maxPayload?: number;
+    /** permessage-deflate as agreed for this direction: compressed messages are inflated. */
+    deflate?: { windowBits?: number; noContextTakeover?: boolean };
+    /** Bytes one message may inflate to (default 64 MiB). */
+    maxInflated?: number;
+  },
 ): Inspection;

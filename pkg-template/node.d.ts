@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import type { HandshakeRequest, Headers, WsframeError } from './index';
+import type { DeflateOptions, HandshakeRequest, Headers, WsframeError } from './index';
 
 export interface LimitOptions {
   /** Largest message (as ws's maxPayload); default 64 MiB. */
@@ -35,6 +35,8 @@ export declare class WebSocket extends EventEmitter {
   protocol: string;
   extensions: string;
   url: string;
+  /** The underlying socket. */
+  readonly socket: Socket | null;
   /** Bytes handed to the socket and not yet sent. */
   readonly bufferedAmount: number;
   /** Strings go as text, bytes as binary. Returns false when the socket buffer is full (wait for 'drain'). */
@@ -74,6 +76,8 @@ export interface ServerOptions extends LimitOptions, SocketOptions {
     | Promise<boolean | { status: number; body?: string }>;
   /** Extra headers in the 101 answer. */
   headers?: Headers;
+  /** Accept permessage-deflate (default false). */
+  perMessageDeflate?: boolean | DeflateOptions;
   /** Milliseconds to receive the whole upgrade request (default 10000). */
   handshakeTimeout?: number;
   maxHeadBytes?: number;
@@ -103,6 +107,8 @@ export interface ConnectOptions extends LimitOptions, SocketOptions {
   protocols?: string[];
   origin?: string;
   headers?: Headers;
+  /** Offer permessage-deflate (default true). */
+  perMessageDeflate?: boolean | DeflateOptions;
   /** Milliseconds to get the 101 answer (default 10000). */
   handshakeTimeout?: number;
   /** TLS options for wss: URLs. */

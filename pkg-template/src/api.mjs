@@ -391,6 +391,24 @@ export class Utf8Validator {
   }
 }
 
+/** Inflates the messages of one permessage-deflate direction, with context between them. */
+export class Inflater {
+  #raw;
+  constructor(options) {
+    this.#raw = new raw.Inflater(options);
+  }
+  /** Inflates one message's payload (its frames' payloads joined). Throws WsframeError. */
+  inflateMessage(payload) {
+    return this.#raw.inflateMessage(toBytes(payload));
+  }
+  free() {
+    this.#raw.free();
+  }
+}
+
+export const deflateOffer = (options) => raw.deflateOffer(options);
+export const negotiateDeflate = (offers, options) => raw.negotiateDeflate(offers, options);
+export const acceptDeflateResponse = (extensions, options) => raw.acceptDeflateResponse(extensions, options);
 export const acceptKey = (key) => raw.acceptKey(key);
 export const validateRequest = (parts) => raw.validateRequest(parts);
 export const acceptResponse = (request, options) => raw.acceptResponse(request, options);

@@ -8,7 +8,10 @@ import {
   ClientHandshake,
   Connection,
   ServerHandshake,
+  acceptDeflateResponse,
   acceptResponse,
+  deflateOffer,
+  negotiateDeflate,
   rejectResponse,
   rejectionFor,
   validateRequest,
@@ -29,6 +32,20 @@ function limitsOf(options) {
   const maxMessage = options.maxMessageSize ?? options.maxPayload;
   if (maxMessage !== undefined) limits.maxMessageSize = maxMessage;
   return limits;
+}
+
+/** permessage-deflate options from `true` / `false` / an object. */
+function deflateOptionsOf(value, byDefault) {
+  const enabled = value ?? byDefault;
+  if (!enabled) return null;
+  return enabled === true ? {} : enabled;
+}
+
+/** The options that stay local (not negotiated) for the Connection. */
+function localDeflate(options) {
+  const local = {};
+  for (const key of ['threshold', 'level', 'memLevel']) if (options[key] !== undefined) local[key] = options[key];
+  return local;
 }
 
 function asBuffer(bytes) {
@@ -69,6 +86,11 @@ export class WebSocket extends EventEmitter {
     this.protocol = '';
     this.extensions = '';
     this.url = options.url ?? '';
+  }
+
+  /** The underlying socket (remote address, bytes read and written, ...). */
+  get socket() {
+    return this.#socket;
   }
 
   /** Bytes handed to the socket and not yet sent. */
@@ -291,7 +313,10 @@ function headerPairs(rawHeaders) {
  * or `handleProtocols(offered, request)` returning one of them or
  * undefined; `verifyClient({ origin, request })` returning true, false
  * (answered 403) or `{ status, body }` (may return a Promise);
- * `headers` (extra 101 headers); `handshakeTimeout` (ms, default 10000);
+ * `headers` (extra 101 headers); `perMessageDeflate` (false, true or
+ * options: `serverNoContextTakeover`, `clientNoContextTakeover`,
+ * `serverMaxWindowBits`, `clientMaxWindowBits`, `threshold`, `level`,
+ * `memLevel`); `handshakeTimeout` (ms, default 10000);
  * `maxHeadBytes`, `maxHeaders`; connection limits `maxPayload` (=
  * `maxMessageSize`), `maxFrameSize`, `maxFragments`, `maxBufferedBytes`,
  * `autoPong`; socket options `idleTimeout`, `closeTimeout`,
@@ -428,14 +453,25 @@ export class WebSocketServer extends EventEmitter {
     let protocol;
     if (o.handleProtocols) protocol = o.handleProtocols(request.protocols, request) || undefined;
     else if (o.protocols) protocol = o.protocols.find((p) => request.protocols.includes(p));
-    const response = acceptResponse(request, { protocol, headers: o.headers });
+    let extensions;
+    let deflate;
+    const deflateOptions = deflateOptionsOf(o.perMessageDeflate, false);
+    if (deflateOptions) {
+      const agreed = negotiateDeflate(request.extensions, deflateOptions);
+      if (agreed) {
+        extensions = agreed.response;
+        deflate = { ...agreed.params, ...localDeflate(deflateOptions) };
+      }
+    }
+    const response = acceptResponse(request, { protocol, extensions, headers: o.headers });
     if (socket.destroyed) return;
     socket.write(Buffer.from(response));
     const ws = new WebSocket(o);
     ws.protocol = protocol ?? '';
+    ws.extensions = extensions ?? '';
     this.#clients.add(ws);
     ws.on('close', () => this.#clients.delete(ws));
-    ws._attach(socket, new Connection({ role: 'server', ...limitsOf(o) }));
+    ws._attach(socket, new Connection({ role: 'server', ...limitsOf(o), deflate }));
     this.emit('connection', ws, request);
     ws._start(rest);
   }
@@ -470,7 +506,8 @@ function parseTarget(target) {
 /**
  * Opens a WebSocket client connection over `net` (or `tls` for wss:).
  * `target`: a ws:/wss: URL or `{ host, port, path, secure }`. Options:
- * `protocols`, `origin`, `headers`, `handshakeTimeout` (ms, default
+ * `protocols`, `origin`, `headers`, `perMessageDeflate` (default true:
+ * offered; or options as for the server), `handshakeTimeout` (ms, default
  * 10000), connection limits as for the server, `idleTimeout`,
  * `closeTimeout`, `pauseOnBackpressure`, and `tls` options for wss:.
  * Returns the WebSocket at once; it emits 'open' when the handshake is done.
@@ -478,6 +515,7 @@ function parseTarget(target) {
 export function connect(target, options = {}) {
   const t = parseTarget(target);
   const ws = new WebSocket({ ...options, url: t.url });
+  const deflateOptions = deflateOptionsOf(options.perMessageDeflate, true);
   let handshake;
   try {
     handshake = new ClientHandshake({
@@ -485,6 +523,7 @@ export function connect(target, options = {}) {
       path: t.path,
       origin: options.origin,
       protocols: options.protocols ?? [],
+      extensions: deflateOptions ? deflateOffer(deflateOptions) : undefined,
       headers: options.headers,
     });
   } catch (err) {
@@ -519,10 +558,19 @@ export function connect(target, options = {}) {
       return;
     }
     if (!response) return;
+    let deflate;
+    try {
+      const params = deflateOptions ? acceptDeflateResponse(response.extensions, deflateOptions) : null;
+      if (params) deflate = { ...params, ...localDeflate(deflateOptions) };
+    } catch (err) {
+      fail(err);
+      return;
+    }
     cleanup();
     ws.protocol = response.protocol ?? '';
+    ws.extensions = response.headers.find(([name]) => name.toLowerCase() === 'sec-websocket-extensions')?.[1] ?? '';
     socket.pause();
-    ws._attach(socket, new Connection({ role: 'client', ...limitsOf(options) }));
+    ws._attach(socket, new Connection({ role: 'client', ...limitsOf(options), deflate }));
     ws.emit('open');
     ws._start(response.rest);
   };

@@ -8,6 +8,7 @@
 //! into one buffer that JS reads through a view of wasm memory.
 
 pub mod close;
+pub mod deflate;
 pub mod frame;
 pub mod handshake;
 pub mod inspect;

@@ -14,6 +14,7 @@ struct ConnectionOptions {
     max_buffered_bytes: Option<u64>,
     auto_pong: Option<bool>,
     strict_length: Option<bool>,
+    deflate: Option<super::deflate::DeflateJs>,
 }
 
 pub(crate) fn parse_role(role: Option<&str>) -> Result<Role, JsValue> {
@@ -97,7 +98,8 @@ impl WasmConnection {
 impl WasmConnection {
     /// Options: `role` ("server" | "client", required), `maxFrameSize`,
     /// `maxMessageSize`, `maxFragments`, `maxBufferedBytes`, `autoPong`,
-    /// `strictLength`.
+    /// `strictLength`, and `deflate` (the agreed permessage-deflate params
+    /// plus `threshold`, `level`, `memLevel`) to compress transparently.
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<WasmConnection, JsValue> {
         let o: ConnectionOptions = options(opts)?;
@@ -108,6 +110,7 @@ impl WasmConnection {
         config.max_buffered_bytes = o.max_buffered_bytes.unwrap_or(config.max_buffered_bytes);
         config.auto_pong = o.auto_pong.unwrap_or(config.auto_pong);
         config.strict_length = o.strict_length.unwrap_or(config.strict_length);
+        config.deflate = o.deflate.as_ref().map(|d| d.to_settings()).transpose()?;
         Ok(WasmConnection {
             inner: Connection::new(config),
             input: Vec::new(),
