@@ -49,7 +49,19 @@ const steps = [
     kind: 'node',
     cmd: ['node', '--test', '--test-reporter=spec', '--test-concurrency=1', 'tests/js/'],
   },
-  { group: 'conformance', name: 'Autobahn sections 1-10, both roles', kind: 'tally', cmd: ['node', 'scripts/conformance.mjs'] },
+  {
+    group: 'conformance',
+    name: 'Autobahn sections 1-10, both roles',
+    kind: 'tally',
+    cmd: ['node', 'scripts/conformance.mjs', '--no-deflate'],
+  },
+  {
+    // A sample of the compression sections (all of them: npm run conformance).
+    group: 'conformance',
+    name: 'Autobahn 12.1 + 13.1 (deflate), server',
+    kind: 'tally',
+    cmd: ['node', 'scripts/conformance.mjs', '--role', 'server', '--cases', '12.1.*,13.1.*', '--outdir', 'target/autobahn-deflate-sample'],
+  },
 ];
 
 function run(cmd) {

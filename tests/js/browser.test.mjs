@@ -123,3 +123,45 @@ test('close codes from the page, and closes initiated by the server', async () =
   await s.close();
   assert.deepEqual(problems, []);
 });
+
+test('Chromium negotiates permessage-deflate and exchanges compressed messages', async () => {
+  let serverSide;
+  const s = await startServer({ perMessageDeflate: { threshold: 0 } }, (ws) => {
+    serverSide = ws;
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  });
+  const result = await page.evaluate(async (url) => {
+    const ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = reject;
+    });
+    const next = () => new Promise((resolve) => (ws.onmessage = (e) => resolve(e.data)));
+    const out = { extensions: ws.extensions };
+    // Context takeover across messages both ways: the same text several times.
+    const text = 'compress me, again and again € 𝄞 '.repeat(4000);
+    for (let i = 0; i < 3; i++) {
+      const reply = next();
+      ws.send(text + i);
+      out['text' + i] = (await reply) === text + i;
+    }
+    const bytes = new Uint8Array(200_000).map((_, i) => (i % 97) + (i >> 12));
+    const reply = next();
+    ws.send(bytes);
+    const got = new Uint8Array(await reply);
+    out.binary = got.length === bytes.length && got.every((b, i) => b === bytes[i]);
+    const empty = next();
+    ws.send('');
+    out.empty = (await empty) === '';
+    ws.close(1000);
+    await new Promise((resolve) => (ws.onclose = resolve));
+    return out;
+  }, s.url);
+  assert.match(result.extensions, /^permessage-deflate/);
+  assert.deepEqual({ ...result, extensions: undefined }, { extensions: undefined, text0: true, text1: true, text2: true, binary: true, empty: true });
+  const plain = 3 * 'compress me, again and again € 𝄞 '.length * 4000 + 200_000;
+  assert.ok(serverSide.socket.bytesRead < plain / 10, `the page sent ${serverSide.socket.bytesRead} B for ${plain} B of messages`);
+  await s.close();
+  assert.deepEqual(problems, []);
+});
