@@ -134,12 +134,35 @@ error_kinds! {
     InvalidSubprotocol = "invalid_subprotocol", close None, http Some(400);
     /// Sec-WebSocket-Extensions is malformed, or the peer accepted one that was not offered.
     InvalidExtensions = "invalid_extensions", close None, http Some(400);
+    /// An HTTP request body longer than the configured maximum.
+    BodyTooLarge = "body_too_large", close None, http Some(413);
+    /// An HTTP request body framed in a way this server does not read
+    /// (a transfer coding other than chunked, or both framings at once).
+    UnsupportedBodyFraming = "unsupported_body_framing", close None, http Some(400);
     /// The application refused the request's origin.
     OriginRejected = "origin_rejected", close None, http Some(403);
     /// The server answered with a status other than 101.
     UnexpectedStatus = "unexpected_status", close None, http None;
     /// Sec-WebSocket-Accept is missing or wrong.
     InvalidAccept = "invalid_accept", close None, http None;
+    // --- Engine.IO (protocols 3 and 4) ---
+    /// A packet with an unknown type, bad base64 or no content where one is required.
+    EngineioInvalidPacket = "engineio_invalid_packet", close None, http Some(400);
+    /// A payload (several packets in one polling body) that does not follow its grammar.
+    EngineioInvalidPayload = "engineio_invalid_payload", close None, http Some(400);
+    /// A payload or packet longer than the configured maximum (`maxPayload`).
+    EngineioPayloadTooLarge = "engineio_payload_too_large", close None, http Some(413);
+    /// A payload with more packets than the configured maximum.
+    EngineioTooManyPackets = "engineio_too_many_packets", close None, http Some(400);
+    // --- Socket.IO (protocol 5) ---
+    /// A packet that does not follow `<type>[<attachments>-][<nsp>,][<id>][json]`,
+    /// or whose data has the wrong shape for its type.
+    SocketioInvalidPacket = "socketio_invalid_packet", close None, http None;
+    /// A binary packet announcing more attachments than the configured maximum.
+    SocketioTooManyAttachments = "socketio_too_many_attachments", close None, http None;
+    /// A placeholder whose `num` is not an integer below the attachment count,
+    /// or an attachment that arrived when none was expected (or text when one was).
+    SocketioInvalidAttachment = "socketio_invalid_attachment", close None, http None;
 }
 
 impl fmt::Display for ErrorKind {

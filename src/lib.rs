@@ -6,12 +6,16 @@
 mod bounded;
 pub mod close;
 pub mod deflate;
+pub mod engineio;
 pub mod error;
 pub mod frame;
 pub mod handshake;
+pub mod http;
 pub mod inspect;
 pub mod mask;
 pub mod protocol;
+pub mod server;
+pub mod socketio;
 pub mod utf8;
 
 /// The JS bindings (only when compiled for wasm).
