@@ -1,0 +1,803 @@
+//! Socket.IO packets, protocol 5 (socket.io 3 and 4, socket.io-parser 4).
+//!
+//! A packet is one Engine.IO message: `<type>[<attachments>-][<nsp>,][<id>][json]`.
+//! Binary packets (BINARY_EVENT, BINARY_ACK) replace each binary value in
+//! their data by `{"_placeholder":true,"num":N}` and send the values as the
+//! following N binary messages; [`Decoder`] collects them.
+//!
+//! Validation is socket.io-parser 4.2's and stricter where it is lax: the
+//! attachment count, namespace and ack id are digits and characters, not
+//! whatever `Number()` accepts; a placeholder's `num` must be an integer
+//! below the announced count (checked when the header arrives, not after
+//! the attachments); at most [`DecodeOptions::max_attachments`] attachments
+//! (unbounded counts let one packet make a server wait for and hold any
+//! number of buffers). [`inspect`] parses the same grammar but annotates
+//! every problem instead of stopping at the first one.
+
+use crate::error::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The protocol revision these packets belong to.
+pub const PROTOCOL: u8 = 5;
+
+/// Event names a peer may not send: the libraries use them themselves.
+pub const RESERVED_EVENTS: [&str; 6] = [
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[repr(u8)]
+pub enum PacketType {
+    Connect = 0,
+    Disconnect = 1,
+    Event = 2,
+    Ack = 3,
+    ConnectError = 4,
+    BinaryEvent = 5,
+    BinaryAck = 6,
+}
+
+impl PacketType {
+    pub const ALL: [PacketType; 7] = [
+        PacketType::Connect,
+        PacketType::Disconnect,
+        PacketType::Event,
+        PacketType::Ack,
+        PacketType::ConnectError,
+        PacketType::BinaryEvent,
+        PacketType::BinaryAck,
+    ];
+
+    pub fn from_number(n: u8) -> Option<PacketType> {
+        Self::ALL.get(usize::from(n)).copied()
+    }
+
+    /// The name socket.io-parser's `PacketType` enum uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            PacketType::Connect => "CONNECT",
+            PacketType::Disconnect => "DISCONNECT",
+            PacketType::Event => "EVENT",
+            PacketType::Ack => "ACK",
+            PacketType::ConnectError => "CONNECT_ERROR",
+            PacketType::BinaryEvent => "BINARY_EVENT",
+            PacketType::BinaryAck => "BINARY_ACK",
+        }
+    }
+
+    pub fn is_binary(self) -> bool {
+        matches!(self, PacketType::BinaryEvent | PacketType::BinaryAck)
+    }
+}
+
+/// One packet. `data` holds placeholders where binary values were.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Packet {
+    pub kind: PacketType,
+    /// The namespace, `"/"` when the packet names none.
+    pub nsp: String,
+    pub id: Option<u64>,
+    pub data: Option<Value>,
+    /// How many binary messages follow (binary types only).
+    pub attachments: usize,
+}
+
+impl Packet {
+    pub fn new(kind: PacketType, nsp: impl Into<String>) -> Self {
+        Packet {
+            kind,
+            nsp: nsp.into(),
+            id: None,
+            data: None,
+            attachments: 0,
+        }
+    }
+
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    pub fn with_id(mut self, id: Option<u64>) -> Self {
+        self.id = id;
+        self
+    }
+
+    /// The event name of an EVENT or BINARY_EVENT (a string or a number).
+    pub fn event_name(&self) -> Option<&Value> {
+        match (self.kind, &self.data) {
+            (PacketType::Event | PacketType::BinaryEvent, Some(Value::Array(items))) => items.first(),
+            _ => None,
+        }
+    }
+}
+
+/// Limits for decoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct DecodeOptions {
+    /// Most attachments one binary packet may announce (socket.io-parser's
+    /// `maxAttachments`, default 10).
+    pub max_attachments: usize,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions { max_attachments: 10 }
+    }
+}
+
+/// Largest ack id: the largest integer a JS number holds exactly.
+pub const MAX_ACK_ID: u64 = (1 << 53) - 1;
+
+/// Writes a packet. Placeholders in `data` must already be in place and
+/// `attachments` set for binary types.
+pub fn encode(packet: &Packet) -> Result<String> {
+    let mut out = String::new();
+    out.push(char::from(b'0' + packet.kind as u8));
+    if packet.kind.is_binary() {
+        out.push_str(&packet.attachments.to_string());
+        out.push('-');
+    }
+    if !packet.nsp.is_empty() && packet.nsp != "/" {
+        if !packet.nsp.starts_with('/') || packet.nsp.contains(',') {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "namespace {:?} must start with '/' and contain no ','",
+                    packet.nsp
+                ),
+            ));
+        }
+        out.push_str(&packet.nsp);
+        out.push(',');
+    }
+    if let Some(id) = packet.id {
+        out.push_str(&id.to_string());
+    }
+    if let Some(data) = &packet.data {
+        // Values built from JSON always serialise.
+        out.push_str(&serde_json::to_string(data).unwrap_or_default());
+    }
+    Ok(out)
+}
+
+/// A byte range of the packet text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A problem found in a packet, at a byte offset of its text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// The [`ErrorKind`] code.
+    pub code: &'static str,
+    pub message: String,
+    pub offset: usize,
+}
+
+/// Where each part of a packet was, and what was wrong with it.
+#[derive(Clone, Debug, PartialEq, Default)]
+struct Parsed {
+    kind: Option<PacketType>,
+    attachments: Option<usize>,
+    nsp: Option<String>,
+    id: Option<u64>,
+    data: Option<Value>,
+    spans: PacketSpans,
+    diagnostics: Vec<(ErrorKind, String, usize)>,
+}
+
+/// The byte spans of a packet's parts.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize)]
+pub struct PacketSpans {
+    pub kind: Option<Span>,
+    /// The count and its `-`.
+    pub attachments: Option<Span>,
+    /// The namespace and its `,`.
+    pub nsp: Option<Span>,
+    pub id: Option<Span>,
+    pub data: Option<Span>,
+}
+
+impl Parsed {
+    fn problem(&mut self, kind: ErrorKind, offset: usize, message: impl Into<String>) {
+        self.diagnostics.push((kind, message.into(), offset));
+    }
+}
+
+fn parse(text: &str, options: &DecodeOptions) -> Parsed {
+    let bytes = text.as_bytes();
+    let mut p = Parsed::default();
+    let Some(kind) = bytes
+        .first()
+        .and_then(|b| b.checked_sub(b'0'))
+        .and_then(PacketType::from_number)
+    else {
+        let what = text
+            .chars()
+            .next()
+            .map_or("nothing".to_string(), |c| format!("{c:?}"));
+        p.problem(
+            ErrorKind::SocketioInvalidPacket,
+            0,
+            format!("unknown packet type {what}"),
+        );
+        return p;
+    };
+    p.kind = Some(kind);
+    p.spans.kind = Some(Span { start: 0, end: 1 });
+    let mut i = 1;
+    if kind.is_binary() {
+        let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let end = i + digits;
+        if digits == 0 || bytes.get(end) != Some(&b'-') {
+            p.problem(
+                ErrorKind::SocketioInvalidPacket,
+                end,
+                "binary packet without <attachments>- after its type",
+            );
+            return p;
+        }
+        let count: usize = text[i..end].parse().unwrap_or(usize::MAX);
+        p.spans.attachments = Some(Span {
+            start: i,
+            end: end + 1,
+        });
+        if count == 0 {
+            p.problem(
+                ErrorKind::SocketioInvalidPacket,
+                i,
+                "a binary packet needs at least 1 attachment",
+            );
+        } else if count > options.max_attachments {
+            p.problem(
+                ErrorKind::SocketioTooManyAttachments,
+                i,
+                format!(
+                    "{} attachments announced, at most {} allowed",
+                    &text[i..end],
+                    options.max_attachments
+                ),
+            );
+        }
+        p.attachments = Some(count);
+        i = end + 1;
+    }
+    if bytes.get(i) == Some(&b'/') {
+        let len = bytes[i..].iter().take_while(|&&b| b != b',').count();
+        let end = i + len;
+        p.nsp = Some(text[i..end].to_string());
+        let with_comma = (end + 1).min(bytes.len());
+        p.spans.nsp = Some(Span {
+            start: i,
+            end: with_comma,
+        });
+        i = with_comma;
+    } else {
+        p.nsp = Some("/".to_string());
+    }
+    let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits > 0 {
+        let end = i + digits;
+        p.spans.id = Some(Span { start: i, end });
+        match text[i..end].parse::<u64>() {
+            Ok(id) if id <= MAX_ACK_ID => p.id = Some(id),
+            _ => p.problem(
+                ErrorKind::SocketioInvalidPacket,
+                i,
+                format!("ack id {} is larger than {MAX_ACK_ID}", &text[i..end]),
+            ),
+        }
+        i = end;
+    }
+    if i < bytes.len() {
+        p.spans.data = Some(Span {
+            start: i,
+            end: bytes.len(),
+        });
+        match serde_json::from_str::<Value>(&text[i..]) {
+            Ok(data) => {
+                check_shape(kind, &data, i, &mut p);
+                p.data = Some(data);
+            }
+            Err(e) => p.problem(
+                ErrorKind::SocketioInvalidPacket,
+                i + json_error_offset(&text[i..], &e),
+                format!("data is not JSON: {e}"),
+            ),
+        }
+    }
+    if let (Some(count), Some(data)) = (p.attachments, &p.data) {
+        let start = i;
+        let mut found = Vec::new();
+        collect_placeholders(data, &mut Vec::new(), &mut found);
+        for placeholder in found {
+            if let Err(message) = placeholder.num_below(count) {
+                p.problem(ErrorKind::SocketioInvalidAttachment, start, message);
+            }
+        }
+    }
+    p
+}
+
+/// A byte offset for a serde_json error (which reports line and column).
+fn json_error_offset(json: &str, e: &serde_json::Error) -> usize {
+    if e.is_eof() {
+        return json.len();
+    }
+    let line_start: usize = json
+        .split_inclusive('\n')
+        .take(e.line().saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + e.column().saturating_sub(1)).min(json.len())
+}
+
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn check_shape(kind: PacketType, data: &Value, at: usize, p: &mut Parsed) {
+    let wrong = |expected: &str| format!("{} data must be {expected}, not {}", kind.name(), describe(data));
+    let problem = match (kind, data) {
+        (PacketType::Connect, Value::Object(_)) => None,
+        (PacketType::Connect, _) => Some(wrong("an object")),
+        (PacketType::Disconnect, _) => Some("DISCONNECT carries no data".to_string()),
+        (PacketType::ConnectError, Value::Object(_) | Value::String(_)) => None,
+        (PacketType::ConnectError, _) => Some(wrong("an object or a string")),
+        (PacketType::Ack | PacketType::BinaryAck, Value::Array(_)) => None,
+        (PacketType::Ack | PacketType::BinaryAck, _) => Some(wrong("an array")),
+        (PacketType::Event | PacketType::BinaryEvent, Value::Array(items)) => match items.first() {
+            Some(Value::Number(_)) => None,
+            Some(Value::String(name)) if RESERVED_EVENTS.contains(&name.as_str()) => {
+                Some(format!("event name {name:?} is reserved"))
+            }
+            Some(Value::String(_)) => None,
+            Some(other) => Some(format!(
+                "event name must be a string or a number, not {}",
+                describe(other)
+            )),
+            None => Some("event data must start with the event name".to_string()),
+        },
+        (PacketType::Event | PacketType::BinaryEvent, _) => Some(wrong("an array")),
+    };
+    if let Some(message) = problem {
+        p.problem(ErrorKind::SocketioInvalidPacket, at, message);
+    }
+}
+
+/// One step into a JSON value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum PathStep {
+    Index(usize),
+    Key(String),
+}
+
+/// A placeholder found in packet data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Placeholder {
+    /// Where it is inside the data.
+    pub path: Vec<PathStep>,
+    /// Its `num`, when that is a non-negative integer.
+    pub num: Option<usize>,
+    #[serde(skip)]
+    raw_num: Option<Value>,
+}
+
+impl Placeholder {
+    fn num_below(&self, count: usize) -> std::result::Result<usize, String> {
+        match self.num {
+            Some(n) if n < count => Ok(n),
+            Some(n) => Err(format!(
+                "placeholder num {n} is not below the {count} attachments"
+            )),
+            None => Err(format!(
+                "placeholder num {} is not an integer",
+                self.raw_num
+                    .as_ref()
+                    .map_or("(missing)".to_string(), Value::to_string)
+            )),
+        }
+    }
+}
+
+fn placeholder_num(value: Option<&Value>) -> Option<usize> {
+    let n = value?.as_number()?;
+    if let Some(u) = n.as_u64() {
+        return usize::try_from(u).ok();
+    }
+    // `1.0` is the integer 1 to a JS peer.
+    let f = n.as_f64()?;
+    (f >= 0.0 && f.fract() == 0.0 && f < 1e15).then_some(f as usize)
+}
+
+/// Every object with `"_placeholder": true` in `data`, outermost first, in
+/// document order (socket.io-parser replaces such objects whole).
+fn collect_placeholders(data: &Value, path: &mut Vec<PathStep>, out: &mut Vec<Placeholder>) {
+    match data {
+        Value::Object(map) if map.get("_placeholder") == Some(&Value::Bool(true)) => {
+            out.push(Placeholder {
+                path: path.clone(),
+                num: placeholder_num(map.get("num")),
+                raw_num: map.get("num").cloned(),
+            });
+        }
+        Value::Object(map) => {
+            for (key, value) in map {
+                path.push(PathStep::Key(key.clone()));
+                collect_placeholders(value, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, value) in items.iter().enumerate() {
+                path.push(PathStep::Index(i));
+                collect_placeholders(value, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The placeholders of `data` (for callers that keep attachments themselves
+/// and put them in place).
+pub fn placeholders(data: &Value) -> Vec<Placeholder> {
+    let mut out = Vec::new();
+    collect_placeholders(data, &mut Vec::new(), &mut out);
+    out
+}
+
+/// Checks that every placeholder in `data` refers to one of `count` attachments.
+pub fn check_placeholders(data: &Value, count: usize) -> Result<()> {
+    for placeholder in placeholders(data) {
+        placeholder
+            .num_below(count)
+            .map_err(|m| Error::new(ErrorKind::SocketioInvalidAttachment, m))?;
+    }
+    Ok(())
+}
+
+/// The placeholder socket.io-parser writes for attachment `num`.
+pub fn placeholder(num: usize) -> Value {
+    let mut map = Map::new();
+    map.insert("_placeholder".into(), Value::Bool(true));
+    map.insert("num".into(), Value::from(num));
+    Value::Object(map)
+}
+
+/// Decodes one text packet, strictly. Binary packets come back with their
+/// `attachments` count; their attachments are not yet there.
+pub fn decode(text: &str, options: &DecodeOptions) -> Result<Packet> {
+    let parsed = parse(text, options);
+    if let Some((kind, message, offset)) = parsed.diagnostics.into_iter().next() {
+        return Err(Error::at(kind, offset as u64, message));
+    }
+    Ok(Packet {
+        // No diagnostic means the type was read.
+        kind: parsed.kind.unwrap_or(PacketType::Connect),
+        nsp: parsed.nsp.unwrap_or_else(|| "/".to_string()),
+        id: parsed.id,
+        data: parsed.data,
+        attachments: parsed.attachments.unwrap_or(0),
+    })
+}
+
+/// A packet with its attachments, in `num` order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Complete<A> {
+    pub packet: Packet,
+    pub attachments: Vec<A>,
+}
+
+/// Decodes a stream of Engine.IO messages into packets, collecting the
+/// attachments of binary packets. `A` is whatever stands for a binary
+/// message (`Vec<u8>`, or `()` when the caller keeps the bytes itself).
+/// After an error the decoder is ready for a new packet.
+#[derive(Clone, Debug)]
+pub struct Decoder<A> {
+    options: DecodeOptions,
+    pending: Option<Complete<A>>,
+}
+
+impl<A> Decoder<A> {
+    pub fn new(options: DecodeOptions) -> Self {
+        Decoder {
+            options,
+            pending: None,
+        }
+    }
+
+    /// True while attachments of a binary packet are awaited.
+    pub fn is_reconstructing(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// How many attachments are still awaited.
+    pub fn awaited(&self) -> usize {
+        self.pending
+            .as_ref()
+            .map_or(0, |p| p.packet.attachments - p.attachments.len())
+    }
+
+    /// A text message. Returns the packet when it is complete (any packet
+    /// but a binary one), `None` when its attachments must follow.
+    pub fn push_text(&mut self, text: &str) -> Result<Option<Complete<A>>> {
+        if self.pending.take().is_some() {
+            return Err(Error::at(
+                ErrorKind::SocketioInvalidAttachment,
+                0,
+                "text packet while the attachments of a binary packet were awaited",
+            ));
+        }
+        let packet = decode(text, &self.options)?;
+        let complete = Complete {
+            packet,
+            attachments: Vec::new(),
+        };
+        if complete.packet.kind.is_binary() {
+            self.pending = Some(complete);
+            Ok(None)
+        } else {
+            Ok(Some(complete))
+        }
+    }
+
+    /// A binary message: the next attachment.
+    pub fn push_binary(&mut self, attachment: A) -> Result<Option<Complete<A>>> {
+        let Some(pending) = self.pending.as_mut() else {
+            return Err(Error::at(
+                ErrorKind::SocketioInvalidAttachment,
+                0,
+                "binary message while no binary packet awaited attachments",
+            ));
+        };
+        pending.attachments.push(attachment);
+        if pending.attachments.len() < pending.packet.attachments {
+            return Ok(None);
+        }
+        Ok(self.pending.take())
+    }
+
+    /// The binary packet whose attachments are awaited.
+    pub fn pending(&self) -> Option<&Packet> {
+        self.pending.as_ref().map(|p| &p.packet)
+    }
+
+    /// Drops a packet whose attachments were still awaited.
+    pub fn reset(&mut self) {
+        self.pending = None;
+    }
+}
+
+/// What [`inspect`] found, for display: every part with its span, and every
+/// problem instead of only the first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inspection {
+    pub kind: Option<PacketType>,
+    pub kind_name: Option<&'static str>,
+    pub attachments: Option<usize>,
+    pub nsp: Option<String>,
+    pub id: Option<u64>,
+    /// The data as compact JSON text (placeholders included).
+    pub data_json: Option<String>,
+    /// The event name of an event, as JSON text (a string or a number).
+    pub event_json: Option<String>,
+    pub placeholders: Vec<Placeholder>,
+    pub spans: PacketSpans,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses a packet leniently: reports every problem with its byte offset.
+pub fn inspect(text: &str, options: &DecodeOptions) -> Inspection {
+    let parsed = parse(text, options);
+    let placeholders = parsed.data.as_ref().map(placeholders).unwrap_or_default();
+    let event_json = match (parsed.kind, &parsed.data) {
+        (Some(PacketType::Event | PacketType::BinaryEvent), Some(Value::Array(items))) => {
+            items.first().map(Value::to_string)
+        }
+        _ => None,
+    };
+    Inspection {
+        kind: parsed.kind,
+        kind_name: parsed.kind.map(PacketType::name),
+        attachments: parsed.attachments,
+        nsp: parsed.nsp,
+        id: parsed.id,
+        data_json: parsed.data.as_ref().map(Value::to_string),
+        event_json,
+        placeholders,
+        spans: parsed.spans,
+        diagnostics: parsed
+            .diagnostics
+            .into_iter()
+            .map(|(kind, message, offset)| Diagnostic {
+                code: kind.code(),
+                message,
+                offset,
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn dec(text: &str) -> Result<Packet> {
+        decode(text, &DecodeOptions::default())
+    }
+
+    #[test]
+    fn round_trips() {
+        let cases = [
+            ("0", Packet::new(PacketType::Connect, "/")),
+            (
+                "0/custom,{\"token\":\"abc\"}",
+                Packet::new(PacketType::Connect, "/custom").with_data(json!({"token": "abc"})),
+            ),
+            ("1/custom,", Packet::new(PacketType::Disconnect, "/custom")),
+            (
+                "212[\"chat\",1.50,{\"b\":1,\"a\":2}]",
+                Packet::new(PacketType::Event, "/")
+                    .with_id(Some(12))
+                    .with_data(serde_json::from_str(r#"["chat",1.50,{"b":1,"a":2}]"#).unwrap()),
+            ),
+            (
+                "4{\"message\":\"Invalid namespace\"}",
+                Packet::new(PacketType::ConnectError, "/").with_data(json!({"message": "Invalid namespace"})),
+            ),
+        ];
+        for (text, packet) in cases {
+            assert_eq!(dec(text).as_ref(), Ok(&packet), "{text}");
+            assert_eq!(encode(&packet).as_deref(), Ok(text));
+        }
+        // Numbers keep their text: 1.50 stays 1.50, big integers stay exact.
+        let exact = "2[\"n\",1.50,123456789012345678901234567890,-0.0]";
+        assert_eq!(encode(&dec(exact).unwrap()).unwrap(), exact);
+        // Namespace without the trailing comma.
+        assert_eq!(dec("0/custom").unwrap().nsp, "/custom");
+    }
+
+    #[test]
+    fn binary_packets_count_attachments() {
+        let p = dec("51-[\"binary\",{\"_placeholder\":true,\"num\":0}]").unwrap();
+        assert_eq!((p.kind, p.attachments), (PacketType::BinaryEvent, 1));
+        let mut built = Packet::new(PacketType::BinaryAck, "/a").with_id(Some(3));
+        built.attachments = 2;
+        built.data = Some(json!([placeholder(0), {"x": placeholder(1)}]));
+        assert_eq!(
+            encode(&built).unwrap(),
+            r#"62-/a,3[{"_placeholder":true,"num":0},{"x":{"_placeholder":true,"num":1}}]"#
+        );
+    }
+
+    #[test]
+    fn invalid_packets_fail_with_offsets() {
+        let cases: &[(&str, ErrorKind, usize)] = &[
+            ("", ErrorKind::SocketioInvalidPacket, 0),
+            ("7", ErrorKind::SocketioInvalidPacket, 0),
+            ("abc", ErrorKind::SocketioInvalidPacket, 0),
+            ("4abc", ErrorKind::SocketioInvalidPacket, 1),
+            ("2{}", ErrorKind::SocketioInvalidPacket, 1),
+            ("2abc[\"x\"]", ErrorKind::SocketioInvalidPacket, 1),
+            ("2[]", ErrorKind::SocketioInvalidPacket, 1),
+            ("2[{}]", ErrorKind::SocketioInvalidPacket, 1),
+            ("2[\"disconnect\"]", ErrorKind::SocketioInvalidPacket, 1),
+            ("0[]", ErrorKind::SocketioInvalidPacket, 1),
+            ("1{}", ErrorKind::SocketioInvalidPacket, 1),
+            ("3{}", ErrorKind::SocketioInvalidPacket, 1),
+            ("4[]", ErrorKind::SocketioInvalidPacket, 1),
+            ("2[\"a\",", ErrorKind::SocketioInvalidPacket, 6),
+            ("5[\"a\"]", ErrorKind::SocketioInvalidPacket, 1),
+            ("50-[\"a\"]", ErrorKind::SocketioInvalidPacket, 1),
+            ("511-[\"a\"]", ErrorKind::SocketioTooManyAttachments, 1),
+            (
+                "599999999999999999999999-[\"a\"]",
+                ErrorKind::SocketioTooManyAttachments,
+                1,
+            ),
+            (
+                "51-[\"a\",{\"_placeholder\":true,\"num\":1}]",
+                ErrorKind::SocketioInvalidAttachment,
+                3,
+            ),
+            (
+                "51-[\"a\",{\"_placeholder\":true,\"num\":0.5}]",
+                ErrorKind::SocketioInvalidAttachment,
+                3,
+            ),
+            (
+                "51-[\"a\",{\"_placeholder\":true,\"num\":\"0\"}]",
+                ErrorKind::SocketioInvalidAttachment,
+                3,
+            ),
+            (
+                "51-[\"a\",{\"_placeholder\":true}]",
+                ErrorKind::SocketioInvalidAttachment,
+                3,
+            ),
+            ("29007199254740992[\"a\"]", ErrorKind::SocketioInvalidPacket, 1),
+        ];
+        for &(text, kind, offset) in cases {
+            let e = dec(text).expect_err(text);
+            assert_eq!((e.kind(), e.offset()), (kind, Some(offset as u64)), "{text}: {e}");
+        }
+        // Lenient where socket.io-parser is too: a number as event name, 1.0 as num.
+        assert!(dec("2[1,2]").is_ok());
+        assert!(dec("51-[\"a\",{\"_placeholder\":true,\"num\":0.0}]").is_ok());
+        assert!(dec("2[\"\\ud83d\\ude00\"]").is_ok());
+        assert_eq!(dec("29007199254740991[\"a\"]").unwrap().id, Some(MAX_ACK_ID));
+    }
+
+    #[test]
+    fn decoder_collects_attachments_in_order() {
+        let mut d: Decoder<Vec<u8>> = Decoder::new(DecodeOptions::default());
+        assert!(d
+            .push_text(r#"52-["e",{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]"#)
+            .unwrap()
+            .is_none());
+        assert_eq!(d.awaited(), 2);
+        assert!(d.push_binary(vec![1]).unwrap().is_none());
+        let done = d.push_binary(vec![2]).unwrap().unwrap();
+        assert_eq!(done.attachments, vec![vec![1], vec![2]]);
+        let found = placeholders(done.packet.data.as_ref().unwrap());
+        assert_eq!(found[0].path, vec![PathStep::Index(1)]);
+        assert_eq!(found[0].num, Some(1));
+        assert!(!d.is_reconstructing());
+        // Out of order messages.
+        assert!(d.push_binary(vec![1]).is_err());
+        d.push_text(r#"51-["e",{"_placeholder":true,"num":0}]"#).unwrap();
+        assert!(d.push_text("2[\"x\"]").is_err());
+        assert!(!d.is_reconstructing());
+        assert!(d.push_text("2[\"x\"]").unwrap().is_some());
+    }
+
+    #[test]
+    fn inspect_reports_every_problem_with_spans() {
+        let options = DecodeOptions::default();
+        let ok = inspect(r#"51-/chat,7["msg",{"_placeholder":true,"num":0}]"#, &options);
+        assert!(ok.diagnostics.is_empty());
+        assert_eq!(ok.kind_name, Some("BINARY_EVENT"));
+        assert_eq!(ok.spans.attachments, Some(Span { start: 1, end: 3 }));
+        assert_eq!(ok.spans.nsp, Some(Span { start: 3, end: 9 }));
+        assert_eq!(ok.spans.id, Some(Span { start: 9, end: 10 }));
+        assert_eq!(ok.event_json.as_deref(), Some("\"msg\""));
+        assert_eq!(ok.placeholders.len(), 1);
+        let bad = inspect(r#"599-["disconnect",{"_placeholder":true,"num":200}]"#, &options);
+        let codes: Vec<_> = bad.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "socketio_too_many_attachments",
+                "socketio_invalid_packet",
+                "socketio_invalid_attachment"
+            ]
+        );
+        assert_eq!(
+            bad.data_json.as_deref().map(|s| s.starts_with("[\"disconnect\"")),
+            Some(true)
+        );
+    }
+}
