@@ -49,15 +49,15 @@ impl Default for HeadLimits {
 /// Collects an HTTP head across chunks. Finds its end with a three-state scan
 /// of each new byte, so the total work is linear however the input is cut.
 #[derive(Debug)]
-struct HeadReader {
-    buf: Vec<u8>,
+pub(crate) struct HeadReader {
+    pub(crate) buf: Vec<u8>,
     /// 0: inside a line; 1: just after LF; 2: just after LF CR.
     state: u8,
-    limits: HeadLimits,
+    pub(crate) limits: HeadLimits,
 }
 
 impl HeadReader {
-    fn new(limits: HeadLimits) -> Self {
+    pub(crate) fn new(limits: HeadLimits) -> Self {
         HeadReader {
             buf: Vec::new(),
             state: 0,
@@ -67,7 +67,7 @@ impl HeadReader {
 
     /// Feeds a chunk; when the head ends inside it, returns how many of its
     /// bytes belong to the head.
-    fn push(&mut self, chunk: &[u8]) -> Result<Option<usize>> {
+    pub(crate) fn push(&mut self, chunk: &[u8]) -> Result<Option<usize>> {
         let room = self.limits.max_head_bytes.saturating_sub(self.buf.len());
         let scan = &chunk[..chunk.len().min(room)];
         for (i, &byte) in scan.iter().enumerate() {
@@ -99,7 +99,7 @@ fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| b as char).collect()
 }
 
-fn header_pairs(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
+pub(crate) fn header_pairs(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|h| (h.name.to_string(), latin1(h.value).trim().to_string()))
@@ -111,7 +111,7 @@ fn refuse(kind: ErrorKind, message: String) -> Error {
 }
 
 /// Maps httparse's verdict on a head whose end was found to our errors.
-fn check_parsed(result: httparse::Result<usize>, limits: HeadLimits) -> Result<()> {
+pub(crate) fn check_parsed(result: httparse::Result<usize>, limits: HeadLimits) -> Result<()> {
     match result {
         Ok(httparse::Status::Complete(_)) => Ok(()),
         Ok(httparse::Status::Partial) => Err(refuse(ErrorKind::InvalidHttp, "malformed HTTP head".into())),
@@ -557,8 +557,11 @@ fn push_header(head: &mut String, name: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-fn reason_phrase(status: u16) -> &'static str {
+pub(crate) fn reason_phrase(status: u16) -> &'static str {
     match status {
+        101 => "Switching Protocols",
+        200 => "OK",
+        204 => "No Content",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -566,8 +569,11 @@ fn reason_phrase(status: u16) -> &'static str {
         405 => "Method Not Allowed",
         426 => "Upgrade Required",
         429 => "Too Many Requests",
+        411 => "Length Required",
+        413 => "Payload Too Large",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
+        501 => "Not Implemented",
         503 => "Service Unavailable",
         _ => "Error",
     }
