@@ -1,0 +1,1294 @@
+//! A sans-I/O Engine.IO (protocols 3 and 4) and Socket.IO (protocol 5)
+//! server: TCP bytes in, TCP bytes and application events out, time given
+//! by the caller. It speaks HTTP/1.1 long-polling and WebSocket on one port
+//! and behaves on the wire as engine.io 6 and socket.io 4 do (handshake,
+//! error answers, heartbeat, the upgrade probe, closing), so real clients
+//! cannot tell the difference.
+//!
+//! Two endpoints: [`ServerConfig::engine_path`] is a raw Engine.IO echo
+//! (every message sent back unchanged) and [`ServerConfig::socketio_path`]
+//! carries Socket.IO, whose sockets the application drives with
+//! [`Server::emit`], [`Server::ack`] and [`Server::disconnect`] after the
+//! [`Output::Connect`] and [`Output::Event`] it receives.
+//!
+//! The caller owns sockets and timers: it feeds each connection's bytes to
+//! [`Server::receive`], reports closed connections with [`Server::closed`],
+//! calls [`Server::tick`] at [`Server::next_deadline`], and after every call
+//! carries out [`Server::take_output`] in order.
+
+mod session;
+mod socketio;
+
+use crate::engineio::{self, Packet, PacketData, PacketType, PayloadLimits, Version, WsMessage};
+use crate::error::{Error, ErrorKind, Result};
+use crate::handshake::{reject_for, HandshakeRequest, HeadLimits};
+use crate::http::{response, Request, RequestLimits, RequestReader};
+use crate::protocol::{Config as WsConfig, Connection, OwnedEvent, State as WsState};
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use session::{Endpoint, Probe, Session, Transport};
+use socketio::{SioAction, SioClient, SioContext};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+/// The caller's name for a TCP connection.
+pub type ConnId = u32;
+/// The server's name for a Socket.IO socket (one namespace of one client).
+pub type SocketHandle = u32;
+
+/// How long a WebSocket we closed may take to answer our close frame.
+const WS_CLOSE_TIMEOUT_MS: u64 = 10_000;
+/// How long a polling session that is closing waits for a GET to tell.
+const POLLING_CLOSE_TIMEOUT_MS: u64 = 30_000;
+
+/// Settings, with engine.io's and socket.io's defaults.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Milliseconds between the server's pings (protocol 4).
+    pub ping_interval: u64,
+    /// Milliseconds a pong may take after a ping is queued.
+    pub ping_timeout: u64,
+    /// Largest HTTP body or WebSocket message (engine.io's `maxHttpBufferSize`).
+    pub max_payload: usize,
+    /// Most packets one polling body may hold.
+    pub max_packets: usize,
+    /// Milliseconds a Socket.IO client has to join a namespace.
+    pub connect_timeout: u64,
+    /// Milliseconds an upgrade may take from the probe WebSocket's opening.
+    pub upgrade_timeout: u64,
+    /// Path prefix of the raw Engine.IO echo endpoint (`None`: off).
+    pub engine_path: Option<String>,
+    /// Path prefix of the Socket.IO endpoint (`None`: off).
+    pub socketio_path: Option<String>,
+    /// Socket.IO namespaces that exist.
+    pub namespaces: Vec<String>,
+    /// Most attachments one Socket.IO binary packet may announce.
+    pub max_attachments: usize,
+    /// Serve protocol 3 clients (`EIO=3`), as engine.io's `allowEIO3`.
+    pub allow_eio3: bool,
+    /// `Access-Control-Allow-Origin` for polling answers: an origin, or `*`
+    /// to allow the requesting origin (with credentials). `None`: no CORS.
+    pub cors_origin: Option<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            ping_interval: 25_000,
+            ping_timeout: 20_000,
+            max_payload: 1_000_000,
+            max_packets: 16_384,
+            connect_timeout: 45_000,
+            upgrade_timeout: 10_000,
+            engine_path: Some("/engine.io/".into()),
+            socketio_path: Some("/socket.io/".into()),
+            namespaces: vec!["/".into()],
+            max_attachments: 10,
+            allow_eio3: true,
+            cors_origin: None,
+        }
+    }
+}
+
+/// What the caller must do, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// Write these bytes to the connection.
+    Write { conn: ConnId, bytes: Vec<u8> },
+    /// Close the connection once everything before has been written.
+    End { conn: ConnId },
+    /// An Engine.IO session opened.
+    SessionOpen {
+        sid: String,
+        version: u8,
+        transport: &'static str,
+        socketio: bool,
+    },
+    /// A session moved from polling to WebSocket.
+    Upgrade { sid: String },
+    /// A session ended (engine.io's close reasons: `"transport close"`,
+    /// `"ping timeout"`, `"parse error"`, `"transport error"`, `"forced close"`).
+    SessionClose { sid: String, reason: &'static str },
+    /// A Socket.IO client joined a namespace.
+    Connect {
+        socket: SocketHandle,
+        id: String,
+        nsp: String,
+        /// The CONNECT payload (`{}` when there was none), as JSON.
+        auth_json: String,
+    },
+    /// A Socket.IO event. Placeholders in `args_json` refer to `attachments`.
+    Event {
+        socket: SocketHandle,
+        name_json: String,
+        args_json: String,
+        attachments: Vec<Vec<u8>>,
+        /// Answer with [`Server::ack`] when present.
+        ack: Option<u64>,
+    },
+    /// The answer to an [`Server::emit`] that asked for one.
+    Ack {
+        socket: SocketHandle,
+        id: u64,
+        args_json: String,
+        attachments: Vec<Vec<u8>>,
+    },
+    /// A Socket.IO socket left (socket.io's disconnect reasons).
+    Disconnect {
+        socket: SocketHandle,
+        reason: &'static str,
+    },
+}
+
+/// A fresh id as engine.io makes them: 15 random bytes in URL-safe base64.
+pub(crate) fn random_id() -> String {
+    let mut bytes = [0u8; 15];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        // No entropy source: ids stay unique (not secret) through a counter
+        // mixed with the address of a local.
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        bytes[..8].copy_from_slice(&n.to_le_bytes());
+        bytes[8..15].copy_from_slice(&(std::ptr::addr_of!(n) as usize as u64).to_le_bytes()[..7]);
+    }
+    base64::engine::general_purpose::URL_SAFE.encode(bytes)
+}
+
+#[derive(Debug)]
+struct HttpConn {
+    reader: RequestReader,
+    /// Bytes received and not yet given to the reader.
+    backlog: Vec<u8>,
+    /// The session whose long-poll GET this connection holds open.
+    parked_for: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum WsLink {
+    /// The session's transport.
+    Transport(String),
+    /// An upgrade probe for the session.
+    Probe(String),
+    /// Nothing: being closed.
+    Orphan,
+}
+
+struct WsConn {
+    ws: Connection,
+    link: WsLink,
+    close_deadline: Option<u64>,
+}
+
+enum Conn {
+    Http(Box<HttpConn>),
+    Ws(Box<WsConn>),
+    /// `End` was output; input is ignored until [`Server::closed`].
+    Ended,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    Session(String),
+    Conn(ConnId),
+}
+
+/// The Engine.IO error answers (engine.io's `Server.errors`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EngineError {
+    UnknownTransport = 0,
+    UnknownSid = 1,
+    BadHandshakeMethod = 2,
+    BadRequest = 3,
+    UnsupportedProtocolVersion = 5,
+}
+
+impl EngineError {
+    fn message(self) -> &'static str {
+        match self {
+            EngineError::UnknownTransport => "Transport unknown",
+            EngineError::UnknownSid => "Session ID unknown",
+            EngineError::BadHandshakeMethod => "Bad handshake method",
+            EngineError::BadRequest => "Bad request",
+            EngineError::UnsupportedProtocolVersion => "Unsupported protocol version",
+        }
+    }
+}
+
+/// The server. See the module documentation.
+pub struct Server {
+    config: ServerConfig,
+    conns: HashMap<ConnId, Conn>,
+    sessions: HashMap<String, Session>,
+    sockets: HashMap<SocketHandle, String>,
+    next_handle: SocketHandle,
+    timers: BinaryHeap<Reverse<(u64, Timer)>>,
+    /// Connections whose long-poll was answered: their backlog is read next.
+    released: Vec<ConnId>,
+    out: Vec<Output>,
+}
+
+impl Server {
+    pub fn new(config: ServerConfig) -> Self {
+        Server {
+            config,
+            conns: HashMap::new(),
+            sessions: HashMap::new(),
+            sockets: HashMap::new(),
+            next_handle: 1,
+            timers: BinaryHeap::new(),
+            released: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// Open Engine.IO sessions.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// What to do, in order, since the last call.
+    pub fn take_output(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// The earliest time [`Server::tick`] has something to do.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.timers.peek().map(|Reverse((at, _))| *at)
+    }
+
+    /// Bytes received on a connection (a new id starts an HTTP connection).
+    pub fn receive(&mut self, conn: ConnId, data: &[u8], now: u64) {
+        let entry = self.conns.entry(conn).or_insert_with(|| {
+            Conn::Http(Box::new(HttpConn {
+                reader: RequestReader::new(RequestLimits {
+                    head: HeadLimits::default(),
+                    max_body_bytes: self.config.max_payload,
+                }),
+                backlog: Vec::new(),
+                parked_for: None,
+            }))
+        });
+        match entry {
+            Conn::Http(http) => {
+                http.backlog.extend_from_slice(data);
+                self.read_http(conn, now);
+            }
+            Conn::Ws(_) => self.read_ws(conn, data, now),
+            Conn::Ended => {}
+        }
+        self.read_released(now);
+    }
+
+    /// The connection is gone (closed by the peer, or after `End`).
+    pub fn closed(&mut self, conn: ConnId, now: u64) {
+        match self.conns.remove(&conn) {
+            Some(Conn::Http(http)) => {
+                if let Some(sid) = http.parked_for {
+                    if let Some(session) = self.sessions.get_mut(&sid) {
+                        if let Transport::Polling { get, .. } = &mut session.transport {
+                            if get.map(|(c, _)| c) == Some(conn) {
+                                *get = None;
+                            }
+                        }
+                    }
+                    // engine.io: "poll connection closed prematurely".
+                    self.close_session(&sid, "transport error", now);
+                }
+            }
+            Some(Conn::Ws(ws)) => match ws.link {
+                WsLink::Transport(sid) => self.close_session(&sid, "transport close", now),
+                WsLink::Probe(sid) => {
+                    if let Some(session) = self.sessions.get_mut(&sid) {
+                        session.probe = None;
+                    }
+                }
+                WsLink::Orphan => {}
+            },
+            _ => {}
+        }
+        self.read_released(now);
+    }
+
+    /// Runs the timers due at `now`.
+    pub fn tick(&mut self, now: u64) {
+        while let Some(Reverse((at, _))) = self.timers.peek() {
+            if *at > now {
+                break;
+            }
+            let Some(Reverse((_, timer))) = self.timers.pop() else {
+                break;
+            };
+            match timer {
+                Timer::Session(sid) => self.session_timers(&sid, now),
+                Timer::Conn(conn) => self.conn_timers(conn),
+            }
+        }
+        self.read_released(now);
+    }
+
+    /// Sends an event to a Socket.IO socket. `name_json` is the event name
+    /// as JSON (a string or a number), `args_json` a JSON array whose
+    /// placeholders refer to `attachments`. With `want_ack`, returns the id
+    /// of the [`Output::Ack`] that will answer.
+    pub fn emit(
+        &mut self,
+        socket: SocketHandle,
+        name_json: &str,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+        want_ack: bool,
+        now: u64,
+    ) -> Result<Option<u64>> {
+        let sid = self.socket_sid(socket)?;
+        let session = self.sessions.get_mut(&sid).ok_or_else(gone)?;
+        let Endpoint::SocketIo(client) = &mut session.endpoint else {
+            return Err(gone());
+        };
+        let (packets, id) = client.emit(socket, name_json, args_json, attachments, want_ack)?;
+        self.send(&sid, packets, now);
+        self.read_released(now);
+        Ok(id)
+    }
+
+    /// Answers the event whose [`Output::Event::ack`] was `id`.
+    pub fn ack(
+        &mut self,
+        socket: SocketHandle,
+        id: u64,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+        now: u64,
+    ) -> Result<()> {
+        let sid = self.socket_sid(socket)?;
+        let session = self.sessions.get(&sid).ok_or_else(gone)?;
+        let Endpoint::SocketIo(client) = &session.endpoint else {
+            return Err(gone());
+        };
+        let packets = client.ack(socket, id, args_json, attachments)?;
+        self.send(&sid, packets, now);
+        self.read_released(now);
+        Ok(())
+    }
+
+    /// Makes a socket leave its namespace (sends DISCONNECT).
+    pub fn disconnect(&mut self, socket: SocketHandle, now: u64) -> Result<()> {
+        let sid = self.socket_sid(socket)?;
+        let session = self.sessions.get_mut(&sid).ok_or_else(gone)?;
+        let Endpoint::SocketIo(client) = &mut session.endpoint else {
+            return Err(gone());
+        };
+        let packets = client.disconnect(socket)?;
+        self.sockets.remove(&socket);
+        self.out.push(Output::Disconnect {
+            socket,
+            reason: "server namespace disconnect",
+        });
+        self.send(&sid, packets, now);
+        self.read_released(now);
+        Ok(())
+    }
+
+    fn socket_sid(&self, socket: SocketHandle) -> Result<String> {
+        self.sockets.get(&socket).cloned().ok_or_else(gone)
+    }
+
+    fn schedule(&mut self, at: Option<u64>, timer: Timer) {
+        if let Some(at) = at {
+            self.timers.push(Reverse((at, timer)));
+        }
+    }
+
+    fn write(&mut self, conn: ConnId, bytes: Vec<u8>) {
+        if !bytes.is_empty() {
+            self.out.push(Output::Write { conn, bytes });
+        }
+    }
+
+    fn end(&mut self, conn: ConnId) {
+        if let Some(entry) = self.conns.get_mut(&conn) {
+            if !matches!(entry, Conn::Ended) {
+                *entry = Conn::Ended;
+                self.out.push(Output::End { conn });
+            }
+        }
+    }
+
+    // ----- HTTP -----
+
+    fn read_released(&mut self, now: u64) {
+        while let Some(conn) = self.released.pop() {
+            self.read_http(conn, now);
+        }
+    }
+
+    /// Reads requests from a connection's backlog until one is parked or
+    /// the bytes run out.
+    fn read_http(&mut self, conn: ConnId, now: u64) {
+        loop {
+            let Some(Conn::Http(http)) = self.conns.get_mut(&conn) else {
+                return;
+            };
+            if http.parked_for.is_some() {
+                // A client does not send more on a connection whose request
+                // is pending; if one does, only so much is kept.
+                if http.backlog.len() > self.config.max_payload + HeadLimits::default().max_head_bytes {
+                    self.end(conn);
+                }
+                return;
+            }
+            if http.backlog.is_empty() {
+                return;
+            }
+            match http.reader.feed(&http.backlog) {
+                Ok(None) => {
+                    http.backlog.clear();
+                    return;
+                }
+                Ok(Some((request, used))) => {
+                    http.backlog.drain(..used);
+                    self.handle_request(conn, request, now);
+                }
+                Err(e) => {
+                    self.write(conn, reject_for(&e));
+                    self.end(conn);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn cors_headers(&self, request: &Request) -> Vec<(&'static str, String)> {
+        let Some(allowed) = &self.config.cors_origin else {
+            return Vec::new();
+        };
+        let origin = match (allowed.as_str(), request.header("origin")) {
+            ("*", Some(origin)) => origin.to_string(),
+            _ => allowed.clone(),
+        };
+        let mut headers = vec![("Access-Control-Allow-Origin", origin)];
+        if headers[0].1 != "*" {
+            headers.push(("Access-Control-Allow-Credentials", "true".into()));
+            headers.push(("Vary", "Origin".into()));
+        }
+        headers
+    }
+
+    /// Writes an HTTP answer; ends the connection unless it is kept alive.
+    fn respond(
+        &mut self,
+        conn: ConnId,
+        request: &Request,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) {
+        let cors = self.cors_headers(request);
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        all.extend(cors.iter().map(|(n, v)| (*n, v.as_str())));
+        let keep_alive = request.keep_alive();
+        if !keep_alive {
+            all.push(("Connection", "close"));
+        }
+        self.write(conn, response(status, &all, body));
+        if !keep_alive {
+            self.end(conn);
+        }
+    }
+
+    fn respond_error(&mut self, conn: ConnId, request: &Request, error: EngineError) {
+        let body = format!(r#"{{"code":{},"message":"{}"}}"#, error as u8, error.message());
+        self.respond(
+            conn,
+            request,
+            400,
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        );
+    }
+
+    fn endpoint_for(&self, path: &str) -> Option<bool> {
+        let matches = |p: &Option<String>| p.as_deref().is_some_and(|p| path.starts_with(p));
+        if matches(&self.config.socketio_path) {
+            Some(true)
+        } else if matches(&self.config.engine_path) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    fn version_for(&self, eio: Option<&str>) -> Option<Version> {
+        match eio.and_then(Version::from_query) {
+            Some(Version::V3) if !self.config.allow_eio3 => None,
+            other => other,
+        }
+    }
+
+    fn handle_request(&mut self, conn: ConnId, request: Request, now: u64) {
+        let Some(socketio) = self.endpoint_for(request.path()) else {
+            self.respond(
+                conn,
+                &request,
+                404,
+                &[("Content-Type", "text/plain")],
+                b"Not Found",
+            );
+            return;
+        };
+        if request.is_websocket_upgrade() {
+            self.handle_upgrade(conn, request, socketio, now);
+            return;
+        }
+        if request.method == "OPTIONS" && self.config.cors_origin.is_some() {
+            let allow_headers = request
+                .header("access-control-request-headers")
+                .unwrap_or("")
+                .to_string();
+            let mut headers = vec![("Access-Control-Allow-Methods", "GET, POST, OPTIONS")];
+            if !allow_headers.is_empty() {
+                headers.push(("Access-Control-Allow-Headers", allow_headers.as_str()));
+            }
+            self.respond(conn, &request, 204, &headers, b"");
+            return;
+        }
+        let transport = request.query_param("transport");
+        let transport = transport.as_deref();
+        if !matches!(transport, Some("polling" | "websocket")) {
+            return self.respond_error(conn, &request, EngineError::UnknownTransport);
+        }
+        let eio = request.query_param("EIO");
+        let Some(sid) = request.query_param("sid") else {
+            if request.method != "GET" {
+                return self.respond_error(conn, &request, EngineError::BadHandshakeMethod);
+            }
+            if transport == Some("websocket") {
+                return self.respond_error(conn, &request, EngineError::BadRequest);
+            }
+            let Some(version) = self.version_for(eio.as_deref()) else {
+                return self.respond_error(conn, &request, EngineError::UnsupportedProtocolVersion);
+            };
+            let supports_binary = request.query_param("b64").is_none();
+            let sid = self.open_session(version, socketio, Transport::polling(supports_binary), now);
+            self.poll(conn, &sid, request, now);
+            self.after_open(&sid, now);
+            return;
+        };
+        let Some(session) = self.sessions.get(&sid) else {
+            return self.respond_error(conn, &request, EngineError::UnknownSid);
+        };
+        if session.transport.name() != transport.unwrap_or("")
+            || self.version_for(eio.as_deref()) != Some(session.version)
+        {
+            return self.respond_error(conn, &request, EngineError::BadRequest);
+        }
+        match request.method.as_str() {
+            "GET" => self.poll(conn, &sid, request, now),
+            "POST" => self.post(conn, &sid, request, now),
+            _ => self.respond(conn, &request, 500, &[], b""),
+        }
+    }
+
+    fn open_session(&mut self, version: Version, socketio: bool, transport: Transport, now: u64) -> String {
+        let sid = random_id();
+        let is_polling = matches!(transport, Transport::Polling { .. });
+        let endpoint = if socketio {
+            Endpoint::SocketIo(Box::new(SioClient::new(
+                version,
+                &sid,
+                now + self.config.connect_timeout,
+                crate::socketio::DecodeOptions {
+                    max_attachments: self.config.max_attachments,
+                },
+            )))
+        } else {
+            Endpoint::Echo
+        };
+        let mut session = Session::new(version, endpoint, transport);
+        let open = engineio::OpenPacket {
+            sid: sid.clone(),
+            upgrades: if is_polling {
+                vec!["websocket".into()]
+            } else {
+                Vec::new()
+            },
+            ping_interval: self.config.ping_interval,
+            ping_timeout: self.config.ping_timeout,
+            max_payload: Some(self.config.max_payload as u64),
+        };
+        session.start_heartbeat(now, self.config.ping_interval, self.config.ping_timeout);
+        let connect_deadline = match &session.endpoint {
+            Endpoint::SocketIo(client) => client.connect_deadline,
+            Endpoint::Echo => None,
+        };
+        let first = session.next_deadline().into_iter().chain(connect_deadline).min();
+        self.sessions.insert(sid.clone(), session);
+        self.schedule(first, Timer::Session(sid.clone()));
+        self.out.push(Output::SessionOpen {
+            sid: sid.clone(),
+            version: version.number(),
+            transport: if is_polling { "polling" } else { "websocket" },
+            socketio,
+        });
+        self.send(&sid, vec![open.to_packet()], now);
+        sid
+    }
+
+    /// After the open packet went out: protocol 3 Socket.IO clients are
+    /// joined to `/` (socket.io does it once the handshake is answered).
+    fn after_open(&mut self, sid: &str, now: u64) {
+        self.with_client(sid, now, |client, ctx| client.on_open(ctx));
+    }
+
+    /// A GET on a polling session: answered now if there is something to
+    /// send, else held until there is.
+    fn poll(&mut self, conn: ConnId, sid: &str, request: Request, now: u64) {
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        let Transport::Polling { get, .. } = &mut session.transport else {
+            return;
+        };
+        if get.is_some() {
+            // engine.io: "overlap from client" closes the session; the
+            // pending GET is told, this one refused.
+            self.respond(conn, &request, 400, &[], b"");
+            self.close_session(sid, "transport error", now);
+            return;
+        }
+        if session.closing {
+            if session.buffer.is_empty() {
+                session.buffer.push(Packet::new(PacketType::Noop));
+            }
+            session.buffer.push(Packet::new(PacketType::Close));
+            *get = Some((conn, request.keep_alive()));
+            self.flush_poll(sid, Some(&request));
+            self.remove_session(sid, "forced close", now);
+            return;
+        }
+        let upgrading = session.probe.as_ref().is_some_and(|p| p.probed);
+        if session.buffer.is_empty() && upgrading {
+            session.buffer.push(Packet::new(PacketType::Noop));
+        }
+        *get = Some((conn, request.keep_alive()));
+        if session.buffer.is_empty() {
+            if let Some(Conn::Http(http)) = self.conns.get_mut(&conn) {
+                http.parked_for = Some(sid.to_string());
+            }
+            // The answer needs the request's CORS headers later.
+            if let Some(session) = self.sessions.get_mut(sid) {
+                session.poll_request = Some(request);
+            }
+        } else {
+            self.flush_poll(sid, Some(&request));
+        }
+    }
+
+    /// Answers the session's pending GET with everything buffered.
+    fn flush_poll(&mut self, sid: &str, request: Option<&Request>) {
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        let Transport::Polling { get, binary } = &mut session.transport else {
+            return;
+        };
+        let Some((conn, _)) = get.take() else {
+            return;
+        };
+        let packets = std::mem::take(&mut session.buffer);
+        let payload = match session.version {
+            Version::V3 => engineio::encode_payload_v3(&packets, *binary),
+            Version::V4 => engineio::Payload::Text(engineio::encode_payload(&packets, Version::V4)),
+        };
+        let (content_type, body) = match payload {
+            engineio::Payload::Binary(bytes) => ("application/octet-stream", bytes),
+            engineio::Payload::Text(text) => ("text/plain; charset=UTF-8", text.into_bytes()),
+        };
+        let stored = session.poll_request.take();
+        let request = request.cloned().or(stored).unwrap_or_default();
+        if let Some(Conn::Http(http)) = self.conns.get_mut(&conn) {
+            if http.parked_for.take().is_some() {
+                self.released.push(conn);
+            }
+        }
+        self.respond(
+            conn,
+            &request,
+            200,
+            &[("Content-Type", content_type), ("cache-control", "no-store")],
+            &body,
+        );
+    }
+
+    /// A POST on a polling session: its body is a payload of packets.
+    fn post(&mut self, conn: ConnId, sid: &str, request: Request, now: u64) {
+        let Some(session) = self.sessions.get(sid) else {
+            return;
+        };
+        let version = session.version;
+        if session.closing {
+            self.respond(conn, &request, 200, &[("Content-Type", "text/html")], b"ok");
+            return;
+        }
+        let limits = PayloadLimits {
+            max_bytes: self.config.max_payload,
+            max_packets: self.config.max_packets,
+        };
+        let binary_body = request
+            .header("content-type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("application/octet-stream"));
+        let decoded = match (binary_body, version) {
+            (true, Version::V3) => engineio::decode_payload_binary(&request.body, &limits),
+            // engine.io: binary bodies are "invalid content" in protocol 4.
+            (true, Version::V4) => {
+                self.respond(conn, &request, 400, &[], b"");
+                self.close_session(sid, "transport error", now);
+                return;
+            }
+            (false, _) => match std::str::from_utf8(&request.body) {
+                Ok(text) => engineio::decode_payload(text, version, &limits),
+                Err(e) => engineio::DecodedPayload {
+                    packets: Vec::new(),
+                    error: Some(Error::at(
+                        ErrorKind::EngineioInvalidPayload,
+                        e.valid_up_to() as u64,
+                        "payload is not UTF-8",
+                    )),
+                },
+            },
+        };
+        for packet in decoded.packets {
+            if !self.sessions.contains_key(sid) {
+                break;
+            }
+            if packet.kind == PacketType::Close {
+                self.close_session_by_client(sid, now);
+                continue;
+            }
+            self.on_packet(sid, packet, now);
+        }
+        if decoded.error.is_some() {
+            self.respond(conn, &request, 400, &[("Content-Type", "text/html")], b"");
+            self.close_session(sid, "parse error", now);
+            return;
+        }
+        self.respond(
+            conn,
+            &request,
+            200,
+            &[("Content-Type", "text/html"), ("cache-control", "no-store")],
+            b"ok",
+        );
+    }
+
+    // ----- WebSocket -----
+
+    fn abort_upgrade(&mut self, conn: ConnId, error: EngineError) {
+        let message = error.message();
+        let head = format!(
+            "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\nContent-Length: {}\r\n\r\n{message}",
+            message.len()
+        );
+        self.write(conn, head.into_bytes());
+        self.end(conn);
+    }
+
+    fn handle_upgrade(&mut self, conn: ConnId, request: Request, socketio: bool, now: u64) {
+        let transport = request.query_param("transport");
+        if !matches!(transport.as_deref(), Some("polling" | "websocket")) {
+            return self.abort_upgrade(conn, EngineError::UnknownTransport);
+        }
+        let handshake = match HandshakeRequest::from_parts(
+            &request.method,
+            &request.target,
+            request.http_minor,
+            request.headers.clone(),
+        ) {
+            Ok(h) => h,
+            Err(e) => {
+                self.write(conn, reject_for(&e));
+                self.end(conn);
+                return;
+            }
+        };
+        let version = self.version_for(request.query_param("EIO").as_deref());
+        let sid = request.query_param("sid");
+        let session_version = sid
+            .as_deref()
+            .and_then(|s| self.sessions.get(s))
+            .map(|s| s.version);
+        if let (Some(have), Some(want)) = (session_version, version) {
+            if have != want {
+                return self.abort_upgrade(conn, EngineError::BadRequest);
+            }
+        }
+        if sid.is_none() && transport.as_deref() == Some("websocket") && version.is_none() {
+            return self.abort_upgrade(conn, EngineError::UnsupportedProtocolVersion);
+        }
+        // Accepted from here on: what follows the head is WebSocket frames.
+        let Ok(accept) = handshake.accept(None, &[], &[]) else {
+            return self.abort_upgrade(conn, EngineError::BadRequest);
+        };
+        let backlog = match self.conns.get_mut(&conn) {
+            Some(Conn::Http(http)) => std::mem::take(&mut http.backlog),
+            _ => Vec::new(),
+        };
+        let mut ws_config = WsConfig::server();
+        ws_config.max_frame_size = self.config.max_payload as u64;
+        ws_config.max_message_size = self.config.max_payload as u64;
+        ws_config.max_buffered_bytes = self.config.max_payload as u64;
+        self.conns.insert(
+            conn,
+            Conn::Ws(Box::new(WsConn {
+                ws: Connection::new(ws_config),
+                link: WsLink::Orphan,
+                close_deadline: None,
+            })),
+        );
+        self.write(conn, accept);
+        let is_ws_transport = transport.as_deref() == Some("websocket");
+        match (sid, version) {
+            (None, Some(version)) if is_ws_transport => {
+                let sid = self.open_session(version, socketio, Transport::WebSocket(conn), now);
+                if let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) {
+                    ws.link = WsLink::Transport(sid.clone());
+                }
+                self.after_open(&sid, now);
+            }
+            (Some(sid), _) if is_ws_transport && self.can_upgrade(&sid, socketio) => {
+                let deadline = now + self.config.upgrade_timeout;
+                if let Some(session) = self.sessions.get_mut(&sid) {
+                    session.probe = Some(Probe {
+                        conn,
+                        probed: false,
+                        deadline,
+                    });
+                }
+                self.schedule(Some(deadline), Timer::Session(sid.clone()));
+                if let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) {
+                    ws.link = WsLink::Probe(sid);
+                }
+            }
+            // An unknown, closed, upgraded or upgrading session: engine.io
+            // accepts the WebSocket, then closes it.
+            _ => self.close_ws(conn, now),
+        }
+        if !backlog.is_empty() {
+            self.read_ws(conn, &backlog, now);
+        }
+    }
+
+    fn can_upgrade(&self, sid: &str, socketio: bool) -> bool {
+        self.sessions.get(sid).is_some_and(|s| {
+            !s.closing
+                && s.probe.is_none()
+                && matches!(s.transport, Transport::Polling { .. })
+                && matches!(s.endpoint, Endpoint::SocketIo(_)) == socketio
+        })
+    }
+
+    /// Sends a close frame without status (as `ws.close()` does) and waits
+    /// a while for the answer.
+    fn close_ws(&mut self, conn: ConnId, now: u64) {
+        let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        ws.link = WsLink::Orphan;
+        if ws.ws.state() == WsState::Open {
+            let _ = ws.ws.close(None, "");
+            let bytes = ws.ws.take_output();
+            ws.close_deadline = Some(now + WS_CLOSE_TIMEOUT_MS);
+            self.write(conn, bytes);
+            self.schedule(Some(now + WS_CLOSE_TIMEOUT_MS), Timer::Conn(conn));
+        }
+    }
+
+    fn ws_send(&mut self, conn: ConnId, packets: &[Packet], version: Version) {
+        let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        for packet in packets {
+            let sent = match engineio::encode_ws(packet, version) {
+                WsMessage::Text(text) => ws.ws.send_text(&text),
+                WsMessage::Binary(bytes) => ws.ws.send_binary(&bytes),
+            };
+            if sent.is_err() {
+                break;
+            }
+        }
+        let bytes = ws.ws.take_output();
+        self.write(conn, bytes);
+    }
+
+    fn read_ws(&mut self, conn: ConnId, data: &[u8], now: u64) {
+        let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let mut input = data.to_vec();
+        let mut events: Vec<OwnedEvent> = Vec::new();
+        let result = ws.ws.receive_with(&mut input, |e| events.push(e.into()));
+        for event in events {
+            self.ws_event(conn, event, now);
+        }
+        let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let _ = ws.ws.flush();
+        let bytes = ws.ws.take_output();
+        let state = ws.ws.state();
+        let link = ws.link.clone();
+        self.write(conn, bytes);
+        if matches!(state, WsState::Closed | WsState::Failed) {
+            match link {
+                WsLink::Transport(sid) => {
+                    let reason = if result.is_err() {
+                        "transport error"
+                    } else {
+                        "transport close"
+                    };
+                    self.close_session(&sid, reason, now);
+                }
+                WsLink::Probe(sid) => {
+                    if let Some(session) = self.sessions.get_mut(&sid) {
+                        session.probe = None;
+                    }
+                }
+                WsLink::Orphan => {}
+            }
+            self.end(conn);
+        }
+    }
+
+    fn ws_event(&mut self, conn: ConnId, event: OwnedEvent, now: u64) {
+        let Some(Conn::Ws(ws)) = self.conns.get(&conn) else {
+            return;
+        };
+        let link = ws.link.clone();
+        let (WsLink::Transport(sid) | WsLink::Probe(sid)) = &link else {
+            return;
+        };
+        let Some(version) = self.sessions.get(sid).map(|s| s.version) else {
+            return;
+        };
+        let decoded = match event {
+            OwnedEvent::Text(text) => engineio::decode_text(&text, version),
+            OwnedEvent::Binary(bytes) => engineio::decode_binary(&bytes, version),
+            _ => return,
+        };
+        match (link.clone(), decoded) {
+            (WsLink::Transport(sid), Ok(packet)) => {
+                if packet.kind == PacketType::Close {
+                    self.close_session_by_client(&sid, now);
+                } else {
+                    self.on_packet(&sid, packet, now);
+                }
+            }
+            (WsLink::Transport(sid), Err(_)) => self.close_session(&sid, "parse error", now),
+            (WsLink::Probe(sid), Ok(packet)) => self.probe_packet(conn, &sid, packet, now),
+            (WsLink::Probe(sid), Err(_)) => {
+                if let Some(session) = self.sessions.get_mut(&sid) {
+                    session.probe = None;
+                }
+                self.close_ws(conn, now);
+            }
+            (WsLink::Orphan, _) => {}
+        }
+    }
+
+    /// A packet on an upgrade probe: `2probe` is answered with `3probe`,
+    /// `5` completes the upgrade, anything else ends the probe.
+    fn probe_packet(&mut self, conn: ConnId, sid: &str, packet: Packet, now: u64) {
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        let version = session.version;
+        let is_probe = packet.kind == PacketType::Ping && packet.data == PacketData::Text("probe".into());
+        if is_probe {
+            if let Some(probe) = session.probe.as_mut() {
+                probe.probed = true;
+            }
+            self.ws_send(conn, &[Packet::text(PacketType::Pong, "probe")], version);
+            // Let a waiting GET return so the client can pause polling.
+            self.release_poll_with_noop(sid);
+            return;
+        }
+        if packet.kind == PacketType::Upgrade && !session.closing {
+            session.probe = None;
+            self.release_poll_with_noop(sid);
+            let Some(session) = self.sessions.get_mut(sid) else {
+                return;
+            };
+            session.transport = Transport::WebSocket(conn);
+            let buffered = std::mem::take(&mut session.buffer);
+            if let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) {
+                ws.link = WsLink::Transport(sid.to_string());
+            }
+            self.out.push(Output::Upgrade { sid: sid.to_string() });
+            self.ws_send(conn, &buffered, version);
+            return;
+        }
+        session.probe = None;
+        self.close_ws(conn, now);
+    }
+
+    /// Answers a pending GET at once: with the buffer, or a noop.
+    fn release_poll_with_noop(&mut self, sid: &str) {
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        if let Transport::Polling { get: Some(_), .. } = session.transport {
+            if session.buffer.is_empty() {
+                session.buffer.push(Packet::new(PacketType::Noop));
+            }
+            self.flush_poll(sid, None);
+        }
+    }
+
+    // ----- sessions -----
+
+    /// Queues packets on a session's transport.
+    fn send(&mut self, sid: &str, packets: Vec<Packet>, _now: u64) {
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        if session.closing || packets.is_empty() {
+            return;
+        }
+        match session.transport {
+            Transport::WebSocket(conn) => {
+                let version = session.version;
+                self.ws_send(conn, &packets, version);
+            }
+            Transport::Polling { get, .. } => {
+                session.buffer.extend(packets);
+                if get.is_some() {
+                    self.flush_poll(sid, None);
+                }
+            }
+        }
+    }
+
+    /// Runs `f` on the session's Socket.IO client and carries out what it asks.
+    fn with_client<F>(&mut self, sid: &str, now: u64, f: F)
+    where
+        F: FnOnce(&mut SioClient, &mut SioContext<'_>) -> Vec<SioAction>,
+    {
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        let Endpoint::SocketIo(client) = &mut session.endpoint else {
+            return;
+        };
+        let mut ctx = SioContext {
+            namespaces: &self.config.namespaces,
+            next_handle: &mut self.next_handle,
+        };
+        let actions = f(client, &mut ctx);
+        for action in actions {
+            match action {
+                SioAction::Send(packets) => self.send(sid, packets, now),
+                SioAction::Close => self.close_session_gracefully(sid, now),
+                SioAction::App(output) => {
+                    match &output {
+                        Output::Connect { socket, .. } => {
+                            self.sockets.insert(*socket, sid.to_string());
+                        }
+                        Output::Disconnect { socket, .. } => {
+                            self.sockets.remove(socket);
+                        }
+                        _ => {}
+                    }
+                    self.out.push(output);
+                }
+            }
+        }
+    }
+
+    /// A packet from the session's transport.
+    fn on_packet(&mut self, sid: &str, packet: Packet, now: u64) {
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        if session.closing {
+            return;
+        }
+        let (interval, timeout) = (self.config.ping_interval, self.config.ping_timeout);
+        let heartbeat = session.on_packet_heartbeat(packet.kind, now, interval, timeout);
+        match heartbeat {
+            session::Heartbeat::Violation => {
+                self.close_session(sid, "transport error", now);
+                return;
+            }
+            session::Heartbeat::Pong => {
+                self.send(sid, vec![Packet::new(PacketType::Pong)], now);
+            }
+            session::Heartbeat::Ok => {}
+        }
+        if let Some(at) = self.sessions.get(sid).and_then(Session::next_deadline) {
+            self.schedule(Some(at), Timer::Session(sid.to_string()));
+        }
+        if packet.kind != PacketType::Message {
+            return;
+        }
+        let Some(session) = self.sessions.get(sid) else {
+            return;
+        };
+        match session.endpoint {
+            Endpoint::Echo => self.send(sid, vec![packet], now),
+            Endpoint::SocketIo(_) => {
+                self.with_client(sid, now, |client, ctx| client.on_message(packet.data, ctx))
+            }
+        }
+    }
+
+    /// The client sent close (`1`): a waiting GET gets a noop.
+    fn close_session_by_client(&mut self, sid: &str, now: u64) {
+        if let Some(session) = self.sessions.get_mut(sid) {
+            session.buffer.clear();
+        }
+        self.release_poll_with_noop(sid);
+        self.close_session(sid, "transport close", now);
+    }
+
+    /// socket.io's `conn.close()`: over polling without a GET waiting, the
+    /// next GET is told (noop then close); otherwise at once.
+    fn close_session_gracefully(&mut self, sid: &str, now: u64) {
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        match session.transport {
+            Transport::Polling { get: None, .. } if !session.closing => {
+                session.closing = true;
+                session.close_deadline = Some(now + POLLING_CLOSE_TIMEOUT_MS);
+                self.schedule(
+                    Some(now + POLLING_CLOSE_TIMEOUT_MS),
+                    Timer::Session(sid.to_string()),
+                );
+            }
+            _ => self.close_session(sid, "forced close", now),
+        }
+    }
+
+    /// Ends a session now: a waiting GET gets close (`1`), a WebSocket
+    /// transport or probe is closed.
+    fn close_session(&mut self, sid: &str, reason: &'static str, now: u64) {
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        if let Transport::Polling { get: Some(_), .. } = session.transport {
+            session.buffer.clear();
+            session.buffer.push(Packet::new(PacketType::Close));
+            self.flush_poll(sid, None);
+        }
+        let Some(session) = self.sessions.get(sid) else {
+            return;
+        };
+        let mut to_close: Vec<ConnId> = session.probe.as_ref().map(|p| p.conn).into_iter().collect();
+        if let Transport::WebSocket(conn) = session.transport {
+            to_close.push(conn);
+        }
+        for conn in to_close {
+            self.close_ws(conn, now);
+        }
+        self.remove_session(sid, reason, now);
+    }
+
+    fn remove_session(&mut self, sid: &str, reason: &'static str, _now: u64) {
+        let Some(session) = self.sessions.remove(sid) else {
+            return;
+        };
+        if let Transport::Polling {
+            get: Some((conn, _)), ..
+        } = session.transport
+        {
+            if let Some(Conn::Http(http)) = self.conns.get_mut(&conn) {
+                http.parked_for = None;
+                self.released.push(conn);
+            }
+        }
+        if let Endpoint::SocketIo(client) = session.endpoint {
+            for socket in &client.sockets {
+                self.sockets.remove(&socket.handle);
+                self.out.push(Output::Disconnect {
+                    socket: socket.handle,
+                    reason,
+                });
+            }
+        }
+        self.out.push(Output::SessionClose {
+            sid: sid.to_string(),
+            reason,
+        });
+    }
+
+    fn session_timers(&mut self, sid: &str, now: u64) {
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        if session.close_deadline.is_some_and(|at| at <= now) {
+            self.remove_session(sid, "forced close", now);
+            return;
+        }
+        if let Some(probe) = session.probe.as_ref().filter(|p| p.deadline <= now) {
+            let conn = probe.conn;
+            session.probe = None;
+            self.close_ws(conn, now);
+        }
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        match session.heartbeat_due(now, self.config.ping_timeout) {
+            session::Due::Timeout => {
+                self.close_session(sid, "ping timeout", now);
+                return;
+            }
+            session::Due::Ping => self.send(sid, vec![Packet::new(PacketType::Ping)], now),
+            session::Due::Nothing => {}
+        }
+        let Some(session) = self.sessions.get(sid) else {
+            return;
+        };
+        if let Endpoint::SocketIo(client) = &session.endpoint {
+            if client.connect_deadline.is_some_and(|at| at <= now) && client.sockets.is_empty() {
+                self.close_session_gracefully(sid, now);
+            }
+        }
+        let Some(session) = self.sessions.get(sid) else {
+            return;
+        };
+        let connect = match &session.endpoint {
+            Endpoint::SocketIo(client) if client.sockets.is_empty() => client.connect_deadline,
+            _ => None,
+        };
+        let next = [
+            session.next_deadline(),
+            connect,
+            session.close_deadline,
+            session.probe.as_ref().map(|p| p.deadline),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|&at| at > now)
+        .min();
+        self.schedule(next, Timer::Session(sid.to_string()));
+    }
+
+    fn conn_timers(&mut self, conn: ConnId) {
+        if let Some(Conn::Ws(ws)) = self.conns.get(&conn) {
+            if ws.close_deadline.is_some() {
+                self.end(conn);
+            }
+        }
+    }
+}
+
+fn gone() -> Error {
+    Error::new(ErrorKind::InvalidState, "the socket is not connected")
+}
+
+#[cfg(test)]
+mod tests;

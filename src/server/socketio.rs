@@ -1,0 +1,352 @@
+//! The Socket.IO side of one Engine.IO session: namespace sockets,
+//! CONNECT/DISCONNECT, events and acks, attachments, the connect timeout.
+//! Mirrors socket.io 4's `Client` and `Socket` behaviour on the wire.
+
+use super::{Output, SocketHandle};
+use crate::engineio::{self, Version};
+use crate::error::{Error, ErrorKind, Result};
+use crate::socketio::{self, Complete, DecodeOptions, Decoder, Packet, PacketType};
+use serde_json::{Map, Value};
+
+/// What the session must do for its Socket.IO client.
+#[derive(Debug)]
+pub(crate) enum SioAction {
+    /// Send these Engine.IO packets, in order.
+    Send(Vec<engineio::Packet>),
+    /// Close the Engine.IO session (socket.io's `conn.close()`).
+    Close,
+    /// Tell the application.
+    App(Output),
+}
+
+#[derive(Debug)]
+pub(crate) struct SioSocket {
+    pub(crate) nsp: String,
+    pub(crate) handle: SocketHandle,
+    next_ack: u64,
+    awaited_acks: Vec<u64>,
+}
+
+/// Server-wide facts the client needs.
+pub(crate) struct SioContext<'a> {
+    pub(crate) namespaces: &'a [String],
+    pub(crate) next_handle: &'a mut SocketHandle,
+}
+
+#[derive(Debug)]
+pub(crate) struct SioClient {
+    version: Version,
+    engine_sid: String,
+    decoder: Decoder<Vec<u8>>,
+    pub(crate) sockets: Vec<SioSocket>,
+    /// Cleared by the first successful CONNECT, as socket.io does: leaving
+    /// every namespace later does not re-arm it.
+    pub(crate) connect_deadline: Option<u64>,
+}
+
+/// Engine.IO packets carrying one Socket.IO packet and its attachments.
+pub(crate) fn to_engine_packets(packet: &Packet, attachments: &[Vec<u8>]) -> Result<Vec<engineio::Packet>> {
+    let mut out = Vec::with_capacity(1 + attachments.len());
+    out.push(engineio::Packet::text(
+        engineio::PacketType::Message,
+        socketio::encode(packet)?,
+    ));
+    for bytes in attachments {
+        out.push(engineio::Packet::binary(
+            engineio::PacketType::Message,
+            bytes.clone(),
+        ));
+    }
+    Ok(out)
+}
+
+fn random_id() -> String {
+    super::random_id()
+}
+
+/// socket.io's CONNECT answer for a namespace it does not have.
+fn invalid_namespace(nsp: &str) -> Packet {
+    let mut message = Map::new();
+    message.insert("message".into(), Value::String("Invalid namespace".into()));
+    Packet::new(PacketType::ConnectError, nsp).with_data(Value::Object(message))
+}
+
+impl SioClient {
+    pub(crate) fn new(
+        version: Version,
+        engine_sid: &str,
+        connect_deadline: u64,
+        options: DecodeOptions,
+    ) -> Self {
+        SioClient {
+            version,
+            engine_sid: engine_sid.to_string(),
+            decoder: Decoder::new(options),
+            sockets: Vec::new(),
+            connect_deadline: Some(connect_deadline),
+        }
+    }
+
+    /// Protocol 3 clients are connected to `/` without asking.
+    pub(crate) fn on_open(&mut self, ctx: &mut SioContext<'_>) -> Vec<SioAction> {
+        let mut actions = Vec::new();
+        if self.version == Version::V3 {
+            self.connect("/", Value::Object(Map::new()), ctx, &mut actions);
+        }
+        actions
+    }
+
+    pub(crate) fn socket(&self, handle: SocketHandle) -> Option<&SioSocket> {
+        self.sockets.iter().find(|s| s.handle == handle)
+    }
+
+    /// An Engine.IO message from the client.
+    pub(crate) fn on_message(
+        &mut self,
+        data: engineio::PacketData,
+        ctx: &mut SioContext<'_>,
+    ) -> Vec<SioAction> {
+        let decoded = match data {
+            engineio::PacketData::Text(text) => self.decoder.push_text(&text),
+            engineio::PacketData::Empty => self.decoder.push_text(""),
+            engineio::PacketData::Binary(bytes) => self.decoder.push_binary(bytes),
+        };
+        let mut actions = Vec::new();
+        match decoded {
+            Ok(Some(complete)) => self.on_packet(complete, ctx, &mut actions),
+            Ok(None) => {}
+            Err(_) => {
+                self.decoder.reset();
+                actions.push(SioAction::Close);
+            }
+        }
+        actions
+    }
+
+    fn on_packet(
+        &mut self,
+        complete: Complete<Vec<u8>>,
+        ctx: &mut SioContext<'_>,
+        actions: &mut Vec<SioAction>,
+    ) {
+        let Complete { packet, attachments } = complete;
+        let (nsp, auth) = match self.version {
+            Version::V4 => (packet.nsp.clone(), packet.data.clone()),
+            Version::V3 => split_v3_namespace(&packet.nsp),
+        };
+        let index = self.sockets.iter().position(|s| s.nsp == nsp);
+        match (index, packet.kind) {
+            (None, PacketType::Connect) => {
+                let auth = auth.unwrap_or_else(|| Value::Object(Map::new()));
+                self.connect(&nsp, auth, ctx, actions);
+            }
+            (Some(i), PacketType::Event | PacketType::BinaryEvent) => {
+                let socket = &self.sockets[i];
+                let Some(Value::Array(mut items)) = packet.data else {
+                    // The decoder only lets arrays with a name through.
+                    return;
+                };
+                let name = items.remove(0);
+                actions.push(SioAction::App(Output::Event {
+                    socket: socket.handle,
+                    name_json: name.to_string(),
+                    args_json: Value::Array(items).to_string(),
+                    attachments,
+                    ack: packet.id,
+                }));
+            }
+            (Some(i), PacketType::Ack | PacketType::BinaryAck) => {
+                let socket = &mut self.sockets[i];
+                let id = packet.id.unwrap_or(u64::MAX);
+                // An ack nobody waits for is dropped, as socket.io does.
+                if let Some(at) = socket.awaited_acks.iter().position(|&a| a == id) {
+                    socket.awaited_acks.swap_remove(at);
+                    actions.push(SioAction::App(Output::Ack {
+                        socket: socket.handle,
+                        id,
+                        args_json: packet.data.unwrap_or(Value::Array(Vec::new())).to_string(),
+                        attachments,
+                    }));
+                }
+            }
+            (Some(i), PacketType::Disconnect) => {
+                let socket = self.sockets.remove(i);
+                actions.push(SioAction::App(Output::Disconnect {
+                    socket: socket.handle,
+                    reason: "client namespace disconnect",
+                }));
+            }
+            // CONNECT twice, CONNECT_ERROR from a client, or a packet for a
+            // namespace it never joined: socket.io closes the connection.
+            _ => actions.push(SioAction::Close),
+        }
+    }
+
+    fn connect(&mut self, nsp: &str, auth: Value, ctx: &mut SioContext<'_>, actions: &mut Vec<SioAction>) {
+        if !ctx.namespaces.iter().any(|n| n == nsp) {
+            send(actions, &invalid_namespace(nsp), &[]);
+            return;
+        }
+        let id = match self.version {
+            Version::V3 if nsp == "/" => self.engine_sid.clone(),
+            Version::V3 => format!("{nsp}#{}", self.engine_sid),
+            Version::V4 => random_id(),
+        };
+        let handle = *ctx.next_handle;
+        *ctx.next_handle = ctx.next_handle.wrapping_add(1);
+        let mut answer = Packet::new(PacketType::Connect, nsp);
+        if self.version == Version::V4 {
+            let mut data = Map::new();
+            data.insert("sid".into(), Value::String(id.clone()));
+            answer = answer.with_data(Value::Object(data));
+        }
+        send(actions, &answer, &[]);
+        self.connect_deadline = None;
+        self.sockets.push(SioSocket {
+            nsp: nsp.to_string(),
+            handle,
+            next_ack: 0,
+            awaited_acks: Vec::new(),
+        });
+        actions.push(SioAction::App(Output::Connect {
+            socket: handle,
+            id,
+            nsp: nsp.to_string(),
+            auth_json: auth.to_string(),
+        }));
+    }
+
+    /// Builds an EVENT (BINARY_EVENT with attachments) for a socket; with
+    /// `want_ack`, returns the ack id the client will answer with.
+    pub(crate) fn emit(
+        &mut self,
+        handle: SocketHandle,
+        name_json: &str,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+        want_ack: bool,
+    ) -> Result<(Vec<engineio::Packet>, Option<u64>)> {
+        let socket = self
+            .sockets
+            .iter_mut()
+            .find(|s| s.handle == handle)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))?;
+        let name: Value = parse_json(name_json, "event name")?;
+        if !(name.is_string() || name.is_number()) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "an event name is a string or a number",
+            ));
+        }
+        if name
+            .as_str()
+            .is_some_and(|n| socketio::RESERVED_EVENTS.contains(&n))
+        {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("event name {name} is reserved"),
+            ));
+        }
+        let Value::Array(args) = parse_json(args_json, "event arguments")? else {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "event arguments must be a JSON array",
+            ));
+        };
+        let mut data = Vec::with_capacity(args.len() + 1);
+        data.push(name);
+        data.extend(args);
+        let id = want_ack.then(|| {
+            let id = socket.next_ack;
+            socket.next_ack += 1;
+            socket.awaited_acks.push(id);
+            id
+        });
+        let kind = if attachments.is_empty() {
+            PacketType::Event
+        } else {
+            PacketType::BinaryEvent
+        };
+        let packet = build(kind, &socket.nsp, id, Value::Array(data), attachments)?;
+        Ok((to_engine_packets(&packet, attachments)?, id))
+    }
+
+    /// Builds the ACK (BINARY_ACK with attachments) answering ack `id`.
+    pub(crate) fn ack(
+        &self,
+        handle: SocketHandle,
+        id: u64,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+    ) -> Result<Vec<engineio::Packet>> {
+        let socket = self
+            .socket(handle)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))?;
+        let args = parse_json(args_json, "ack arguments")?;
+        if !args.is_array() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "ack arguments must be a JSON array",
+            ));
+        }
+        let kind = if attachments.is_empty() {
+            PacketType::Ack
+        } else {
+            PacketType::BinaryAck
+        };
+        let packet = build(kind, &socket.nsp, Some(id), args, attachments)?;
+        to_engine_packets(&packet, attachments)
+    }
+
+    /// Leaves a namespace from the server side: sends DISCONNECT.
+    pub(crate) fn disconnect(&mut self, handle: SocketHandle) -> Result<Vec<engineio::Packet>> {
+        let index = self
+            .sockets
+            .iter()
+            .position(|s| s.handle == handle)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))?;
+        let socket = self.sockets.remove(index);
+        to_engine_packets(&Packet::new(PacketType::Disconnect, socket.nsp), &[])
+    }
+}
+
+fn parse_json(text: &str, what: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("{what}: {e}")))
+}
+
+fn build(
+    kind: PacketType,
+    nsp: &str,
+    id: Option<u64>,
+    data: Value,
+    attachments: &[Vec<u8>],
+) -> Result<Packet> {
+    if kind.is_binary() {
+        socketio::check_placeholders(&data, attachments.len())?;
+    }
+    let mut packet = Packet::new(kind, nsp).with_id(id).with_data(data);
+    packet.attachments = attachments.len();
+    Ok(packet)
+}
+
+fn send(actions: &mut Vec<SioAction>, packet: &Packet, attachments: &[Vec<u8>]) {
+    // Packets built here have valid namespaces (they came from the decoder
+    // or the configuration).
+    if let Ok(packets) = to_engine_packets(packet, attachments) {
+        actions.push(SioAction::Send(packets));
+    }
+}
+
+/// Protocol 3 puts the auth query in the namespace: `/chat?token=abc`.
+fn split_v3_namespace(nsp: &str) -> (String, Option<Value>) {
+    match nsp.split_once('?') {
+        None => (nsp.to_string(), None),
+        Some((path, query)) => {
+            let mut auth = Map::new();
+            for (k, v) in crate::http::parse_query(query) {
+                auth.insert(k, Value::String(v));
+            }
+            (path.to_string(), Some(Value::Object(auth)))
+        }
+    }
+}

@@ -1,0 +1,545 @@
+//! The server driven by simulated clients, with a fake clock.
+
+use super::*;
+use crate::handshake::{ClientHandshake, ClientOptions};
+use crate::protocol::Config;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+struct Sim {
+    server: Server,
+    now: u64,
+    next_conn: ConnId,
+    /// Every app-level output seen, in order.
+    app: Vec<Output>,
+    /// Bytes written per connection, and whether it was ended.
+    wire: HashMap<ConnId, (Vec<u8>, bool)>,
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn parse_response(bytes: &[u8]) -> Option<(Response, usize)> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut r = httparse::Response::new(&mut headers);
+    let httparse::Status::Complete(head) = r.parse(bytes).ok()? else {
+        return None;
+    };
+    let headers: Vec<(String, String)> = r
+        .headers
+        .iter()
+        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).to_string()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().unwrap_or(0));
+    if bytes.len() < head + len {
+        return None;
+    }
+    Some((
+        Response {
+            status: r.code.unwrap_or(0),
+            headers,
+            body: String::from_utf8_lossy(&bytes[head..head + len]).to_string(),
+        },
+        head + len,
+    ))
+}
+
+fn sio_config() -> ServerConfig {
+    ServerConfig {
+        ping_interval: 300,
+        ping_timeout: 200,
+        connect_timeout: 1000,
+        namespaces: vec!["/".into(), "/custom".into()],
+        ..ServerConfig::default()
+    }
+}
+
+impl Sim {
+    fn new(config: ServerConfig) -> Self {
+        Sim {
+            server: Server::new(config),
+            now: 1_000,
+            next_conn: 1,
+            app: Vec::new(),
+            wire: HashMap::new(),
+        }
+    }
+
+    fn collect(&mut self) {
+        for output in self.server.take_output() {
+            match output {
+                Output::Write { conn, bytes } => self.wire.entry(conn).or_default().0.extend(bytes),
+                Output::End { conn } => self.wire.entry(conn).or_default().1 = true,
+                other => self.app.push(other),
+            }
+        }
+    }
+
+    fn conn(&mut self) -> ConnId {
+        self.next_conn += 1;
+        self.next_conn
+    }
+
+    fn send(&mut self, conn: ConnId, bytes: &[u8]) {
+        self.server.receive(conn, bytes, self.now);
+        self.collect();
+    }
+
+    /// Takes the next complete HTTP response written to `conn`.
+    fn take_response(&mut self, conn: ConnId) -> Option<Response> {
+        let (bytes, _) = self.wire.get_mut(&conn)?;
+        let (response, used) = parse_response(bytes)?;
+        bytes.drain(..used);
+        Some(response)
+    }
+
+    fn request(&mut self, conn: ConnId, method: &str, target: &str, body: &str) {
+        let head = format!(
+            "{method} {target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        self.send(conn, &[head.as_bytes(), body.as_bytes()].concat());
+    }
+
+    /// A request on a fresh connection, answered at once.
+    fn http(&mut self, method: &str, target: &str, body: &str) -> Response {
+        let conn = self.conn();
+        self.request(conn, method, target, body);
+        self.take_response(conn).expect("an immediate answer")
+    }
+
+    fn handshake(&mut self, path: &str) -> String {
+        let r = self.http("GET", &format!("{path}?EIO=4&transport=polling"), "");
+        assert_eq!(r.status, 200);
+        let open = engineio::OpenPacket::parse(&r.body[1..]).expect("open packet");
+        open.sid
+    }
+
+    fn advance(&mut self, ms: u64) {
+        let end = self.now + ms;
+        while let Some(at) = self.server.next_deadline().filter(|&at| at <= end) {
+            self.now = self.now.max(at);
+            self.server.tick(self.now);
+            self.collect();
+        }
+        self.now = end;
+    }
+
+    fn ws_open(&mut self, target: &str) -> (ConnId, Connection) {
+        let conn = self.conn();
+        let (mut client, request) = ClientHandshake::new(&ClientOptions {
+            host: "localhost",
+            path: target,
+            ..ClientOptions::default()
+        })
+        .unwrap();
+        self.send(conn, &request);
+        let (bytes, _) = self.wire.get_mut(&conn).expect("an answer");
+        let (_, used) = client.feed(bytes).unwrap().expect("101");
+        bytes.drain(..used);
+        (conn, Connection::new(Config::client()))
+    }
+
+    fn ws_send(&mut self, conn: ConnId, ws: &mut Connection, text: &str) {
+        ws.send_text(text).unwrap();
+        let bytes = ws.take_output();
+        self.send(conn, &bytes);
+    }
+
+    fn ws_read(&mut self, conn: ConnId, ws: &mut Connection) -> Vec<OwnedEvent> {
+        let bytes = std::mem::take(&mut self.wire.entry(conn).or_default().0);
+        ws.receive(&bytes).unwrap()
+    }
+}
+
+fn texts(events: &[OwnedEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            OwnedEvent::Text(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn polling_handshake_and_errors() {
+    let mut sim = Sim::new(sio_config());
+    let r = sim.http("GET", "/engine.io/?EIO=4&transport=polling&t=abc", "");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/plain; charset=UTF-8"));
+    let json: serde_json::Value = serde_json::from_str(&r.body[1..]).unwrap();
+    let keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(
+        keys,
+        ["sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload"]
+    );
+    assert_eq!(json["upgrades"], serde_json::json!(["websocket"]));
+    assert_eq!(json["sid"].as_str().unwrap().len(), 20);
+
+    let cases = [
+        ("GET", "/engine.io/?EIO=4", 0, "Transport unknown"),
+        ("GET", "/engine.io/?EIO=4&transport=foo", 0, "Transport unknown"),
+        (
+            "POST",
+            "/engine.io/?EIO=4&transport=polling",
+            2,
+            "Bad handshake method",
+        ),
+        (
+            "PUT",
+            "/engine.io/?EIO=4&transport=polling",
+            2,
+            "Bad handshake method",
+        ),
+        (
+            "GET",
+            "/engine.io/?EIO=4&transport=polling&sid=nope",
+            1,
+            "Session ID unknown",
+        ),
+        (
+            "GET",
+            "/engine.io/?transport=polling",
+            5,
+            "Unsupported protocol version",
+        ),
+        (
+            "GET",
+            "/engine.io/?EIO=5&transport=polling",
+            5,
+            "Unsupported protocol version",
+        ),
+        ("GET", "/engine.io/?EIO=4&transport=websocket", 3, "Bad request"),
+    ];
+    for (method, target, code, message) in cases {
+        let r = sim.http(method, target, "");
+        assert_eq!(r.status, 400, "{method} {target}");
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_eq!(r.body, format!(r#"{{"code":{code},"message":"{message}"}}"#));
+    }
+    assert_eq!(sim.http("GET", "/elsewhere", "").status, 404);
+}
+
+#[test]
+fn echo_over_polling_with_buffering_and_binary() {
+    let mut sim = Sim::new(sio_config());
+    let sid = sim.handshake("/engine.io/");
+    let target = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let r = sim.http("POST", &target, "4hello\x1ebAQID\x1e4€");
+    assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+    assert_eq!(r.header("content-type"), Some("text/html"));
+    let r = sim.http("GET", &target, "");
+    assert_eq!(r.body, "4hello\x1ebAQID\x1e4€");
+    // A GET with nothing to send waits; a POST releases it.
+    let waiting = sim.conn();
+    sim.request(waiting, "GET", &target, "");
+    assert!(sim.take_response(waiting).is_none());
+    sim.http("POST", &target, "4again");
+    assert_eq!(sim.take_response(waiting).unwrap().body, "4again");
+}
+
+#[test]
+fn overlapping_get_closes_the_session() {
+    let mut sim = Sim::new(sio_config());
+    let sid = sim.handshake("/engine.io/");
+    let target = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let first = sim.conn();
+    sim.request(first, "GET", &target, "");
+    let second = sim.http("GET", &target, "");
+    assert_eq!((second.status, second.body.as_str()), (400, ""));
+    assert_eq!(sim.take_response(first).unwrap().body, "1");
+    assert_eq!(sim.http("GET", &target, "").status, 400);
+}
+
+#[test]
+fn undecodable_post_is_refused_and_closes() {
+    let mut sim = Sim::new(sio_config());
+    let sid = sim.handshake("/engine.io/");
+    let target = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let pending = sim.conn();
+    sim.request(pending, "GET", &target, "");
+    assert_eq!(sim.http("POST", &target, "abc").status, 400);
+    assert_eq!(sim.take_response(pending).unwrap().body, "1");
+    let after = sim.http("GET", &target, "");
+    assert_eq!(
+        (after.status, after.body.as_str()),
+        (400, r#"{"code":1,"message":"Session ID unknown"}"#)
+    );
+}
+
+#[test]
+fn client_close_answers_a_pending_get_with_noop() {
+    let mut sim = Sim::new(sio_config());
+    let sid = sim.handshake("/engine.io/");
+    let target = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let pending = sim.conn();
+    sim.request(pending, "GET", &target, "");
+    assert_eq!(sim.http("POST", &target, "1").body, "ok");
+    assert_eq!(sim.take_response(pending).unwrap().body, "6");
+    assert_eq!(sim.http("GET", &target, "").status, 400);
+}
+
+#[test]
+fn heartbeat_pings_and_times_out() {
+    let mut sim = Sim::new(sio_config());
+    let sid = sim.handshake("/engine.io/");
+    let target = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    sim.advance(299);
+    let pending = sim.conn();
+    sim.request(pending, "GET", &target, "");
+    assert!(sim.take_response(pending).is_none());
+    sim.advance(1);
+    assert_eq!(sim.take_response(pending).unwrap().body, "2");
+    sim.http("POST", &target, "3");
+    // The next ping comes pingInterval after the pong.
+    let pending = sim.conn();
+    sim.request(pending, "GET", &target, "");
+    sim.advance(299);
+    assert!(sim.take_response(pending).is_none());
+    sim.advance(1);
+    assert_eq!(sim.take_response(pending).unwrap().body, "2");
+    // No pong: closed pingTimeout after the ping was queued.
+    sim.advance(199);
+    assert_eq!(sim.server.session_count(), 1);
+    sim.advance(1);
+    assert_eq!(sim.server.session_count(), 0);
+    assert_eq!(sim.http("GET", &target, "").status, 400);
+    assert!(sim.app.contains(&Output::SessionClose {
+        sid,
+        reason: "ping timeout"
+    }));
+}
+
+#[test]
+fn sleeping_client_is_timed_out() {
+    let mut sim = Sim::new(sio_config());
+    let sid = sim.handshake("/engine.io/");
+    sim.advance(500);
+    let r = sim.http(
+        "GET",
+        &format!("/engine.io/?EIO=4&transport=polling&sid={sid}"),
+        "",
+    );
+    assert_eq!(r.status, 400);
+}
+
+#[test]
+fn websocket_upgrade_probe_and_completion() {
+    let mut sim = Sim::new(sio_config());
+    let sid = sim.handshake("/engine.io/");
+    let polling = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let pending = sim.conn();
+    sim.request(pending, "GET", &polling, "");
+    let (conn, mut ws) = sim.ws_open(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"));
+    sim.ws_send(conn, &mut ws, "2probe");
+    assert_eq!(texts(&sim.ws_read(conn, &mut ws)), ["3probe"]);
+    assert_eq!(sim.take_response(pending).unwrap().body, "6");
+    // While the upgrade is pending a GET is answered at once.
+    assert_eq!(sim.http("GET", &polling, "").body, "6");
+    sim.ws_send(conn, &mut ws, "5");
+    assert!(sim.app.contains(&Output::Upgrade { sid: sid.clone() }));
+    assert_eq!(sim.http("GET", &polling, "").status, 400);
+    sim.ws_send(conn, &mut ws, "4hello");
+    assert_eq!(texts(&sim.ws_read(conn, &mut ws)), ["4hello"]);
+    ws.send_binary(&[1, 2, 3]).unwrap();
+    let bytes = ws.take_output();
+    sim.send(conn, &bytes);
+    assert_eq!(sim.ws_read(conn, &mut ws), [OwnedEvent::Binary(vec![1, 2, 3])]);
+    // A second WebSocket for the upgraded session: accepted, then closed.
+    let (late, mut late_ws) = sim.ws_open(&format!("/engine.io/?EIO=4&transport=websocket&sid={sid}"));
+    assert!(matches!(
+        sim.ws_read(late, &mut late_ws)[..],
+        [OwnedEvent::Close { code: None, .. }]
+    ));
+    let (unknown, mut unknown_ws) = sim.ws_open("/engine.io/?EIO=4&transport=websocket&sid=nope");
+    assert!(matches!(
+        sim.ws_read(unknown, &mut unknown_ws)[..],
+        [OwnedEvent::Close { .. }]
+    ));
+    // An undecodable packet closes the WebSocket.
+    sim.ws_send(conn, &mut ws, "x");
+    assert!(matches!(
+        sim.ws_read(conn, &mut ws)[..],
+        [OwnedEvent::Close { .. }]
+    ));
+    assert_eq!(sim.server.session_count(), 0);
+}
+
+#[test]
+fn websocket_only_session_and_v3_binary_frames() {
+    let mut sim = Sim::new(sio_config());
+    let (conn, mut ws) = sim.ws_open("/engine.io/?EIO=4&transport=websocket");
+    let first = texts(&sim.ws_read(conn, &mut ws));
+    let open = engineio::OpenPacket::parse(&first[0][1..]).unwrap();
+    assert!(open.upgrades.is_empty());
+    let (conn, mut ws) = sim.ws_open("/engine.io/?EIO=3&transport=websocket");
+    sim.ws_read(conn, &mut ws);
+    ws.send_binary(&[4, 9, 8]).unwrap();
+    let bytes = ws.take_output();
+    sim.send(conn, &bytes);
+    assert_eq!(sim.ws_read(conn, &mut ws), [OwnedEvent::Binary(vec![4, 9, 8])]);
+    // v3: the client pings, the server answers.
+    sim.ws_send(conn, &mut ws, "2");
+    assert_eq!(texts(&sim.ws_read(conn, &mut ws)), ["3"]);
+}
+
+#[test]
+fn v3_polling_payloads() {
+    let mut sim = Sim::new(sio_config());
+    let r = sim.http("GET", "/engine.io/?EIO=3&transport=polling", "");
+    let body = r.body;
+    let colon = body.find(':').unwrap();
+    assert_eq!(body[..colon].parse::<usize>().unwrap(), body.len() - colon - 1);
+    let open = engineio::OpenPacket::parse(&body[colon + 2..]).unwrap();
+    let target = format!("/engine.io/?EIO=3&transport=polling&sid={}&b64=1", open.sid);
+    // b64 is only read at the handshake; this session reads binary payloads.
+    assert_eq!(sim.http("POST", &target, "6:4hello6:b4AQID").status, 200);
+    let conn = sim.conn();
+    sim.request(conn, "GET", &target, "");
+    let (bytes, _) = sim.wire.get(&conn).unwrap().clone();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("application/octet-stream"), "{text}");
+    assert!(bytes.ends_with(&[0, 6, 0xff, b'4', b'h', b'e', b'l', b'l', b'o', 1, 4, 0xff, 4, 1, 2, 3]));
+}
+
+#[test]
+fn socketio_connect_events_acks_and_errors() {
+    let mut sim = Sim::new(sio_config());
+    let (conn, mut ws) = sim.ws_open("/socket.io/?EIO=4&transport=websocket");
+    sim.ws_read(conn, &mut ws);
+    sim.ws_send(conn, &mut ws, "40/custom,{\"token\":\"abc\"}");
+    let replies = texts(&sim.ws_read(conn, &mut ws));
+    assert!(replies[0].starts_with("40/custom,{\"sid\":\""), "{replies:?}");
+    let Some(Output::Connect {
+        socket,
+        nsp,
+        auth_json,
+        ..
+    }) = sim.app.last().cloned()
+    else {
+        panic!("no connect: {:?}", sim.app);
+    };
+    assert_eq!(
+        (nsp.as_str(), auth_json.as_str()),
+        ("/custom", r#"{"token":"abc"}"#)
+    );
+    sim.server
+        .emit(socket, "\"auth\"", &format!("[{auth_json}]"), &[], false, sim.now)
+        .unwrap();
+    sim.collect();
+    assert_eq!(
+        texts(&sim.ws_read(conn, &mut ws)),
+        [r#"42/custom,["auth",{"token":"abc"}]"#]
+    );
+    sim.ws_send(conn, &mut ws, "40/random");
+    assert_eq!(
+        texts(&sim.ws_read(conn, &mut ws)),
+        [r#"44/random,{"message":"Invalid namespace"}"#]
+    );
+    sim.ws_send(conn, &mut ws, "40");
+    sim.ws_read(conn, &mut ws);
+    let Some(Output::Connect { socket: main, .. }) = sim.app.last().cloned() else {
+        panic!("no connect");
+    };
+    sim.ws_send(
+        conn,
+        &mut ws,
+        r#"451-7["message-with-ack",{"_placeholder":true,"num":0},1.50]"#,
+    );
+    assert!(sim.app.iter().all(|o| !matches!(o, Output::Event { .. })));
+    ws.send_binary(&[0xca, 0xfe]).unwrap();
+    let bytes = ws.take_output();
+    sim.send(conn, &bytes);
+    let Some(Output::Event {
+        socket,
+        name_json,
+        args_json,
+        attachments,
+        ack,
+    }) = sim.app.last().cloned()
+    else {
+        panic!("no event");
+    };
+    assert_eq!(socket, main);
+    assert_eq!(name_json, "\"message-with-ack\"");
+    assert_eq!(args_json, r#"[{"_placeholder":true,"num":0},1.50]"#);
+    assert_eq!((attachments, ack), (vec![vec![0xca, 0xfe]], Some(7)));
+    sim.server
+        .ack(main, 7, &args_json, &[vec![0xca, 0xfe]], sim.now)
+        .unwrap();
+    sim.collect();
+    let events = sim.ws_read(conn, &mut ws);
+    assert_eq!(
+        events,
+        [
+            OwnedEvent::Text(r#"461-7[{"_placeholder":true,"num":0},1.50]"#.into()),
+            OwnedEvent::Binary(vec![0xca, 0xfe])
+        ]
+    );
+    // DISCONNECT: no answer, session kept.
+    sim.ws_send(conn, &mut ws, "41");
+    assert!(sim.ws_read(conn, &mut ws).is_empty());
+    assert_eq!(sim.server.session_count(), 1);
+    // Malformed packets close the connection.
+    sim.ws_send(conn, &mut ws, "42abc[\"x\"]");
+    assert!(matches!(
+        sim.ws_read(conn, &mut ws)[..],
+        [OwnedEvent::Close { .. }]
+    ));
+    assert_eq!(sim.server.session_count(), 0);
+}
+
+#[test]
+fn socketio_connect_timeout() {
+    let mut sim = Sim::new(ServerConfig {
+        ping_interval: 5000,
+        ..sio_config()
+    });
+    let (conn, mut ws) = sim.ws_open("/socket.io/?EIO=4&transport=websocket");
+    sim.ws_read(conn, &mut ws);
+    sim.advance(999);
+    assert_eq!(sim.server.session_count(), 1);
+    sim.advance(1);
+    assert_eq!(sim.server.session_count(), 0);
+}
+
+#[test]
+fn socketio_v3_is_joined_to_main_namespace() {
+    let mut sim = Sim::new(sio_config());
+    let r = sim.http("GET", "/socket.io/?EIO=3&transport=polling&b64=1", "");
+    let colon = r.body.find(':').unwrap();
+    let open = engineio::OpenPacket::parse(&r.body[colon + 2..]).unwrap();
+    let target = format!("/socket.io/?EIO=3&transport=polling&sid={}&b64=1", open.sid);
+    assert_eq!(sim.http("GET", &target, "").body, "2:40");
+    assert!(matches!(sim.app.last(), Some(Output::Connect { .. })));
+}
+
+#[test]
+fn chunked_input_in_every_size_gives_the_same_answers() {
+    for step in [1, 3, 17] {
+        let mut sim = Sim::new(sio_config());
+        let conn = sim.conn();
+        let request = b"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n";
+        for piece in request.chunks(step) {
+            sim.send(conn, piece);
+        }
+        let r = sim.take_response(conn).unwrap();
+        assert_eq!(r.status, 200);
+    }
+}
