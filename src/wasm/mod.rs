@@ -9,11 +9,14 @@
 
 pub mod close;
 pub mod deflate;
+pub mod engineio;
 pub mod frame;
 pub mod handshake;
 pub mod inspect;
 pub mod mask;
 pub mod protocol;
+pub mod server;
+pub mod socketio;
 pub mod utf8;
 
 use crate::error::{Error, ErrorKind};
@@ -33,7 +36,7 @@ pub fn memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
-fn set(target: &JsValue, key: &str, value: JsValue) {
+pub(crate) fn set(target: &JsValue, key: &str, value: JsValue) {
     // Setting a property on a fresh Error cannot fail.
     let _ = Reflect::set(target, &JsValue::from_str(key), &value);
 }

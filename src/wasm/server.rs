@@ -1,0 +1,240 @@
+use super::{invalid_argument, js_error, options, put_u32};
+use crate::server::{Output, Server, ServerConfig};
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Record kinds of [`WasmServer::take_output`].
+const WRITE: u8 = 1;
+const END: u8 = 2;
+const SESSION_OPEN: u8 = 3;
+const UPGRADE: u8 = 4;
+const SESSION_CLOSE: u8 = 5;
+const CONNECT: u8 = 6;
+const EVENT: u8 = 7;
+const ACK: u8 = 8;
+const DISCONNECT: u8 = 9;
+const ATTACHMENT: u8 = 10;
+
+fn millis(now: f64) -> u64 {
+    if now.is_finite() && now > 0.0 {
+        now as u64
+    } else {
+        0
+    }
+}
+
+fn record(out: &mut Vec<u8>, kind: u8, id: u32, payload: &[u8]) {
+    out.push(kind);
+    put_u32(out, id);
+    put_u32(out, payload.len() as u32);
+    out.extend_from_slice(payload);
+}
+
+fn json_string(s: &str) -> String {
+    // Serialising a string cannot fail.
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// Where the attachments go in `args_json`, as JSON `[{ path, num }]`.
+fn placeholders_json(args_json: &str) -> String {
+    let found = serde_json::from_str(args_json)
+        .map(|args| crate::socketio::placeholders(&args))
+        .unwrap_or_default();
+    serde_json::to_string(&found).unwrap_or_else(|_| "[]".into())
+}
+
+fn attachments_from_js(list: &Array) -> Result<Vec<Vec<u8>>, JsValue> {
+    list.iter()
+        .map(|item| {
+            item.dyn_ref::<Uint8Array>()
+                .map(Uint8Array::to_vec)
+                .ok_or_else(|| invalid_argument("attachments must be Uint8Arrays"))
+        })
+        .collect()
+}
+
+/// The Engine.IO + Socket.IO server core (see the Rust `server` module):
+/// JS owns the sockets and one timer and carries out the packed output.
+#[wasm_bindgen(js_name = RawServer)]
+pub struct WasmServer {
+    inner: Server,
+}
+
+#[wasm_bindgen(js_class = RawServer)]
+impl WasmServer {
+    /// Options: `pingInterval`, `pingTimeout`, `maxPayload`, `maxPackets`,
+    /// `connectTimeout`, `upgradeTimeout`, `enginePath`, `socketioPath`,
+    /// `namespaces`, `maxAttachments`, `allowEio3`, `corsOrigin`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(opts: JsValue) -> Result<WasmServer, JsValue> {
+        let config: ServerConfig = options(opts)?;
+        Ok(WasmServer {
+            inner: Server::new(config),
+        })
+    }
+
+    /// Bytes received on connection `conn` at time `now` (ms).
+    pub fn receive(&mut self, conn: u32, data: &[u8], now: f64) {
+        self.inner.receive(conn, data, millis(now));
+    }
+
+    /// Connection `conn` is closed.
+    pub fn closed(&mut self, conn: u32, now: f64) {
+        self.inner.closed(conn, millis(now));
+    }
+
+    /// Runs the timers due at `now`.
+    pub fn tick(&mut self, now: f64) {
+        self.inner.tick(millis(now));
+    }
+
+    /// When to call `tick` next (ms), or -1 when nothing is scheduled.
+    #[wasm_bindgen(js_name = nextDeadline)]
+    pub fn next_deadline(&self) -> f64 {
+        self.inner.next_deadline().map_or(-1.0, |at| at as f64)
+    }
+
+    #[wasm_bindgen(getter, js_name = sessionCount)]
+    pub fn session_count(&self) -> u32 {
+        self.inner.session_count() as u32
+    }
+
+    /// Everything to do since the last call, packed as records
+    /// `[kind u8][id u32][length u32][payload]` (little endian): 1 write
+    /// (conn, bytes), 2 end (conn), 3 session open, 4 upgrade, 5 session
+    /// close (JSON), 6 connect, 7 event, 8 ack, 9 disconnect (socket, JSON),
+    /// 10 attachment (socket, bytes; after its event or ack).
+    #[wasm_bindgen(js_name = takeOutput)]
+    pub fn take_output(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for output in self.inner.take_output() {
+            match output {
+                Output::Write { conn, bytes } => record(&mut out, WRITE, conn, &bytes),
+                Output::End { conn } => record(&mut out, END, conn, &[]),
+                Output::SessionOpen {
+                    sid,
+                    version,
+                    transport,
+                    socketio,
+                } => {
+                    let meta = format!(
+                        r#"{{"sid":{},"protocol":{version},"transport":"{transport}","socketio":{socketio}}}"#,
+                        json_string(&sid)
+                    );
+                    record(&mut out, SESSION_OPEN, 0, meta.as_bytes());
+                }
+                Output::Upgrade { sid } => record(
+                    &mut out,
+                    UPGRADE,
+                    0,
+                    format!(r#"{{"sid":{}}}"#, json_string(&sid)).as_bytes(),
+                ),
+                Output::SessionClose { sid, reason } => {
+                    let meta = format!(r#"{{"sid":{},"reason":"{reason}"}}"#, json_string(&sid));
+                    record(&mut out, SESSION_CLOSE, 0, meta.as_bytes());
+                }
+                Output::Connect {
+                    socket,
+                    id,
+                    nsp,
+                    auth_json,
+                } => {
+                    let meta = format!(
+                        r#"{{"id":{},"nsp":{},"authJson":{}}}"#,
+                        json_string(&id),
+                        json_string(&nsp),
+                        json_string(&auth_json)
+                    );
+                    record(&mut out, CONNECT, socket, meta.as_bytes());
+                }
+                Output::Event {
+                    socket,
+                    name_json,
+                    args_json,
+                    attachments,
+                    ack,
+                } => {
+                    let ack = ack.map_or("null".to_string(), |a| a.to_string());
+                    let meta = format!(
+                        r#"{{"nameJson":{},"argsJson":{},"ack":{ack},"attachments":{},"placeholders":{}}}"#,
+                        json_string(&name_json),
+                        json_string(&args_json),
+                        attachments.len(),
+                        placeholders_json(&args_json)
+                    );
+                    record(&mut out, EVENT, socket, meta.as_bytes());
+                    for bytes in &attachments {
+                        record(&mut out, ATTACHMENT, socket, bytes);
+                    }
+                }
+                Output::Ack {
+                    socket,
+                    id,
+                    args_json,
+                    attachments,
+                } => {
+                    let meta = format!(
+                        r#"{{"id":{id},"argsJson":{},"attachments":{},"placeholders":{}}}"#,
+                        json_string(&args_json),
+                        attachments.len(),
+                        placeholders_json(&args_json)
+                    );
+                    record(&mut out, ACK, socket, meta.as_bytes());
+                    for bytes in &attachments {
+                        record(&mut out, ATTACHMENT, socket, bytes);
+                    }
+                }
+                Output::Disconnect { socket, reason } => record(
+                    &mut out,
+                    DISCONNECT,
+                    socket,
+                    format!(r#"{{"reason":"{reason}"}}"#).as_bytes(),
+                ),
+            }
+        }
+        out
+    }
+
+    /// Sends an event; returns the ack id when `wantAck`, else -1.
+    pub fn emit(
+        &mut self,
+        socket: u32,
+        name_json: &str,
+        args_json: &str,
+        attachments: Array,
+        want_ack: bool,
+        now: f64,
+    ) -> Result<f64, JsValue> {
+        let attachments = attachments_from_js(&attachments)?;
+        self.inner
+            .emit(socket, name_json, args_json, &attachments, want_ack, millis(now))
+            .map(|id| id.map_or(-1.0, |id| id as f64))
+            .map_err(|e| js_error(&e))
+    }
+
+    /// Answers the event that carried ack id `id`.
+    pub fn ack(
+        &mut self,
+        socket: u32,
+        id: f64,
+        args_json: &str,
+        attachments: Array,
+        now: f64,
+    ) -> Result<(), JsValue> {
+        let attachments = attachments_from_js(&attachments)?;
+        if !(id >= 0.0 && id.fract() == 0.0) {
+            return Err(invalid_argument("an ack id is a non-negative integer"));
+        }
+        self.inner
+            .ack(socket, id as u64, args_json, &attachments, millis(now))
+            .map_err(|e| js_error(&e))
+    }
+
+    /// Makes a socket leave its namespace.
+    pub fn disconnect(&mut self, socket: u32, now: f64) -> Result<(), JsValue> {
+        self.inner
+            .disconnect(socket, millis(now))
+            .map_err(|e| js_error(&e))
+    }
+}
