@@ -379,3 +379,130 @@ export declare function inspect(
     maxInflated?: number;
   },
 ): Inspection;
+
+// ----- Engine.IO protocol 3 -----
+
+export type EngineIoPacketType = 'open' | 'close' | 'ping' | 'pong' | 'message' | 'upgrade' | 'noop';
+
+export interface EngineIoPacket {
+  type: EngineIoPacketType;
+  data?: string | Uint8Array;
+}
+
+export interface PayloadLimits {
+  /** Largest payload in bytes (default 1e6). */
+  maxBytes?: number;
+  /** Most packets in one payload (default 16384). */
+  maxPackets?: number;
+}
+
+/** The packets of a payload before its first error, and that error. */
+export interface DecodedPayload {
+  packets: EngineIoPacket[];
+  error?: WsframeError;
+}
+
+/** A protocol 3 packet as text, or (supportsBinary, binary data) as a binary WebSocket message. */
+export declare function encodePacketV3(
+  packet: { type: EngineIoPacketType; data?: string | BytesLike },
+  options?: { supportsBinary?: boolean },
+): string | Uint8Array;
+/** Decodes a protocol 3 packet; throws WsframeError when malformed. */
+export declare function decodePacketV3(data: string | BytesLike): EngineIoPacket;
+/** A protocol 3 polling payload: text, or the binary form when supportsBinary and a packet is binary. */
+export declare function encodePayloadV3(
+  packets: Array<{ type: EngineIoPacketType; data?: string | BytesLike }>,
+  options?: { supportsBinary?: boolean },
+): string | Uint8Array;
+export declare function decodePayloadV3(data: string | BytesLike, limits?: PayloadLimits): DecodedPayload;
+
+// ----- Socket.IO -----
+
+export interface SocketIoInspection {
+  kind: string | null;
+  kindName: string | null;
+  attachments: number | null;
+  nsp: string | null;
+  id: number | null;
+  /** The data as compact JSON. */
+  dataJson: string | null;
+  /** The event name of an event, as JSON. */
+  eventJson: string | null;
+  placeholders: Array<{ path: Array<string | number>; num: number | null }>;
+  spans: Record<'kind' | 'attachments' | 'nsp' | 'id' | 'data', { start: number; end: number } | null>;
+  diagnostics: Array<{ code: string; message: string; offset: number }>;
+}
+
+/** Lenient parse of one Socket.IO packet (text) for display. */
+export declare function inspectSocketIo(text: string, options?: { maxAttachments?: number }): SocketIoInspection;
+/** JSON with binary values replaced by placeholders, and the values. */
+export declare function deconstructSocketIoData(data: unknown): { json: string; attachments: unknown[] };
+/** Parses JSON and puts the attachments where the placeholders were. */
+export declare function reconstructSocketIoData(
+  json: string,
+  attachments: unknown[],
+  placeholders: Array<{ path: Array<string | number>; num: number }>,
+): unknown;
+
+// ----- Engine.IO / Socket.IO server core -----
+
+export interface EngineServerOptions {
+  pingInterval?: number;
+  pingTimeout?: number;
+  maxPayload?: number;
+  maxPackets?: number;
+  connectTimeout?: number;
+  upgradeTimeout?: number;
+  /** Raw Engine.IO echo endpoint (default "/engine.io/", null: off). */
+  enginePath?: string | null;
+  /** Socket.IO endpoint (default "/socket.io/", null: off). */
+  socketioPath?: string | null;
+  /** Socket.IO namespaces (default ["/"]). */
+  namespaces?: string[];
+  maxAttachments?: number;
+  /** Serve EIO=3 clients (default true). */
+  allowEio3?: boolean;
+  /** Access-Control-Allow-Origin for polling ("*" reflects the request's origin). */
+  corsOrigin?: string | null;
+}
+
+export type EngineServerAction =
+  | { kind: 'write'; conn: number; bytes: Uint8Array }
+  | { kind: 'end'; conn: number }
+  | { kind: 'open'; sid: string; protocol: 3 | 4; transport: 'polling' | 'websocket'; socketio: boolean }
+  | { kind: 'upgrade'; sid: string }
+  | { kind: 'close'; sid: string; reason: string }
+  | { kind: 'connect'; socket: number; id: string; nsp: string; authJson: string }
+  | {
+      kind: 'event';
+      socket: number;
+      nameJson: string;
+      argsJson: string;
+      ack: number | null;
+      attachments: Uint8Array[];
+      placeholders: Array<{ path: Array<string | number>; num: number }>;
+    }
+  | {
+      kind: 'ack';
+      socket: number;
+      id: number;
+      argsJson: string;
+      attachments: Uint8Array[];
+      placeholders: Array<{ path: Array<string | number>; num: number }>;
+    }
+  | { kind: 'disconnect'; socket: number; reason: string };
+
+/** The sans-I/O Engine.IO + Socket.IO server: bytes and time in, actions out. */
+export declare class EngineServerCore {
+  constructor(options?: EngineServerOptions);
+  receive(conn: number, bytes: BytesLike, now: number): void;
+  closed(conn: number, now: number): void;
+  tick(now: number): void;
+  readonly nextDeadline: number | undefined;
+  readonly sessionCount: number;
+  takeOutput(): EngineServerAction[];
+  emit(socket: number, nameJson: string, argsJson: string, attachments?: BytesLike[], wantAck?: boolean, now?: number): number | undefined;
+  ack(socket: number, id: number, argsJson: string, attachments?: BytesLike[], now?: number): void;
+  disconnect(socket: number, now?: number): void;
+  free(): void;
+}

@@ -126,3 +126,51 @@ export declare function createServer(
   options?: ServerOptions,
   onConnection?: (ws: WebSocket, request: HandshakeRequest) => void,
 ): WebSocketServer;
+
+import type { EngineServerCore, EngineServerOptions } from './index';
+
+/** One Socket.IO client in one namespace. */
+export declare class IoSocket {
+  readonly handle: number;
+  readonly id: string;
+  readonly nsp: string;
+  /** The CONNECT payload as sent (JSON). */
+  readonly authJson: string;
+  readonly handshake: { auth: unknown };
+  readonly connected: boolean;
+  /** Receives events; an ack function comes last when the client asked for one. */
+  on(event: string, handler: (...args: any[]) => void): this;
+  on(event: 'disconnect', handler: (reason: string) => void): this;
+  off(event: string, handler: (...args: any[]) => void): this;
+  onAny(handler: (name: unknown, ...args: any[]) => void): this;
+  /** Events as received: JSON with placeholders, attachments, and an ack taking JSON. */
+  onRaw(
+    handler: (event: {
+      nameJson: string;
+      argsJson: string;
+      attachments: Uint8Array[];
+      ack: ((argsJson: string, attachments?: Uint8Array[]) => void) | null;
+    }) => void,
+  ): this;
+  /** Sends an event; a function as last argument receives the client's ack. */
+  emit(name: string | number, ...args: any[]): boolean;
+  emitRaw(nameJson: string, argsJson: string, attachments?: Uint8Array[], onAck?: ((...args: any[]) => void) | null): void;
+  disconnect(): this;
+}
+
+/** Socket.IO and a raw Engine.IO echo on raw net sockets. */
+export declare class SocketIoServer extends EventEmitter {
+  constructor(options?: EngineServerOptions);
+  readonly core: EngineServerCore;
+  readonly sessionCount: number;
+  listen(port?: number, host?: string): Promise<import('node:net').AddressInfo>;
+  address(): import('node:net').AddressInfo | string | null | undefined;
+  /** Serves a connection accepted elsewhere. */
+  handle(socket: Socket): void;
+  close(): Promise<void>;
+  on(event: 'connection', listener: (socket: IoSocket) => void): this;
+  on(event: 'session', listener: (info: { sid: string; protocol: number; transport: string; socketio: boolean }) => void): this;
+  on(event: 'upgrade', listener: (info: { sid: string }) => void): this;
+  on(event: 'sessionClose', listener: (info: { sid: string; reason: string }) => void): this;
+  on(event: string, listener: (...args: any[]) => void): this;
+}

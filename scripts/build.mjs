@@ -65,11 +65,18 @@ copyBuild(webBuild, path.join(pkg, 'web'), 'module');
 await bundle('index-node.mjs', 'index.cjs', 'cjs', 'node');
 await bundle('node.mjs', 'node.cjs', 'cjs', 'node');
 await bundle('index-browser.mjs', 'browser.mjs', 'esm', 'browser');
+await bundle('engine.io-parser-node.mjs', 'engine.io-parser.cjs', 'cjs', 'node');
+await bundle('engine.io-parser-browser.mjs', 'engine.io-parser.browser.mjs', 'esm', 'browser');
+await bundle('socket.io-parser-node.mjs', 'socket.io-parser.cjs', 'cjs', 'node');
+await bundle('socket.io-parser-browser.mjs', 'socket.io-parser.browser.mjs', 'esm', 'browser');
 // ESM in Node re-exports the CommonJS build, so `import` and `require` share one wasm instance.
 writeFileSync(path.join(pkg, 'index.mjs'), "export * from './index.cjs';\nexport { default } from './index.cjs';\n");
 writeFileSync(path.join(pkg, 'node.mjs'), "export * from './node.cjs';\nexport { default } from './node.cjs';\n");
+for (const name of ['engine.io-parser', 'socket.io-parser']) {
+  writeFileSync(path.join(pkg, `${name}.mjs`), `export * from './${name}.cjs';\n`);
+}
 
-for (const file of ['index.d.ts', 'browser.d.ts', 'node.d.ts', 'README.md']) {
+for (const file of ['index.d.ts', 'browser.d.ts', 'node.d.ts', 'engine.io-parser.d.ts', 'socket.io-parser.d.ts', 'README.md']) {
   cpSync(path.join(template, file), path.join(pkg, file));
 }
 const manifest = JSON.parse(readFileSync(path.join(template, 'package.json'), 'utf8'));

@@ -3,6 +3,7 @@
 // reads the packed results of the two hot paths (Connection.receive and
 // FrameDecoder.push), which cross into wasm once per chunk.
 import { raw } from './raw.mjs';
+import { placeAttachments, stringifyWithAttachments } from './socketio-data.mjs';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -420,3 +421,154 @@ export const closeCodeName = (code) => raw.closeCodeName(code);
 export const parseClosePayload = (payload) => raw.parseClosePayload(toBytes(payload));
 export const encodeClosePayload = (code, reason) => raw.encodeClosePayload(code, reason);
 export const inspect = (bytes, options) => raw.inspect(toBytes(bytes), options);
+
+// ----- Engine.IO protocol 3 (engine.io-parser 5 dropped it) -----
+
+const isBinaryValue = (value) => value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+const packetData = (data) => (data == null ? undefined : isBinaryValue(data) ? toBytes(data) : String(data));
+const packetsFor = (packets) => packets.map((p) => ({ type: p.type, data: packetData(p.data) }));
+
+/**
+ * A protocol 3 packet as text (`<digit>[data]`, binary as `b<digit><base64>`),
+ * or with `supportsBinary` and binary data as a WebSocket binary message
+ * (a type byte, then the bytes).
+ */
+export function encodePacketV3(packet, { supportsBinary = false } = {}) {
+  if (supportsBinary && isBinaryValue(packet.data)) {
+    return raw.eioEncodeBinaryMessage(packet.type, toBytes(packet.data), 3);
+  }
+  return raw.eioEncodePacket(packet.type, packetData(packet.data), 3);
+}
+
+/** Decodes a protocol 3 packet (a string, or bytes of a binary message); throws WsframeError. */
+export function decodePacketV3(data) {
+  return typeof data === 'string' ? raw.eioDecodePacket(data, 3) : raw.eioDecodeBinaryMessage(toBytes(data), 3);
+}
+
+/**
+ * A protocol 3 polling payload: `<length in UTF-16 units>:<packet>...` as a
+ * string, or with `supportsBinary` and binary data the binary form as bytes.
+ */
+export function encodePayloadV3(packets, { supportsBinary = false } = {}) {
+  return raw.eioEncodePayloadV3(packetsFor(packets), supportsBinary);
+}
+
+/**
+ * Decodes a protocol 3 polling payload (string, or bytes of the binary
+ * form): `{ packets, error? }`. `limits`: `{ maxBytes, maxPackets }`.
+ */
+export function decodePayloadV3(data, limits) {
+  return typeof data === 'string'
+    ? raw.eioDecodePayload(data, 3, limits)
+    : raw.eioDecodePayloadBinary(toBytes(data), limits);
+}
+
+// ----- Socket.IO -----
+
+/** Lenient Socket.IO packet parse for display (spans, every diagnostic). */
+export const inspectSocketIo = (text, options) => raw.sioInspect(text, options);
+
+/**
+ * JSON for Socket.IO data with binary values (ArrayBuffer, views, Blob)
+ * replaced by placeholders: `{ json, attachments }`.
+ */
+export function deconstructSocketIoData(data) {
+  const attachments = [];
+  const json = stringifyWithAttachments(data, attachments);
+  return { json, attachments };
+}
+
+/** Parses `json` and puts each attachment where the core's placeholders say. */
+export const reconstructSocketIoData = (json, attachments, placeholders) =>
+  placeAttachments(JSON.parse(json), attachments, placeholders);
+
+// ----- Engine.IO / Socket.IO server core -----
+
+const OUTPUT_KINDS = [null, 'write', 'end', 'open', 'upgrade', 'close', 'connect', 'event', 'ack', 'disconnect', 'attachment'];
+
+/**
+ * The sans-I/O Engine.IO + Socket.IO server: feed it each connection's
+ * bytes, call `tick(now)` at `nextDeadline`, carry out `takeOutput()`.
+ * Options: pingInterval, pingTimeout, maxPayload, maxPackets,
+ * connectTimeout, upgradeTimeout, enginePath, socketioPath, namespaces,
+ * maxAttachments, allowEio3, corsOrigin.
+ */
+export class EngineServerCore {
+  #raw;
+
+  constructor(options) {
+    this.#raw = new raw.RawServer(options);
+  }
+
+  receive(conn, bytes, now) {
+    this.#raw.receive(conn, toBytes(bytes), now);
+  }
+
+  closed(conn, now) {
+    this.#raw.closed(conn, now);
+  }
+
+  tick(now) {
+    this.#raw.tick(now);
+  }
+
+  /** When `tick` is due (ms), or undefined. */
+  get nextDeadline() {
+    const at = this.#raw.nextDeadline();
+    return at < 0 ? undefined : at;
+  }
+
+  get sessionCount() {
+    return this.#raw.sessionCount;
+  }
+
+  /**
+   * Actions in order: `{ kind: 'write', conn, bytes }`, `{ kind: 'end', conn }`,
+   * `{ kind: 'open' | 'upgrade' | 'close', sid, ... }` (sessions),
+   * `{ kind: 'connect', socket, id, nsp, authJson }`,
+   * `{ kind: 'event', socket, nameJson, argsJson, ack, attachments, placeholders }`,
+   * `{ kind: 'ack', socket, id, argsJson, attachments, placeholders }`,
+   * `{ kind: 'disconnect', socket, reason }`.
+   */
+  takeOutput() {
+    const packed = this.#raw.takeOutput();
+    const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+    const actions = [];
+    let at = 0;
+    while (at + 9 <= packed.length) {
+      const kind = OUTPUT_KINDS[packed[at]];
+      const id = view.getUint32(at + 1, true);
+      const len = view.getUint32(at + 5, true);
+      const body = packed.subarray(at + 9, at + 9 + len);
+      at += 9 + len;
+      if (kind === 'write') actions.push({ kind, conn: id, bytes: body });
+      else if (kind === 'end') actions.push({ kind, conn: id });
+      else if (kind === 'attachment') actions[actions.length - 1].attachments.push(body);
+      else {
+        const meta = JSON.parse(decoder.decode(body));
+        if (kind === 'event' || kind === 'ack') meta.attachments = [];
+        const socket = kind === 'open' || kind === 'upgrade' || kind === 'close' ? {} : { socket: id };
+        actions.push({ kind, ...socket, ...meta });
+      }
+    }
+    return actions;
+  }
+
+  /** Sends an event; returns its ack id when `wantAck`. */
+  emit(socket, nameJson, argsJson, attachments = [], wantAck = false, now = 0) {
+    const id = this.#raw.emit(socket, nameJson, argsJson, attachments.map(toBytes), wantAck, now);
+    return id < 0 ? undefined : id;
+  }
+
+  ack(socket, id, argsJson, attachments = [], now = 0) {
+    this.#raw.ack(socket, id, argsJson, attachments.map(toBytes), now);
+  }
+
+  disconnect(socket, now = 0) {
+    this.#raw.disconnect(socket, now);
+  }
+
+  free() {
+    this.#raw.free();
+  }
+}

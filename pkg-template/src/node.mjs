@@ -585,3 +585,4 @@ export function connect(target, options = {}) {
 export function createServer(options = {}, onConnection) {
   return new WebSocketServer(options, onConnection);
 }
+export { SocketIoServer, IoSocket } from './socketio-server.mjs';

@@ -1,0 +1,116 @@
+// engine.io-parser 5 (protocol 4), same exports and behaviour, over the
+// Rust codec. One implementation for Node and browsers: the entry point
+// sets the platform, which says how binary data is represented there
+// (Buffer / ArrayBuffer / Blob).
+// Differences, all on input engine.io-parser mishandles: base64 is read
+// strictly (engine.io-parser decodes garbage), an unknown packet type to
+// encode throws (engine.io-parser writes "undefined..."), and payloads are
+// bounded (the optional `limits` argument of decodePayload).
+import { raw } from './raw.mjs';
+import { platform } from './engineio-platform.mjs';
+
+export const protocol = 4;
+const ERROR_PACKET = { type: 'error', data: 'parser error' };
+const DEFAULT_LIMITS = { maxBytes: 0xffffffff, maxPackets: 1_000_000 };
+const textEncoder = new TextEncoder();
+
+const isBinaryData = (data) => data instanceof ArrayBuffer || ArrayBuffer.isView(data);
+
+function toUint8(data) {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
+}
+
+/** engine.io-parser writes `data || ""`: falsy data is no data. */
+const textData = (data) => (data ? String(data) : undefined);
+
+const fromWasm = (packet, binaryType) => {
+  if (packet.data instanceof Uint8Array) packet.data = platform.mapBinary(packet.data, binaryType, true);
+  return packet;
+};
+
+export function encodePacket({ type, data }, supportsBinary, callback) {
+  if (isBinaryData(data)) {
+    return callback(supportsBinary ? platform.rawBinary(data) : raw.eioEncodePacket('message', toUint8(data), 4));
+  }
+  if (platform.isBlob(data)) {
+    if (supportsBinary) return callback(data);
+    // Blobs are read asynchronously, as engine.io-parser's FileReader does.
+    data.arrayBuffer().then((buffer) => callback(raw.eioEncodePacket('message', new Uint8Array(buffer), 4)));
+    return undefined;
+  }
+  return callback(raw.eioEncodePacket(type, textData(data), 4));
+}
+
+export function decodePacket(encodedPacket, binaryType) {
+  if (typeof encodedPacket !== 'string') {
+    return { type: 'message', data: platform.mapBinary(encodedPacket, binaryType) };
+  }
+  try {
+    return fromWasm(raw.eioDecodePacket(encodedPacket, 4), binaryType);
+  } catch {
+    return ERROR_PACKET;
+  }
+}
+
+export function encodePayload(packets, callback) {
+  const blobs = packets.filter((p) => platform.isBlob(p.data));
+  const finish = (buffers) => {
+    const normalized = packets.map((p) => {
+      if (platform.isBlob(p.data)) return { type: 'message', data: buffers.get(p) };
+      if (isBinaryData(p.data)) return { type: 'message', data: toUint8(p.data) };
+      return { type: p.type, data: textData(p.data) };
+    });
+    callback(raw.eioEncodePayload(normalized, 4));
+  };
+  if (blobs.length === 0) return finish(new Map());
+  Promise.all(blobs.map((p) => p.data.arrayBuffer())).then((list) => {
+    finish(new Map(blobs.map((p, i) => [p, new Uint8Array(list[i])])));
+  });
+  return undefined;
+}
+
+export function decodePayload(encodedPayload, binaryType, limits = DEFAULT_LIMITS) {
+  const { packets, error } = raw.eioDecodePayload(encodedPayload, 4, limits);
+  for (const packet of packets) fromWasm(packet, binaryType);
+  if (error) packets.push(ERROR_PACKET);
+  return packets;
+}
+
+function encodePacketToBinary(packet, callback) {
+  if (isBinaryData(packet.data)) return callback(platform.rawBinary(packet.data, true));
+  if (platform.isBlob(packet.data)) {
+    packet.data.arrayBuffer().then((buffer) => callback(new Uint8Array(buffer)));
+    return undefined;
+  }
+  return encodePacket(packet, true, (encoded) => callback(textEncoder.encode(encoded)));
+}
+
+export function createPacketEncoderStream() {
+  return new TransformStream({
+    transform(packet, controller) {
+      encodePacketToBinary(packet, (encoded) => {
+        const binary = Boolean(packet.data) && typeof packet.data !== 'string';
+        controller.enqueue(raw.eioStreamHeader(encoded.length, binary));
+        controller.enqueue(encoded);
+      });
+    },
+  });
+}
+
+export function createPacketDecoderStream(maxPayload, binaryType) {
+  const decoder = new raw.EioStreamDecoder(maxPayload);
+  let failed = false;
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (failed) return;
+      const { packets, error } = decoder.push(toUint8(chunk));
+      for (const packet of packets) controller.enqueue(fromWasm(packet, binaryType));
+      if (error) {
+        failed = true;
+        controller.enqueue(ERROR_PACKET);
+      }
+    },
+  });
+}
