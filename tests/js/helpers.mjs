@@ -12,6 +12,17 @@ export const vectors = JSON.parse(readFileSync(path.join(root, 'tests', 'fixture
 
 export const hex = (s) => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
 
+/** A small seeded PRNG (mulberry32): random tests that reproduce. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** A wsframe server on 127.0.0.1:0; `setup(ws, request)` runs per connection. */
 export async function startServer(options = {}, setup = echo) {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1', ...options });
