@@ -9,6 +9,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import * as wsframe from 'wsframe';
+import * as eioOurs from 'wsframe/engine.io-parser';
+import * as sioOurs from 'wsframe/socket.io-parser';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -35,6 +37,8 @@ function loadWs(native) {
 const wsNative = loadWs(true);
 const wsPlain = loadWs(false);
 const bufferutil = require('bufferutil');
+const eioOfficial = require('engine.io-parser');
+const sioOfficial = require('socket.io-parser');
 
 // A deterministic PRNG so every run sees the same data.
 let seed = 0x2545f491;
@@ -241,6 +245,70 @@ for (const [size, masked] of [
   const frameLength = size + (size < 126 ? 2 : 4) + (masked ? 4 : 0);
   const medians = race(impls, null, reps * frameLength);
   report(`encode a ${size.toLocaleString('en')} B binary frame${masked ? ', masked' : ''}`, 'frames/s', reps, medians, 'ws Sender.frame (bufferutil)');
+}
+
+// 6. Engine.IO and Socket.IO parsing: the compat entry points against the
+// official parsers, on what a chat-like server sees.
+{
+  const n = Math.round(20_000 * SCALE);
+  const packets = Array.from({ length: 10 }, (_, i) => `42["message",{"user":"u${i}","text":"${'hello é€ '.repeat(1 + i)}","n":${i}}]`);
+  const payload = packets.map((p) => `4${p}`).join('\x1e');
+  const decodePayloads = (parser) => () => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) for (const p of parser.decodePayload(payload)) sum = fold(sum, p.data);
+    return sum;
+  };
+  const expected = decodePayloads(eioOfficial)();
+  report(
+    `Engine.IO: decode ${n.toLocaleString('en')} polling payloads of 10 packets`,
+    'payloads/s',
+    n,
+    race({ 'wsframe/engine.io-parser': decodePayloads(eioOurs), 'engine.io-parser': decodePayloads(eioOfficial) }, null, expected),
+    'engine.io-parser',
+  );
+  const decodePackets = (parser) => () => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) for (const p of packets) sum = fold(sum, parser.decodePacket(`4${p}`).data);
+    return sum;
+  };
+  report(
+    `Engine.IO: decode ${(n * 10).toLocaleString('en')} text packets`,
+    'packets/s',
+    n * 10,
+    race({ 'wsframe/engine.io-parser': decodePackets(eioOurs), 'engine.io-parser': decodePackets(eioOfficial) }, null, decodePackets(eioOfficial)()),
+    'engine.io-parser',
+  );
+  const decodeSio = (parser) => () => {
+    const decoder = new parser.Decoder();
+    let sum = 0;
+    decoder.on('decoded', (packet) => (sum = fold(sum, packet.data[1].text)));
+    for (let i = 0; i < n; i++) for (const p of packets) decoder.add(p.slice(1));
+    return sum;
+  };
+  report(
+    `Socket.IO: decode ${(n * 10).toLocaleString('en')} event packets`,
+    'packets/s',
+    n * 10,
+    race({ 'wsframe/socket.io-parser': decodeSio(sioOurs), 'socket.io-parser': decodeSio(sioOfficial) }, null, decodeSio(sioOfficial)()),
+    'socket.io-parser',
+  );
+  const binary = Buffer.alloc(1024, 7);
+  const encodeSio = (parser) => () => {
+    const encoder = new parser.Encoder();
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      total += encoder.encode({ type: 2, nsp: '/', data: ['message', { user: 'u', text: 'hello é€', n: i }] }).length;
+      total += encoder.encode({ type: 2, nsp: '/', id: i, data: ['file', { name: 'a.bin', body: binary }] }).length;
+    }
+    return total;
+  };
+  report(
+    `Socket.IO: encode ${(n * 2).toLocaleString('en')} events (half with a 1 KiB attachment)`,
+    'packets/s',
+    n * 2,
+    race({ 'wsframe/socket.io-parser': encodeSio(sioOurs), 'socket.io-parser': encodeSio(sioOfficial) }, null, encodeSio(sioOfficial)()),
+    'socket.io-parser',
+  );
 }
 
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, ${os.platform()} ${os.arch()}`;

@@ -417,29 +417,119 @@ pub fn encode_payload(packets: &[Packet], version: Version) -> String {
 
 /// Decodes a text polling payload.
 pub fn decode_payload(payload: &str, version: Version, limits: &PayloadLimits) -> DecodedPayload {
-    if let Err(e) = check_size(payload.len(), limits) {
-        return DecodedPayload::fail(Vec::new(), e);
-    }
-    match version {
-        Version::V4 => decode_payload_v4(payload, limits),
-        Version::V3 => decode_payload_v3(payload, limits),
+    let mut packets = Vec::new();
+    let walked = walk_payload(payload, version, limits, |text, at| {
+        packets.push(decode_text(text, version).map_err(|e| e.shifted(at as u64))?);
+        Ok(())
+    });
+    DecodedPayload {
+        packets,
+        error: walked.err(),
     }
 }
 
-fn decode_payload_v4(payload: &str, limits: &PayloadLimits) -> DecodedPayload {
-    let mut packets = Vec::new();
-    let mut start = 0;
-    for piece in payload.split(SEPARATOR) {
-        if packets.len() == limits.max_packets {
-            return DecodedPayload::fail(packets, too_many_packets(start, limits));
-        }
-        match decode_text(piece, Version::V4) {
-            Ok(p) => packets.push(p),
-            Err(e) => return DecodedPayload::fail(packets, e.shifted(start as u64)),
-        }
-        start += piece.len() + 1;
+/// The type of a text packet, checked as [`decode_text`] checks it, without
+/// copying its data: `None` for binary data in base64 (whose data must be
+/// decoded). The data of other packets is the text after the type digit.
+pub fn peek_text(text: &str, version: Version) -> Result<Option<PacketType>> {
+    match text.as_bytes().first() {
+        Some(b'b') => decode_text(text, version).map(|_| None),
+        Some(&digit) => match PacketType::from_digit(digit) {
+            Some(kind) => Ok(Some(kind)),
+            None => decode_text(text, version).map(|_| None),
+        },
+        None => decode_text(text, version).map(|_| None),
     }
-    DecodedPayload { packets, error: None }
+}
+
+/// Where one packet of a payload is: its type (as [`peek_text`]) and byte range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketSpan {
+    pub kind: Option<PacketType>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The packets of a text payload as byte ranges (checked as
+/// [`decode_payload`] checks them): for callers that slice the payload
+/// themselves. Returns the ranges before the first error, and the error.
+pub fn index_payload(
+    payload: &str,
+    version: Version,
+    limits: &PayloadLimits,
+) -> (Vec<PacketSpan>, Option<Error>) {
+    let mut spans = Vec::new();
+    let walked = walk_payload(payload, version, limits, |text, at| {
+        let kind = peek_text(text, version).map_err(|e| e.shifted(at as u64))?;
+        spans.push(PacketSpan {
+            kind,
+            start: at,
+            end: at + text.len(),
+        });
+        Ok(())
+    });
+    (spans, walked.err())
+}
+
+/// Walks a text payload's grammar and limits, handing each packet's text
+/// and byte offset to `each`; stops at the first error.
+fn walk_payload(
+    payload: &str,
+    version: Version,
+    limits: &PayloadLimits,
+    mut each: impl FnMut(&str, usize) -> Result<()>,
+) -> Result<()> {
+    check_size(payload.len(), limits)?;
+    let mut count = 0;
+    let mut counted = |at: usize| {
+        count += 1;
+        if count > limits.max_packets {
+            Err(too_many_packets(at, limits))
+        } else {
+            Ok(())
+        }
+    };
+    match version {
+        Version::V4 => {
+            let mut start = 0;
+            for piece in payload.split(SEPARATOR) {
+                counted(start)?;
+                each(piece, start)?;
+                start += piece.len() + 1;
+            }
+        }
+        Version::V3 => {
+            if payload.is_empty() {
+                return Err(invalid_payload(0, "empty payload"));
+            }
+            let bytes = payload.as_bytes();
+            let mut pos = 0;
+            while pos < bytes.len() {
+                let digits = bytes[pos..].iter().take_while(|b| b.is_ascii_digit()).count();
+                let colon = pos + digits;
+                if digits == 0 || bytes.get(colon) != Some(&b':') {
+                    let at = if digits == 0 { pos } else { colon };
+                    return Err(invalid_payload(at, "expected <length>: before each packet"));
+                }
+                // All digits, so only overflow can fail: such a length never fits anyway.
+                let units: usize = payload[pos..colon].parse().unwrap_or(usize::MAX);
+                let body = &payload[colon + 1..];
+                let Some(len) = utf16_prefix_len(body, units) else {
+                    return Err(invalid_payload(
+                        pos,
+                        format!("packet length {units} runs past the end of the payload"),
+                    ));
+                };
+                // "0:" is an empty payload, not a packet.
+                if len > 0 {
+                    counted(pos)?;
+                    each(&body[..len], colon + 1)?;
+                }
+                pos = colon + 1 + len;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The byte length of the first `units` UTF-16 code units of `text`, or
@@ -456,49 +546,6 @@ fn utf16_prefix_len(text: &str, units: usize) -> Option<usize> {
         }
     }
     (counted == units).then_some(text.len())
-}
-
-fn decode_payload_v3(payload: &str, limits: &PayloadLimits) -> DecodedPayload {
-    let mut packets = Vec::new();
-    if payload.is_empty() {
-        return DecodedPayload::fail(packets, invalid_payload(0, "empty payload"));
-    }
-    let bytes = payload.as_bytes();
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let digits = bytes[pos..].iter().take_while(|b| b.is_ascii_digit()).count();
-        let colon = pos + digits;
-        if digits == 0 || bytes.get(colon) != Some(&b':') {
-            let at = if digits == 0 { pos } else { colon };
-            return DecodedPayload::fail(
-                packets,
-                invalid_payload(at, "expected <length>: before each packet"),
-            );
-        }
-        // All digits, so only overflow can fail: such a length never fits anyway.
-        let units: usize = payload[pos..colon].parse().unwrap_or(usize::MAX);
-        let body = &payload[colon + 1..];
-        let Some(len) = utf16_prefix_len(body, units) else {
-            return DecodedPayload::fail(
-                packets,
-                invalid_payload(
-                    pos,
-                    format!("packet length {units} runs past the end of the payload"),
-                ),
-            );
-        };
-        if len > 0 {
-            if packets.len() == limits.max_packets {
-                return DecodedPayload::fail(packets, too_many_packets(pos, limits));
-            }
-            match decode_text(&body[..len], Version::V3) {
-                Ok(p) => packets.push(p),
-                Err(e) => return DecodedPayload::fail(packets, e.shifted((colon + 1) as u64)),
-            }
-        }
-        pos = colon + 1 + len;
-    }
-    DecodedPayload { packets, error: None }
 }
 
 /// A polling payload in the form a protocol 3 client reads.

@@ -15,8 +15,10 @@
 //! every problem instead of stopping at the first one.
 
 use crate::error::{Error, ErrorKind, Result};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// The protocol revision these packets belong to.
 pub const PROTOCOL: u8 = 5;
@@ -214,7 +216,7 @@ impl Parsed {
     }
 }
 
-fn parse(text: &str, options: &DecodeOptions) -> Parsed {
+fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
     let bytes = text.as_bytes();
     let mut p = Parsed::default();
     let Some(kind) = bytes
@@ -304,6 +306,15 @@ fn parse(text: &str, options: &DecodeOptions) -> Parsed {
             start: i,
             end: bytes.len(),
         });
+        // Decoding for a caller that parses the JSON itself: check it and
+        // its shape without building it (binary packets are built, for
+        // their placeholders).
+        if !full && !kind.is_binary() {
+            if p.diagnostics.is_empty() {
+                check_shape_light(kind, &text[i..], i, &mut p);
+            }
+            return p;
+        }
         match serde_json::from_str::<Value>(&text[i..]) {
             Ok(data) => {
                 check_shape(kind, &data, i, &mut p);
@@ -342,43 +353,157 @@ fn json_error_offset(json: &str, e: &serde_json::Error) -> usize {
     (line_start + e.column().saturating_sub(1)).min(json.len())
 }
 
-fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// What the shape rules need to know of packet data.
+#[derive(Debug)]
+enum Shape<'a> {
+    Null,
+    Bool,
+    Number,
+    Str(Cow<'a, str>),
+    /// An array, with the shape of its first element.
+    Array(Option<Box<Shape<'a>>>),
+    Object,
+}
+
+impl Shape<'_> {
+    fn of(value: &Value) -> Shape<'_> {
+        match value {
+            Value::Null => Shape::Null,
+            Value::Bool(_) => Shape::Bool,
+            Value::Number(_) => Shape::Number,
+            Value::String(s) => Shape::Str(Cow::Borrowed(s)),
+            Value::Array(items) => Shape::Array(items.first().map(|v| Box::new(Shape::of(v)))),
+            Value::Object(_) => Shape::Object,
+        }
+    }
+
+    fn describe(&self) -> &'static str {
+        match self {
+            Shape::Null => "null",
+            Shape::Bool => "a boolean",
+            Shape::Number => "a number",
+            Shape::Str(_) => "a string",
+            Shape::Array(_) => "an array",
+            Shape::Object => "an object",
+        }
     }
 }
 
-fn check_shape(kind: PacketType, data: &Value, at: usize, p: &mut Parsed) {
-    let wrong = |expected: &str| format!("{} data must be {expected}, not {}", kind.name(), describe(data));
-    let problem = match (kind, data) {
-        (PacketType::Connect, Value::Object(_)) => None,
+/// serde_json's name for a number read with `arbitrary_precision` (it
+/// arrives as a one-entry map).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+struct IsNumberToken(bool);
+
+impl<'de> Deserialize<'de> for IsNumberToken {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = IsNumberToken;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> std::result::Result<IsNumberToken, E> {
+                Ok(IsNumberToken(key == NUMBER_TOKEN))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Shape<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct ShapeVisitor;
+        impl<'de> Visitor<'de> for ShapeVisitor {
+            type Value = Shape<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Shape<'de>, E> {
+                Ok(Shape::Null)
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Shape<'de>, E> {
+                Ok(Shape::Bool)
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<Shape<'de>, E> {
+                Ok(Shape::Number)
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<Shape<'de>, E> {
+                Ok(Shape::Number)
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<Shape<'de>, E> {
+                Ok(Shape::Number)
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Shape<'de>, E> {
+                Ok(Shape::Str(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> std::result::Result<Shape<'de>, E> {
+                Ok(Shape::Str(Cow::Owned(s.to_string())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Shape<'de>, A::Error> {
+                let first = seq.next_element::<Shape<'de>>()?;
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Shape::Array(first.map(Box::new)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Shape<'de>, A::Error> {
+                let Some(IsNumberToken(number)) = map.next_key::<IsNumberToken>()? else {
+                    return Ok(Shape::Object);
+                };
+                map.next_value::<IgnoredAny>()?;
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(if number { Shape::Number } else { Shape::Object })
+            }
+        }
+        deserializer.deserialize_any(ShapeVisitor)
+    }
+}
+
+/// The rule a packet type sets for its data, or `None` when `data` keeps it.
+fn shape_problem(kind: PacketType, data: &Shape<'_>) -> Option<String> {
+    let wrong = |expected: &str| format!("{} data must be {expected}, not {}", kind.name(), data.describe());
+    match (kind, data) {
+        (PacketType::Connect, Shape::Object) => None,
         (PacketType::Connect, _) => Some(wrong("an object")),
         (PacketType::Disconnect, _) => Some("DISCONNECT carries no data".to_string()),
-        (PacketType::ConnectError, Value::Object(_) | Value::String(_)) => None,
+        (PacketType::ConnectError, Shape::Object | Shape::Str(_)) => None,
         (PacketType::ConnectError, _) => Some(wrong("an object or a string")),
-        (PacketType::Ack | PacketType::BinaryAck, Value::Array(_)) => None,
+        (PacketType::Ack | PacketType::BinaryAck, Shape::Array(_)) => None,
         (PacketType::Ack | PacketType::BinaryAck, _) => Some(wrong("an array")),
-        (PacketType::Event | PacketType::BinaryEvent, Value::Array(items)) => match items.first() {
-            Some(Value::Number(_)) => None,
-            Some(Value::String(name)) if RESERVED_EVENTS.contains(&name.as_str()) => {
+        (PacketType::Event | PacketType::BinaryEvent, Shape::Array(first)) => match first.as_deref() {
+            Some(Shape::Number) => None,
+            Some(Shape::Str(name)) if RESERVED_EVENTS.contains(&name.as_ref()) => {
                 Some(format!("event name {name:?} is reserved"))
             }
-            Some(Value::String(_)) => None,
+            Some(Shape::Str(_)) => None,
             Some(other) => Some(format!(
                 "event name must be a string or a number, not {}",
-                describe(other)
+                other.describe()
             )),
             None => Some("event data must start with the event name".to_string()),
         },
         (PacketType::Event | PacketType::BinaryEvent, _) => Some(wrong("an array")),
-    };
-    if let Some(message) = problem {
+    }
+}
+
+fn check_shape(kind: PacketType, data: &Value, at: usize, p: &mut Parsed) {
+    if let Some(message) = shape_problem(kind, &Shape::of(data)) {
         p.problem(ErrorKind::SocketioInvalidPacket, at, message);
+    }
+}
+
+/// Checks JSON text and its shape without building it.
+fn check_shape_light(kind: PacketType, json: &str, at: usize, p: &mut Parsed) {
+    match serde_json::from_str::<Shape<'_>>(json) {
+        Ok(shape) => {
+            if let Some(message) = shape_problem(kind, &shape) {
+                p.problem(ErrorKind::SocketioInvalidPacket, at, message);
+            }
+        }
+        Err(e) => p.problem(
+            ErrorKind::SocketioInvalidPacket,
+            at + json_error_offset(json, &e),
+            format!("data is not JSON: {e}"),
+        ),
     }
 }
 
@@ -486,7 +611,7 @@ pub fn placeholder(num: usize) -> Value {
 /// Decodes one text packet, strictly. Binary packets come back with their
 /// `attachments` count; their attachments are not yet there.
 pub fn decode(text: &str, options: &DecodeOptions) -> Result<Packet> {
-    let parsed = parse(text, options);
+    let parsed = parse(text, options, true);
     if let Some((kind, message, offset)) = parsed.diagnostics.into_iter().next() {
         return Err(Error::at(kind, offset as u64, message));
     }
@@ -497,6 +622,43 @@ pub fn decode(text: &str, options: &DecodeOptions) -> Result<Packet> {
         id: parsed.id,
         data: parsed.data,
         attachments: parsed.attachments.unwrap_or(0),
+    })
+}
+
+/// A packet's header and where its data is, checked as [`decode`] checks
+/// it, for callers that parse the JSON themselves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Head {
+    pub kind: PacketType,
+    pub attachments: usize,
+    /// The namespace (without its comma); `None` for the default `/`.
+    pub nsp: Option<Span>,
+    pub id: Option<u64>,
+    /// The JSON data.
+    pub data: Option<Span>,
+    /// The data, built only for binary packets (their placeholders matter).
+    pub value: Option<Value>,
+}
+
+/// Decodes one text packet strictly without building its data (except for
+/// binary packets): the header, and where the checked JSON is.
+pub fn scan(text: &str, options: &DecodeOptions) -> Result<Head> {
+    let parsed = parse(text, options, false);
+    if let Some((kind, message, offset)) = parsed.diagnostics.into_iter().next() {
+        return Err(Error::at(kind, offset as u64, message));
+    }
+    let nsp_len = parsed.nsp.as_deref().map_or(0, str::len);
+    Ok(Head {
+        // No diagnostic means the type was read.
+        kind: parsed.kind.unwrap_or(PacketType::Connect),
+        attachments: parsed.attachments.unwrap_or(0),
+        nsp: parsed.spans.nsp.map(|s| Span {
+            start: s.start,
+            end: s.start + nsp_len,
+        }),
+        id: parsed.id,
+        data: parsed.spans.data,
+        value: parsed.data,
     })
 }
 
@@ -560,6 +722,32 @@ impl<A> Decoder<A> {
         }
     }
 
+    /// A text message, as [`Decoder::push_text`], for a caller that parses
+    /// the JSON itself: the packet's [`Head`], and whether it is complete
+    /// (false when its attachments must follow).
+    pub fn push_text_head(&mut self, text: &str) -> Result<(Head, bool)> {
+        if self.pending.take().is_some() {
+            return Err(Error::at(
+                ErrorKind::SocketioInvalidAttachment,
+                0,
+                "text packet while the attachments of a binary packet were awaited",
+            ));
+        }
+        let head = scan(text, &self.options)?;
+        if !head.kind.is_binary() {
+            return Ok((head, true));
+        }
+        let nsp = head.nsp.map_or("/", |s| &text[s.start..s.end]);
+        let mut packet = Packet::new(head.kind, nsp).with_id(head.id);
+        packet.data = head.value.clone();
+        packet.attachments = head.attachments;
+        self.pending = Some(Complete {
+            packet,
+            attachments: Vec::new(),
+        });
+        Ok((head, false))
+    }
+
     /// A binary message: the next attachment.
     pub fn push_binary(&mut self, attachment: A) -> Result<Option<Complete<A>>> {
         let Some(pending) = self.pending.as_mut() else {
@@ -608,7 +796,7 @@ pub struct Inspection {
 
 /// Parses a packet leniently: reports every problem with its byte offset.
 pub fn inspect(text: &str, options: &DecodeOptions) -> Inspection {
-    let parsed = parse(text, options);
+    let parsed = parse(text, options, true);
     let placeholders = parsed.data.as_ref().map(placeholders).unwrap_or_default();
     let event_json = match (parsed.kind, &parsed.data) {
         (Some(PacketType::Event | PacketType::BinaryEvent), Some(Value::Array(items))) => {
@@ -749,6 +937,59 @@ mod tests {
         assert!(dec("51-[\"a\",{\"_placeholder\":true,\"num\":0.0}]").is_ok());
         assert!(dec("2[\"\\ud83d\\ude00\"]").is_ok());
         assert_eq!(dec("29007199254740991[\"a\"]").unwrap().id, Some(MAX_ACK_ID));
+    }
+
+    #[test]
+    fn scan_checks_like_decode_without_building() {
+        let options = DecodeOptions::default();
+        let text = "2/chat,12[\"msg\",{\"a\":[1,2.50]},\"é\"]";
+        let head = scan(text, &options).unwrap();
+        assert_eq!(head.kind, PacketType::Event);
+        assert_eq!(&text[head.nsp.unwrap().start..head.nsp.unwrap().end], "/chat");
+        assert_eq!(head.id, Some(12));
+        assert_eq!(
+            &text[head.data.unwrap().start..],
+            "[\"msg\",{\"a\":[1,2.50]},\"é\"]"
+        );
+        assert_eq!(head.value, None);
+        assert!(
+            scan("2[1.5,\"x\"]", &options).is_ok(),
+            "a number is an event name"
+        );
+        assert!(scan("0{\"a\":1}", &options).is_ok());
+        assert!(scan("4\"oops\"", &options).is_ok());
+        // Every refusal of decode() is a refusal of scan(), at the same offset.
+        for text in [
+            "",
+            "7",
+            "2{}",
+            "2[]",
+            "2[{}]",
+            "2[null]",
+            "2[\"disconnect\"]",
+            "2[\"a\",",
+            "0[]",
+            "0 {}",
+            "1{}",
+            "3{}",
+            "4[]",
+            "4 1",
+            "2[\"\\u0064isconnect\"]",
+            "3[1]x",
+            "51-[\"a\",{\"_placeholder\":true,\"num\":1}]",
+        ] {
+            let strict = decode(text, &options).map(|_| ());
+            let fast = scan(text, &options).map(|_| ());
+            assert_eq!(
+                fast.map_err(|e| e.offset()),
+                strict.map_err(|e| e.offset()),
+                "{text}"
+            );
+        }
+        assert!(scan("51-[\"a\",{\"_placeholder\":true,\"num\":0}]", &options)
+            .unwrap()
+            .value
+            .is_some());
     }
 
     #[test]

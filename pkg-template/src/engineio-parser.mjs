@@ -43,15 +43,24 @@ export function encodePacket({ type, data }, supportsBinary, callback) {
   return callback(raw.eioEncodePacket(type, textData(data), 4));
 }
 
+let typeNames;
+const BASE64_PACKET = 7;
+const PAYLOAD_ERROR = 255;
+
+/** A text packet the core checked: its type `kind`, its data after the type digit. */
+function textPacket(text, start, end, kind) {
+  typeNames ??= raw.eioPacketTypeNames();
+  return end - start > 1 ? { type: typeNames[kind], data: text.substring(start + 1, end) } : { type: typeNames[kind] };
+}
+
 export function decodePacket(encodedPacket, binaryType) {
   if (typeof encodedPacket !== 'string') {
     return { type: 'message', data: platform.mapBinary(encodedPacket, binaryType) };
   }
-  try {
-    return fromWasm(raw.eioDecodePacket(encodedPacket, 4), binaryType);
-  } catch {
-    return ERROR_PACKET;
-  }
+  const kind = raw.eioPeekPacket(encodedPacket, 4);
+  if (kind < 0) return ERROR_PACKET;
+  if (kind === BASE64_PACKET) return fromWasm(raw.eioDecodePacket(encodedPacket, 4), binaryType);
+  return textPacket(encodedPacket, 0, encodedPacket.length, kind);
 }
 
 export function encodePayload(packets, callback) {
@@ -71,10 +80,17 @@ export function encodePayload(packets, callback) {
   return undefined;
 }
 
-export function decodePayload(encodedPayload, binaryType, limits = DEFAULT_LIMITS) {
-  const { packets, error } = raw.eioDecodePayload(encodedPayload, 4, limits);
-  for (const packet of packets) fromWasm(packet, binaryType);
-  if (error) packets.push(ERROR_PACKET);
+export function decodePayload(encodedPayload, binaryType, limits = {}) {
+  const maxBytes = limits.maxBytes ?? DEFAULT_LIMITS.maxBytes;
+  const maxPackets = limits.maxPackets ?? DEFAULT_LIMITS.maxPackets;
+  const index = raw.eioIndexPayload(encodedPayload, 4, maxBytes, maxPackets);
+  const packets = [];
+  for (let i = 0; i < index.length; i += 3) {
+    const [kind, start, end] = [index[i], index[i + 1], index[i + 2]];
+    if (kind === PAYLOAD_ERROR) packets.push(ERROR_PACKET);
+    else if (kind === BASE64_PACKET) packets.push(fromWasm(raw.eioDecodePacket(encodedPayload.substring(start, end), 4), binaryType));
+    else packets.push(textPacket(encodedPayload, start, end, kind));
+  }
   return packets;
 }
 

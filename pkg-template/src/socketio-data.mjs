@@ -7,21 +7,45 @@ export const isBinary = (value) =>
   ArrayBuffer.isView(value) ||
   (typeof Blob === 'function' && value instanceof Blob);
 
+/** True when `value` holds a binary value anywhere (socket.io-parser's hasBinary). */
+export function hasBinary(value, viaToJSON = false) {
+  if (!value || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some((item) => hasBinary(item));
+  if (isBinary(value)) return true;
+  if (typeof value.toJSON === 'function' && !viaToJSON) return hasBinary(value.toJSON(), true);
+  for (const key in value) {
+    if (Object.prototype.hasOwnProperty.call(value, key) && hasBinary(value[key])) return true;
+  }
+  return false;
+}
+
+/** A copy of `data` with each binary value swapped for a placeholder, numbered as pushed. */
+function swapBinaries(data, attachments, viaToJSON = false) {
+  if (!data) return data;
+  if (isBinary(data)) {
+    attachments.push(data);
+    return { _placeholder: true, num: attachments.length - 1 };
+  }
+  if (Array.isArray(data)) return Array.from(data, (item) => swapBinaries(item, attachments));
+  if (typeof data === 'object' && !(data instanceof Date)) {
+    if (typeof data.toJSON === 'function' && !viaToJSON) return swapBinaries(data.toJSON(), attachments, true);
+    const copy = {};
+    for (const key in data) {
+      if (Object.prototype.hasOwnProperty.call(data, key)) copy[key] = swapBinaries(data[key], attachments);
+    }
+    return copy;
+  }
+  return data;
+}
+
 /**
  * JSON of `data` with each binary value replaced by
  * `{"_placeholder":true,"num":N}` and pushed to `attachments`, numbered in
- * document order as socket.io-parser's deconstructPacket does. A user
- * `replacer` runs after the swap, as in socket.io-parser.
+ * document order as socket.io-parser's deconstructPacket numbers them. A
+ * user `replacer` sees the placeholders, as in socket.io-parser.
  */
 export function stringifyWithAttachments(data, attachments, replacer) {
-  return JSON.stringify(data, function swap(key, value) {
-    const original = this[key];
-    if (isBinary(original)) {
-      attachments.push(original);
-      value = { _placeholder: true, num: attachments.length - 1 };
-    }
-    return replacer ? replacer.call(this, key, value) : value;
-  });
+  return JSON.stringify(swapBinaries(data, attachments), replacer);
 }
 
 /** Puts `attachments[num]` at each placeholder `path` of `data`; returns the data. */

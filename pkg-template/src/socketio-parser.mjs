@@ -7,7 +7,7 @@
 // be an integer below the attachment count (checked before the attachments
 // arrive), ack ids and counts are plain digits.
 import { raw } from './raw.mjs';
-import { isBinary, placeAttachments, stringifyWithAttachments } from './socketio-data.mjs';
+import { hasBinary, isBinary, placeAttachments, stringifyWithAttachments } from './socketio-data.mjs';
 
 export const protocol = 5;
 
@@ -28,6 +28,20 @@ export const PacketType = Object.freeze({
   6: 'BINARY_ACK',
 });
 
+// Headers of packets without id or attachment count, as the core wrote them.
+const plainHeaders = new Map();
+
+function plainHeader(obj) {
+  if (obj.id != null || obj.attachments !== undefined || typeof obj.nsp !== 'string') return undefined;
+  const key = `${obj.type}\u0000${obj.nsp}`;
+  let header = plainHeaders.get(key);
+  if (header === undefined) {
+    header = raw.sioEncodeHeader(obj.type, obj.nsp, undefined, undefined);
+    if (plainHeaders.size < 1024) plainHeaders.set(key, header);
+  }
+  return header;
+}
+
 export class Encoder {
   constructor(replacer) {
     this.replacer = replacer;
@@ -35,17 +49,15 @@ export class Encoder {
 
   /** A packet as the list of Engine.IO messages that carry it. */
   encode(obj) {
-    if (obj.type === PacketType.EVENT || obj.type === PacketType.ACK) {
+    if ((obj.type === PacketType.EVENT || obj.type === PacketType.ACK) && hasBinary(obj.data)) {
       const buffers = [];
-      const json = obj.data == null ? undefined : stringifyWithAttachments(obj.data, buffers, this.replacer);
-      if (buffers.length > 0) {
-        const type = obj.type === PacketType.EVENT ? PacketType.BINARY_EVENT : PacketType.BINARY_ACK;
-        return [raw.sioEncode(type, obj.nsp, obj.id, json, buffers.length), ...buffers];
-      }
-      return [raw.sioEncode(obj.type, obj.nsp, obj.id, json, undefined)];
+      const json = stringifyWithAttachments(obj.data, buffers, this.replacer);
+      const type = obj.type === PacketType.EVENT ? PacketType.BINARY_EVENT : PacketType.BINARY_ACK;
+      return [raw.sioEncodeHeader(type, obj.nsp, obj.id, buffers.length) + json, ...buffers];
     }
-    const json = obj.data == null ? undefined : JSON.stringify(obj.data, this.replacer);
-    return [raw.sioEncode(obj.type, obj.nsp, obj.id, json, obj.attachments)];
+    // The header the core writes; the JSON data follows it as it is.
+    const header = plainHeader(obj) ?? raw.sioEncodeHeader(obj.type, obj.nsp, obj.id, obj.attachments);
+    return [obj.data == null ? header : header + JSON.stringify(obj.data, this.replacer)];
   }
 }
 
@@ -132,12 +144,12 @@ export class Decoder extends Emitter {
   add(obj) {
     if (typeof obj === 'string') {
       this.#pending = null;
-      const head = this.#core.addText(obj);
-      const packet = { type: head.type, nsp: head.nsp };
-      if (head.id !== undefined) packet.id = head.id;
-      if (head.data !== undefined) packet.data = JSON.parse(head.data, this.opts.reviver);
-      if (head.attachments > 0) {
-        this.#pending = { packet, placeholders: head.placeholders, buffers: [] };
+      const [type, attachments, nspStart, nspEnd, id, dataStart] = this.#core.addText(obj);
+      const packet = { type, nsp: nspStart < 0 ? '/' : obj.substring(nspStart, nspEnd) };
+      if (id >= 0) packet.id = id;
+      if (dataStart >= 0) packet.data = JSON.parse(obj.substring(dataStart), this.opts.reviver);
+      if (attachments > 0) {
+        this.#pending = { packet, placeholders: this.#core.placeholders(), buffers: [] };
       } else {
         this.emitReserved('decoded', packet);
       }

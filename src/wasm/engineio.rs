@@ -1,4 +1,4 @@
-use super::{invalid_argument, js_error, options, set};
+use super::{invalid_argument, js_error, options, set, Utf16Cursor};
 use crate::engineio::{
     self, DecodedPayload, Packet, PacketData, PacketType, PayloadLimits, StreamDecoder, Version,
 };
@@ -95,6 +95,60 @@ pub fn eio_decode_packet(text: &str, protocol: u8) -> Result<JsValue, JsValue> {
     engineio::decode_text(text, version(protocol)?)
         .map(|p| packet_to_js(&p))
         .map_err(|e| js_error(&e))
+}
+
+/// The names of the packet types, by number (`"open"` ... `"noop"`).
+#[wasm_bindgen(js_name = eioPacketTypeNames)]
+pub fn eio_packet_type_names() -> Array {
+    PacketType::ALL
+        .iter()
+        .map(|t| JsValue::from_str(t.name()))
+        .collect()
+}
+
+/// What `eioPeekPacket` and `eioIndexPayload` report for binary data in base64.
+const BASE64_PACKET: u32 = 7;
+/// What `eioIndexPayload` appends when the payload has an error.
+const PAYLOAD_ERROR: u32 = 255;
+
+/// Checks a text packet without copying its data: its type number 0-6
+/// (its data is the text after the type digit), 7 for binary data in
+/// base64 (decode it with `eioDecodePacket`), -1 when it is malformed.
+#[wasm_bindgen(js_name = eioPeekPacket)]
+pub fn eio_peek_packet(text: &str, protocol: u8) -> Result<i32, JsValue> {
+    Ok(match engineio::peek_text(text, version(protocol)?) {
+        Ok(Some(kind)) => kind as i32,
+        Ok(None) => BASE64_PACKET as i32,
+        Err(_) => -1,
+    })
+}
+
+/// Checks a text payload without copying its packets: for each packet its
+/// type (as `eioPeekPacket`) and its start and end in UTF-16 units; after
+/// the packets before an error, the triple `[255, 0, 0]`.
+#[wasm_bindgen(js_name = eioIndexPayload)]
+pub fn eio_index_payload(
+    payload: &str,
+    protocol: u8,
+    max_bytes: f64,
+    max_packets: f64,
+) -> Result<Vec<u32>, JsValue> {
+    let limits = PayloadLimits {
+        max_bytes: max_bytes.clamp(0.0, usize::MAX as f64) as usize,
+        max_packets: max_packets.clamp(0.0, usize::MAX as f64) as usize,
+    };
+    let (spans, error) = engineio::index_payload(payload, version(protocol)?, &limits);
+    let mut out = Vec::with_capacity(spans.len() * 3 + 3);
+    let mut units = Utf16Cursor::new(payload);
+    for span in spans {
+        out.push(span.kind.map_or(BASE64_PACKET, |k| k as u32));
+        out.push(units.at(span.start) as u32);
+        out.push(units.at(span.end) as u32);
+    }
+    if error.is_some() {
+        out.extend([PAYLOAD_ERROR, 0, 0]);
+    }
+    Ok(out)
 }
 
 /// Decodes a packet received as a WebSocket binary message.

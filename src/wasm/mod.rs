@@ -94,6 +94,40 @@ pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> 
         .map_err(|e| invalid_argument(format!("cannot convert result: {e}")))
 }
 
+/// Converts increasing byte offsets of one string to UTF-16 indices in one
+/// pass over it.
+pub(crate) struct Utf16Cursor<'a> {
+    text: &'a str,
+    ascii: bool,
+    byte: usize,
+    unit: usize,
+}
+
+impl<'a> Utf16Cursor<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Utf16Cursor {
+            text,
+            ascii: text.is_ascii(),
+            byte: 0,
+            unit: 0,
+        }
+    }
+
+    /// The UTF-16 index of byte `at` (not before the previous one asked).
+    pub(crate) fn at(&mut self, at: usize) -> usize {
+        if self.ascii {
+            return at;
+        }
+        let at = at.min(self.text.len()).max(self.byte);
+        self.unit += self.text[self.byte..at]
+            .chars()
+            .map(char::len_utf16)
+            .sum::<usize>();
+        self.byte = at;
+        self.unit
+    }
+}
+
 /// Little-endian writers for packed results.
 pub(crate) fn put_u32(buf: &mut Vec<u8>, value: u32) {
     buf.extend_from_slice(&value.to_le_bytes());

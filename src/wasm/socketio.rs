@@ -1,6 +1,5 @@
-use super::{invalid_argument, js_error, options, set, to_js};
+use super::{invalid_argument, js_error, options, to_js, Utf16Cursor};
 use crate::socketio::{self, DecodeOptions, Decoder, Packet, PacketType, MAX_ACK_ID};
-use js_sys::Object;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -48,6 +47,18 @@ pub fn sio_encode(
             as usize;
     }
     socketio::encode(&packet).map_err(|e| js_error(&e))
+}
+
+/// The header of a packet, `<type>[<attachments>-][<nsp>,][<id>]`: its
+/// JSON data, when it has some, follows it directly.
+#[wasm_bindgen(js_name = sioEncodeHeader)]
+pub fn sio_encode_header(
+    kind: f64,
+    nsp: Option<String>,
+    id: JsValue,
+    attachments: Option<u32>,
+) -> Result<String, JsValue> {
+    sio_encode(kind, nsp, id, None, attachments)
 }
 
 /// socket.io-parser's `isPacketValid` on a packet whose data JS serialised:
@@ -101,47 +112,45 @@ impl WasmSioDecoder {
         })
     }
 
-    /// A text message: `{ type, nsp, id?, data?, attachments, placeholders }`
-    /// where `type` is what the packet will be once complete (EVENT or ACK
-    /// for the binary types), `data` is JSON text, `attachments` how many
-    /// binary messages must follow and `placeholders` where they go
-    /// (`{ path, num }`). Throws a `WsframeError` on a malformed packet.
+    /// A text message, decoded without copying its parts out: `[type,
+    /// attachments, nspStart, nspEnd, id, dataStart]` with positions in
+    /// UTF-16 units of `text` (-1 when absent: the namespace is then "/").
+    /// `type` is what the packet is once complete (EVENT or ACK for the
+    /// binary types); `attachments` binary messages must follow, placed as
+    /// `placeholders()` says. The data is the JSON from `dataStart` to the
+    /// end, already checked. Throws a `WsframeError` on a malformed packet.
     #[wasm_bindgen(js_name = addText)]
-    pub fn add_text(&mut self, text: &str) -> Result<JsValue, JsValue> {
-        let (packet, complete) = match self.inner.push_text(text) {
-            Ok(Some(done)) => (done.packet, true),
-            Ok(None) => match self.inner.pending() {
-                Some(packet) => (packet.clone(), false),
-                None => return Err(invalid_argument("binary packet lost")),
-            },
-            Err(e) => return Err(js_error(&e)),
-        };
-        let head: JsValue = Object::new().into();
-        let final_kind = match packet.kind {
+    pub fn add_text(&mut self, text: &str) -> Result<Vec<f64>, JsValue> {
+        let (head, _) = self.inner.push_text_head(text).map_err(|e| js_error(&e))?;
+        let final_kind = match head.kind {
             PacketType::BinaryEvent => PacketType::Event,
             PacketType::BinaryAck => PacketType::Ack,
             other => other,
         };
-        set(&head, "type", JsValue::from_f64(f64::from(final_kind as u8)));
-        set(&head, "nsp", JsValue::from_str(&packet.nsp));
-        if let Some(id) = packet.id {
-            set(&head, "id", JsValue::from_f64(id as f64));
-        }
-        if let Some(data) = &packet.data {
-            set(&head, "data", JsValue::from_str(&data.to_string()));
-        }
-        set(&head, "attachments", JsValue::from_f64(packet.attachments as f64));
-        let placeholders = if complete {
-            Vec::new()
-        } else {
-            packet
-                .data
-                .as_ref()
-                .map(socketio::placeholders)
-                .unwrap_or_default()
-        };
-        set(&head, "placeholders", to_js(&placeholders)?);
-        Ok(head)
+        let mut units = Utf16Cursor::new(text);
+        let (nsp_start, nsp_end) = head.nsp.map_or((-1.0, -1.0), |s| {
+            (units.at(s.start) as f64, units.at(s.end) as f64)
+        });
+        let data_start = head.data.map_or(-1.0, |s| units.at(s.start) as f64);
+        Ok(vec![
+            f64::from(final_kind as u8),
+            head.attachments as f64,
+            nsp_start,
+            nsp_end,
+            head.id.map_or(-1.0, |id| id as f64),
+            data_start,
+        ])
+    }
+
+    /// Where the awaited attachments go: `[{ path, num }]`.
+    pub fn placeholders(&self) -> Result<JsValue, JsValue> {
+        let found = self
+            .inner
+            .pending()
+            .and_then(|p| p.data.as_ref())
+            .map(socketio::placeholders)
+            .unwrap_or_default();
+        to_js(&found)
     }
 
     /// A binary message: true when it completes the packet. Throws when no
