@@ -88,6 +88,63 @@ test('ESM and CommonJS share one instance', () => {
   assert.equal(run('node', ['same.mjs']).trim(), 'true');
 });
 
+test('wsframe/engine.io-parser and wsframe/socket.io-parser: require, import, TypeScript', () => {
+  const body = `
+    const out = [];
+    eio.encodePacket({ type: 'message', data: 'hi' }, false, (s) => out.push(s));
+    out.push(eio.decodePayload('4a\\x1ebAQID').map((p) => p.type + ':' + (typeof p.data === 'string' ? p.data : [...p.data])));
+    const packets = [];
+    const decoder = new sio.Decoder();
+    decoder.on('decoded', (p) => packets.push(p));
+    for (const m of new sio.Encoder().encode({ type: sio.PacketType.EVENT, nsp: '/', data: ['e', new Uint8Array([7])] })) decoder.add(m);
+    out.push(packets[0].type, packets[0].data[0], [...packets[0].data[1]], sio.isPacketValid({ type: 2, nsp: '/', data: ['disconnect'] }));
+    console.log(JSON.stringify(out));`;
+  const expected = ['4hi', ['message:a', 'message:1,2,3'], 2, 'e', [7], false];
+  writeFileSync(
+    path.join(project, 'compat.cjs'),
+    `const eio = require('wsframe/engine.io-parser'); const sio = require('wsframe/socket.io-parser'); ${body}`,
+  );
+  assert.deepEqual(JSON.parse(run('node', ['compat.cjs'])), expected);
+  writeFileSync(
+    path.join(project, 'compat.mjs'),
+    `import * as eio from 'wsframe/engine.io-parser'; import * as sio from 'wsframe/socket.io-parser'; ${body}`,
+  );
+  assert.deepEqual(JSON.parse(run('node', ['compat.mjs'])), expected);
+  const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
+  writeFileSync(
+    path.join(project, 'compat.mts'),
+    `import * as eio from 'wsframe/engine.io-parser';
+     import { Decoder, Encoder, PacketType, type Packet } from 'wsframe/socket.io-parser';
+     import { SocketIoServer, type IoSocket } from 'wsframe/node';
+     import { decodePayloadV3, type DecodedPayload } from 'wsframe';
+     const decoded: eio.Packet[] = eio.decodePayload('4a');
+     const v3: DecodedPayload = decodePayloadV3('2:4a');
+     const packet: Packet = { type: PacketType.EVENT, nsp: '/', data: ['x'] };
+     const parts: unknown[] = new Encoder().encode(packet);
+     new Decoder().on('decoded', (p: Packet) => p.nsp);
+     const server = new SocketIoServer({ namespaces: ['/'], pingInterval: 1000 });
+     server.on('connection', (socket: IoSocket) => socket.emit('hello', 1));
+     console.log(decoded.length, v3.packets.length, parts.length);`,
+  );
+  writeFileSync(
+    path.join(project, 'tsconfig.compat.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        noEmit: true,
+        typeRoots: [path.join(root, 'node_modules', '@types')],
+        types: ['node'],
+        skipLibCheck: false,
+      },
+      files: ['compat.mts'],
+    }),
+  );
+  run(tsc, ['-p', 'tsconfig.compat.json']);
+});
+
 test('TypeScript: tsc --strict over a sample using the types, then run it', () => {
   const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
   writeFileSync(
