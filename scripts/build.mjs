@@ -15,12 +15,12 @@ process.env.PATH = `${root}/node_modules/.bin:${process.env.HOME}/.cargo/bin:${p
 
 const version = /^version = "(.+)"$/m.exec(readFileSync(path.join(root, 'Cargo.toml'), 'utf8'))[1];
 
-function wasmPack(target) {
+function wasmPack(target, cargoArgs = []) {
   const out = path.join(root, 'target', 'wasm-pack', target);
-  console.log(`[build] wasm-pack build --target ${target}`);
+  console.log(`[build] wasm-pack build --target ${target} ${cargoArgs.join(' ')}`);
   execFileSync(
     'wasm-pack',
-    ['build', '--release', '--target', target, '--out-dir', out, '--out-name', 'wsframe', '--no-pack', '--no-gitignore', '--weak-refs'],
+    ['build', '--release', '--target', target, '--out-dir', out, '--out-name', 'wsframe', '--no-pack', '--no-gitignore', '--weak-refs', ...(cargoArgs.length ? ['--', ...cargoArgs] : [])],
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   return out;
@@ -55,7 +55,8 @@ async function bundle(entry, outfile, format, platform) {
 }
 
 const nodeBuild = wasmPack('nodejs');
-const webBuild = wasmPack('web');
+// Browsers get no Engine.IO/Socket.IO server (it needs sockets anyway).
+const webBuild = wasmPack('web', ['--no-default-features']);
 
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);

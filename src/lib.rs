@@ -10,10 +10,12 @@ pub mod engineio;
 pub mod error;
 pub mod frame;
 pub mod handshake;
+#[cfg(feature = "server")]
 pub mod http;
 pub mod inspect;
 pub mod mask;
 pub mod protocol;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod socketio;
 pub mod utf8;

@@ -497,6 +497,9 @@ export class EngineServerCore {
   #raw;
 
   constructor(options) {
+    if (typeof raw.RawServer !== 'function') {
+      throw new Error('EngineServerCore runs in Node: the browser build of wsframe has no server');
+    }
     this.#raw = new raw.RawServer(options);
   }
 

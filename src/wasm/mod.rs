@@ -15,6 +15,7 @@ pub mod handshake;
 pub mod inspect;
 pub mod mask;
 pub mod protocol;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod socketio;
 pub mod utf8;
