@@ -28,6 +28,12 @@ const steps = [
     kind: 'check',
     cmd: ['cargo', 'clippy', '--target', 'wasm32-unknown-unknown', '--all-targets', '--', '-D', 'warnings'],
   },
+  {
+    group: 'rust',
+    name: 'cargo clippy (wasm32, browser build)',
+    kind: 'check',
+    cmd: ['cargo', 'clippy', '--target', 'wasm32-unknown-unknown', '--no-default-features', '--', '-D', 'warnings'],
+  },
   { group: 'rust', name: 'cargo test (native)', kind: 'cargo', cmd: ['cargo', 'test', '--no-fail-fast'] },
   { group: 'wasm', name: 'wasm-pack test --node', kind: 'cargo', cmd: ['wasm-pack', 'test', '--node'] },
   {
