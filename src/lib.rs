@@ -4,6 +4,7 @@
 //! bytes out, no sockets, timers or clocks. See DESIGN.md for the map.
 
 mod bounded;
+pub mod capture;
 pub mod close;
 pub mod deflate;
 pub mod engineio;

@@ -7,6 +7,7 @@
 //! hot paths (`Connection.receive`, `FrameDecoder.push`) pack their results
 //! into one buffer that JS reads through a view of wasm memory.
 
+pub mod capture;
 pub mod close;
 pub mod deflate;
 pub mod engineio;

@@ -1,0 +1,70 @@
+use super::{invalid_argument, options, to_js};
+use crate::capture::{self, CaptureOptions, Dir, FrameSpec, Segment};
+use wasm_bindgen::prelude::*;
+
+fn dir(name: &str) -> Result<Dir, JsValue> {
+    match name {
+        "client" => Ok(Dir::Client),
+        "server" => Ok(Dir::Server),
+        other => Err(invalid_argument(format!(
+            "direction {other:?} (client or server)"
+        ))),
+    }
+}
+
+/// Turns pasted text into bytes: `{ format, segments: [{ dir, bytes }],
+/// problems: [{ line, message }] }`. Reads base64, plain hex (any
+/// separators, `0x`), and hex dumps with offsets (Wireshark's "Follow TCP
+/// Stream", xxd); `>` / `<` line marks or Wireshark's indentation give the
+/// direction, else `defaultDir` ("client" or "server").
+#[wasm_bindgen(js_name = parseDump)]
+pub fn parse_dump(text: &str, default_dir: &str) -> Result<JsValue, JsValue> {
+    to_js(&capture::parse_dump(text, dir(default_dir)?))
+}
+
+/// Decodes a capture, given as its segments' bytes back to back
+/// (`bytes`), each segment's direction (`dirs`: 0 client, 1 server) and
+/// length (`lengths`): the handshake, the frames of both directions in
+/// capture order, Engine.IO and Socket.IO. Options: `eio` (3, 4, or 0 for
+/// none; default from the handshake), `socketio`, `clientDeflate` /
+/// `serverDeflate` (`{ windowBits, noContextTakeover }` when no handshake
+/// says), `maxPayload` (bytes copied out per frame, default 4096).
+#[wasm_bindgen(js_name = inspectCaptureRaw)]
+pub fn inspect_capture_raw(
+    bytes: &[u8],
+    dirs: &[u8],
+    lengths: &[u32],
+    opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    let o: CaptureOptions = options(opts)?;
+    if dirs.len() != lengths.len() {
+        return Err(invalid_argument("one direction per segment length"));
+    }
+    let mut segments = Vec::with_capacity(dirs.len());
+    let mut at = 0usize;
+    for (&d, &len) in dirs.iter().zip(lengths) {
+        let end = at
+            .checked_add(len as usize)
+            .filter(|&end| end <= bytes.len())
+            .ok_or_else(|| invalid_argument("segment lengths run past the bytes"))?;
+        segments.push(Segment {
+            dir: if d == 0 { Dir::Client } else { Dir::Server },
+            bytes: bytes[at..end].to_vec(),
+        });
+        at = end;
+    }
+    to_js(&capture::inspect_capture(&segments, &o))
+}
+
+/// Encodes a frame field by field (`{ fin, rsv1, rsv2, rsv3, opcode, mask:
+/// [4 bytes] | null, length: "minimal" | "extended16" | "extended64" }`),
+/// valid or not: reserved opcodes and non-minimal lengths are allowed.
+#[wasm_bindgen(js_name = buildFrame)]
+pub fn build_frame(spec: JsValue, payload: &[u8]) -> Result<Vec<u8>, JsValue> {
+    let spec: FrameSpec =
+        serde_wasm_bindgen::from_value(spec).map_err(|e| invalid_argument(format!("frame: {e}")))?;
+    if spec.opcode > 15 {
+        return Err(invalid_argument("an opcode has 4 bits (0-15)"));
+    }
+    Ok(capture::build_frame(&spec, payload))
+}
