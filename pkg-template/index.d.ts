@@ -506,3 +506,62 @@ export declare class EngineServerCore {
   disconnect(socket: number, now?: number): void;
   free(): void;
 }
+
+// ----- Captures (the inspector) -----
+
+export interface CaptureSegment {
+  dir: 'client' | 'server';
+  bytes: Uint8Array;
+}
+
+/** Pasted text (hex, Wireshark/xxd hex dumps, base64) as bytes per direction. */
+export declare function parseDump(
+  text: string,
+  defaultDir?: 'client' | 'server',
+): { format: 'hex' | 'hexdump' | 'base64'; segments: CaptureSegment[]; problems: Array<{ line: number; message: string }> };
+
+export interface CaptureOptions {
+  /** Engine.IO protocol (3, 4, or 0 for none); default: the handshake path's EIO=. */
+  eio?: number;
+  socketio?: boolean;
+  /** permessage-deflate for each direction when no handshake says. */
+  clientDeflate?: { windowBits: number; noContextTakeover?: boolean };
+  serverDeflate?: { windowBits: number; noContextTakeover?: boolean };
+  /** Payload bytes copied out per frame and message (default 4096). */
+  maxPayload?: number;
+}
+
+export interface CaptureInspection {
+  handshake: Record<string, any> | null;
+  client: Inspection;
+  server: Inspection;
+  order: Array<{ dir: 'client' | 'server'; frame: number }>;
+  layers: Array<{
+    dir: 'client' | 'server';
+    message: number;
+    engineio: { version: number; kind: string | null; text: string | null; hex: string | null; size: number; error: string | null } | null;
+    socketio: (SocketIoInspection & { stitchedJson: string | null; attachmentMessages: number[] }) | null;
+    attachmentOf: [number, number] | null;
+  }>;
+  eio: number;
+  socketio: boolean;
+  clientBytes: Uint8Array;
+  serverBytes: Uint8Array;
+}
+
+/** A captured session decoded: handshake, frames both ways in capture order, Engine.IO, Socket.IO. */
+export declare function inspectCapture(segments: CaptureSegment[], options?: CaptureOptions): CaptureInspection;
+
+/** A frame built field by field, valid or not (reserved opcodes, non-minimal lengths allowed). */
+export declare function buildFrame(
+  spec: {
+    fin: boolean;
+    rsv1?: boolean;
+    rsv2?: boolean;
+    rsv3?: boolean;
+    opcode: number;
+    mask: number[] | null;
+    length?: 'minimal' | 'extended16' | 'extended64';
+  },
+  payload: BytesLike,
+): Uint8Array;

@@ -6,6 +6,8 @@ import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { pathToFileURL } from 'node:url';
+import { makeExamples } from './www-examples.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const template = path.join(root, 'pkg-template');
@@ -105,3 +107,14 @@ if (!linked) {
   symlinkSync(path.relative(path.dirname(link), pkg), link, 'dir');
 }
 console.log(`[build] pkg/ is wsframe@${version}${existsSync(link) ? ' (linked as node_modules/wsframe)' : ''}`);
+
+// The inspector page (www/) runs on the web build: copy it next to the page
+// with the examples, so www/ works from any static file server.
+const lib = path.join(root, 'www', 'lib');
+rmSync(lib, { recursive: true, force: true });
+mkdirSync(path.join(lib, 'web'), { recursive: true });
+cpSync(path.join(pkg, 'browser.mjs'), path.join(lib, 'browser.mjs'));
+for (const file of ['wsframe.js', 'wsframe_bg.wasm', 'package.json']) cpSync(path.join(pkg, 'web', file), path.join(lib, 'web', file));
+const wsframe = await import(pathToFileURL(path.join(pkg, 'index.mjs')).href);
+writeFileSync(path.join(lib, 'examples.json'), JSON.stringify(makeExamples(root, wsframe)));
+console.log('[build] www/lib: the web build and the inspector examples');

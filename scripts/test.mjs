@@ -1,7 +1,7 @@
 // Runs every test suite of the repository, one step after another, shows
 // their output as it comes, and ends with one plain tally line:
 // "N passed, M failed". Usage: node scripts/test.mjs [group ...]
-// (groups: rust, wasm, js, conformance; with no argument, all of them).
+// (groups: rust, wasm, js, e2e, conformance; with no argument, all of them).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -54,6 +54,12 @@ const steps = [
     name: 'node --test tests/js',
     kind: 'node',
     cmd: ['node', '--test', '--test-reporter=spec', '--test-concurrency=1', 'tests/js/'],
+  },
+  {
+    group: 'e2e',
+    name: 'inspector e2e (Chromium)',
+    kind: 'node',
+    cmd: ['node', '--test', '--test-reporter=spec', '--test-concurrency=1', 'tests/e2e/'],
   },
   {
     group: 'conformance',
