@@ -350,7 +350,7 @@ impl Server {
             return Err(gone());
         };
         let (packets, id) = client.emit(socket, name_json, args_json, attachments, want_ack)?;
-        self.send(&sid, packets, now);
+        self.send(&sid, packets);
         self.read_released(now);
         Ok(id)
     }
@@ -370,7 +370,7 @@ impl Server {
             return Err(gone());
         };
         let packets = client.ack(socket, id, args_json, attachments)?;
-        self.send(&sid, packets, now);
+        self.send(&sid, packets);
         self.read_released(now);
         Ok(())
     }
@@ -388,7 +388,7 @@ impl Server {
             socket,
             reason: "server namespace disconnect",
         });
-        self.send(&sid, packets, now);
+        self.send(&sid, packets);
         self.read_released(now);
         Ok(())
     }
@@ -634,7 +634,7 @@ impl Server {
             transport: if is_polling { "polling" } else { "websocket" },
             socketio,
         });
-        self.send(&sid, vec![open.to_packet()], now);
+        self.send(&sid, vec![open.to_packet()]);
         sid
     }
 
@@ -667,7 +667,7 @@ impl Server {
             session.buffer.push(Packet::new(PacketType::Close));
             *get = Some((conn, request.keep_alive()));
             self.flush_poll(sid, Some(&request));
-            self.remove_session(sid, "forced close", now);
+            self.remove_session(sid, "forced close");
             return;
         }
         let upgrading = session.probe.as_ref().is_some_and(|p| p.probed);
@@ -1051,7 +1051,7 @@ impl Server {
     // ----- sessions -----
 
     /// Queues packets on a session's transport.
-    fn send(&mut self, sid: &str, packets: Vec<Packet>, _now: u64) {
+    fn send(&mut self, sid: &str, packets: Vec<Packet>) {
         let Some(session) = self.sessions.get_mut(sid) else {
             return;
         };
@@ -1090,7 +1090,7 @@ impl Server {
         let actions = f(client, &mut ctx);
         for action in actions {
             match action {
-                SioAction::Send(packets) => self.send(sid, packets, now),
+                SioAction::Send(packets) => self.send(sid, packets),
                 SioAction::Close => self.close_session_gracefully(sid, now),
                 SioAction::App(output) => {
                     match &output {
@@ -1124,7 +1124,7 @@ impl Server {
                 return;
             }
             session::Heartbeat::Pong => {
-                self.send(sid, vec![Packet::new(PacketType::Pong)], now);
+                self.send(sid, vec![Packet::new(PacketType::Pong)]);
             }
             session::Heartbeat::Ok => {}
         }
@@ -1138,7 +1138,7 @@ impl Server {
             return;
         };
         match session.endpoint {
-            Endpoint::Echo => self.send(sid, vec![packet], now),
+            Endpoint::Echo => self.send(sid, vec![packet]),
             Endpoint::SocketIo(_) => {
                 self.with_client(sid, now, |client, ctx| client.on_message(packet.data, ctx))
             }
@@ -1194,10 +1194,10 @@ impl Server {
         for conn in to_close {
             self.close_ws(conn, now);
         }
-        self.remove_session(sid, reason, now);
+        self.remove_session(sid, reason);
     }
 
-    fn remove_session(&mut self, sid: &str, reason: &'static str, _now: u64) {
+    fn remove_session(&mut self, sid: &str, reason: &'static str) {
         let Some(session) = self.sessions.remove(sid) else {
             return;
         };
@@ -1230,7 +1230,7 @@ impl Server {
             return;
         };
         if session.close_deadline.is_some_and(|at| at <= now) {
-            self.remove_session(sid, "forced close", now);
+            self.remove_session(sid, "forced close");
             return;
         }
         if let Some(probe) = session.probe.as_ref().filter(|p| p.deadline <= now) {
@@ -1246,7 +1246,7 @@ impl Server {
                 self.close_session(sid, "ping timeout", now);
                 return;
             }
-            session::Due::Ping => self.send(sid, vec![Packet::new(PacketType::Ping)], now),
+            session::Due::Ping => self.send(sid, vec![Packet::new(PacketType::Ping)]),
             session::Due::Nothing => {}
         }
         let Some(session) = self.sessions.get(sid) else {
