@@ -585,4 +585,6 @@ export function connect(target, options = {}) {
 export function createServer(options = {}, onConnection) {
   return new WebSocketServer(options, onConnection);
 }
+
+// Socket.IO and Engine.IO on raw sockets, run by the core's server.
 export { SocketIoServer, IoSocket } from './socketio-server.mjs';
