@@ -152,7 +152,11 @@ export interface SendOptions {
   maxFrameSize?: number;
 }
 
-/** One WebSocket connection as a sans-I/O state machine. */
+/**
+ * One WebSocket connection as a sans-I/O state machine. The bytes it returns
+ * are the caller's; those of up to 1 KiB are views into a shared slab (mind
+ * `byteOffset`; `slice()` before transferring the `buffer`).
+ */
 export declare class Connection {
   constructor(options: ConnectionOptions);
   /** Feeds received bytes; one call into wasm per chunk, whatever it completes. */
@@ -163,6 +167,13 @@ export declare class Connection {
   send(data: BytesLike, options?: SendOptions): Uint8Array;
   sendText(text: string): Uint8Array;
   sendBinary(data: BytesLike, maxFrameSize?: number): Uint8Array;
+  /**
+   * Starts a binary message of `length` bytes without copying its payload:
+   * the frame header to write, then write the payload unchanged; null when
+   * the payload must pass through the connection (client role: masking;
+   * compression): `send` it then.
+   */
+  sendBinaryHeader(length: number): Uint8Array | null;
   /** One fragment of a message sent piece by piece; `fin` ends it. */
   sendFragment(data: BytesLike, options?: { binary?: boolean; fin?: boolean }): Uint8Array;
   ping(data?: BytesLike): Uint8Array;

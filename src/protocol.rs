@@ -14,6 +14,7 @@ use crate::deflate::{Compressor, Decompressor, DeflateSettings, InflateFailure};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{
     encode_frame, DecoderConfig, FrameDecoder, FrameEvent, FrameHeader, Opcode, Piece, MAX_CONTROL_PAYLOAD,
+    MAX_HEADER_LEN,
 };
 use crate::mask::MaskKeySource;
 use crate::utf8::Utf8Validator;
@@ -340,6 +341,14 @@ impl Connection {
     /// Takes the bytes waiting to be written.
     pub fn take_output(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.output)
+    }
+
+    /// Moves the bytes waiting to be written into `into` (cleared first),
+    /// keeping `into`'s old allocation for the next output: `take_output`
+    /// for callers that send often and want no allocation per message.
+    pub fn take_output_into(&mut self, into: &mut Vec<u8>) {
+        into.clear();
+        std::mem::swap(&mut self.output, into);
     }
 
     /// Forgets the first `n` output bytes (after writing them).
@@ -718,6 +727,19 @@ impl Connection {
         Ok(())
     }
 
+    /// A whole message may be sent when data may and no fragmented message
+    /// is half sent.
+    fn check_can_send_message(&self) -> Result<()> {
+        self.check_can_send()?;
+        if self.sending.is_some() {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "a fragmented message is being sent; finish it first",
+            ));
+        }
+        Ok(())
+    }
+
     /// Data may be sent until our close frame is: also while a close reply
     /// or failure is pending, to answer events that came before it.
     fn check_can_send(&self) -> Result<()> {
@@ -752,13 +774,7 @@ impl Connection {
     }
 
     fn write_message(&mut self, kind: MessageKind, data: &[u8], max_frame: Option<usize>) -> Result<()> {
-        self.check_can_send()?;
-        if self.sending.is_some() {
-            return Err(Error::new(
-                ErrorKind::InvalidState,
-                "a fragmented message is being sent; finish it first",
-            ));
-        }
+        self.check_can_send_message()?;
         if max_frame == Some(0) {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
@@ -783,6 +799,27 @@ impl Connection {
         let result = self.write_frames(kind.opcode(), payload, size, compress);
         self.compressed = compressed;
         result
+    }
+
+    /// Starts a binary message of `len` bytes whose payload the caller
+    /// writes itself, so a large payload need not be copied: when it goes
+    /// out as one plain frame (server role, hence unmasked, and not
+    /// compressed), writes only that frame's header to the output and
+    /// returns true; the caller writes the output, then the payload as is.
+    /// Returns false, writing nothing, when the payload must pass through
+    /// the connection (a client masks it, compression changes it): send it
+    /// with [`send_binary`](Connection::send_binary) then.
+    pub fn send_binary_header(&mut self, len: u64) -> Result<bool> {
+        self.check_can_send_message()?;
+        let threshold = self.config.deflate.map_or(u64::MAX, |d| d.threshold as u64);
+        let compressed = self.compressor.is_some() && len >= threshold;
+        if self.config.role == Role::Client || compressed {
+            return Ok(false);
+        }
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let head_len = FrameHeader::new(Opcode::Binary, len).encode(&mut head);
+        self.output.extend_from_slice(&head[..head_len]);
+        Ok(true)
     }
 
     /// Frames one message payload in frames of at most `size` bytes; RSV1

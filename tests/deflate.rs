@@ -47,6 +47,22 @@ fn text(s: &str) -> OwnedEvent {
 }
 
 #[test]
+fn a_header_alone_is_only_for_messages_left_uncompressed() {
+    let mut s = conn(Role::Server, default_params(), 1024);
+    assert!(
+        !s.send_binary_header(1024).unwrap(),
+        "at the threshold the payload is compressed"
+    );
+    assert!(s.take_output().is_empty());
+    assert!(s.send_binary_header(1023).unwrap());
+    assert_eq!(
+        s.take_output(),
+        [0x82, 0x7e, 0x03, 0xff],
+        "under it: a plain frame, RSV1 clear"
+    );
+}
+
+#[test]
 fn rfc_7692_vectors_as_frames() {
     let v = fixtures();
     for case in v["permessage_deflate"].as_array().unwrap() {

@@ -574,6 +574,53 @@ fn sending_checks_text_and_sizes() {
 }
 
 #[test]
+fn output_taken_into_a_buffer_is_the_same_and_reuses_it() {
+    let mut s = server();
+    let mut sent = b"stale bytes of an earlier message".to_vec();
+    let old_allocation = sent.as_ptr();
+    s.send_text("first").unwrap();
+    s.take_output_into(&mut sent);
+    assert_eq!(sent, server_frame(Opcode::Text, true, b"first"));
+    assert!(s.output().is_empty(), "nothing is left to write twice");
+    // The next frame is written into the old buffer, cleared, without allocating.
+    s.send_binary(b"second").unwrap();
+    assert_eq!(s.output().as_ptr(), old_allocation);
+    s.take_output_into(&mut sent);
+    assert_eq!(sent, server_frame(Opcode::Binary, true, b"second"));
+    assert!(s.output().is_empty());
+}
+
+#[test]
+fn a_server_can_send_a_binary_header_and_leave_the_payload_to_the_caller() {
+    let mut s = server();
+    for len in [0usize, 125, 126, 65535, 65536, 1 << 20] {
+        let payload = vec![len as u8; len];
+        assert!(s.send_binary_header(len as u64).unwrap());
+        let mut wire = s.take_output();
+        wire.extend_from_slice(&payload);
+        assert_eq!(wire, server_frame(Opcode::Binary, true, &payload), "{len}");
+    }
+    // A client masks, so the payload must pass through the connection.
+    let mut c = client();
+    assert!(!c.send_binary_header(10).unwrap());
+    assert!(c.take_output().is_empty());
+    // Not in the middle of a fragmented message, nor after a close.
+    s.send_fragment(MessageKind::Binary, b"a", false).unwrap();
+    assert_eq!(
+        s.send_binary_header(3).unwrap_err().kind(),
+        ErrorKind::InvalidState
+    );
+    s.send_fragment(MessageKind::Binary, b"b", true).unwrap();
+    s.close(Some(1000), "").unwrap();
+    s.take_output();
+    assert_eq!(
+        s.send_binary_header(3).unwrap_err().kind(),
+        ErrorKind::InvalidState
+    );
+    assert!(s.take_output().is_empty());
+}
+
+#[test]
 fn server_answers_in_minimal_length_forms() {
     let mut s = server();
     for len in [0usize, 125, 126, 65535, 65536] {

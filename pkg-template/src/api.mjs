@@ -48,6 +48,52 @@ function wasmMemory() {
   return memoryBytes;
 }
 
+// Byte results of up to SLAB_MAX bytes are views into a shared slab, as
+// Node's pooled Buffers are: a typed array over 64 bytes needs a backing
+// store of its own, which costs several times the copy that fills it. Views
+// never overlap. Bigger results get memory of their own.
+const SLAB_SIZE = 16 * 1024;
+const SLAB_MAX = 1024;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
+
+/** A fresh Uint8Array of `length` bytes for a result; the caller fills it. */
+function outputBytes(length) {
+  if (length > SLAB_MAX) return new Uint8Array(length);
+  // A caller may have transferred a result's buffer away, detaching the slab.
+  if (slabUsed + length > SLAB_SIZE || slab.byteLength === 0) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, length);
+  // 8-byte alignment, so a caller can lay a Float64Array or BigUint64Array over a result.
+  slabUsed = (slabUsed + length + 7) & ~7;
+  return out;
+}
+
+/** A copy of `source[start..end]` in memory of its own (or of the slab). */
+function copyOf(source, start, end) {
+  if (end - start > SLAB_MAX) return source.slice(start, end);
+  const out = outputBytes(end - start);
+  out.set(source.subarray(start, end));
+  return out;
+}
+
+let scratchAt = 0;
+let scratchLength = 0;
+/**
+ * The address of the core's scratch buffer, with room for `length` bytes.
+ * The buffer only ever grows, and wasm addresses never move, so the address
+ * stays good until a bigger request: most calls need no crossing for it.
+ */
+function scratchFor(length) {
+  if (length > scratchLength) {
+    scratchAt = raw.maskScratchBuffer(length);
+    scratchLength = length;
+  }
+  return scratchAt;
+}
+
 /** Copies `bytes` into wasm memory at `ptr` (which the caller just obtained). */
 function writeToWasm(ptr, bytes) {
   wasmMemory().set(bytes, ptr);
@@ -74,13 +120,13 @@ class Packed {
     return this.textAt(this.base + start, this.base + end);
   }
   copy(start, end) {
-    return this.bytes.slice(start, end);
+    return copyOf(this.memory, this.base + start, this.base + end);
   }
   textAt(start, end) {
     return this.nodeMemory ? this.nodeMemory.toString('utf8', start, end) : decoder.decode(this.memory.subarray(start, end));
   }
   copyAt(start, end) {
-    return this.memory.slice(start, end);
+    return copyOf(this.memory, start, end);
   }
 }
 
@@ -139,15 +185,15 @@ export function encodeFrame(payload, options = {}) {
   if (mode === 0) {
     // Only the header comes from wasm; the payload is copied once, here.
     const headerLength = raw.encodeHeaderScratch(opcode, bytes.length, fin, rsvOf(options), 0, 0);
-    const frame = copyScratchHeader(new Uint8Array(headerLength + bytes.length), headerLength);
+    const frame = copyScratchHeader(outputBytes(headerLength + bytes.length), headerLength);
     frame.set(bytes, headerLength);
     return frame;
   }
   // Masked: the payload goes into wasm once, is masked there behind its header, and comes out once.
-  const scratch = raw.maskScratchBuffer(14 + bytes.length);
+  const scratch = scratchFor(14 + bytes.length);
   writeToWasm(scratch + 14, bytes);
   const start = raw.encodeFrameScratch(opcode, bytes.length, fin, rsvOf(options), mode, key);
-  return wasmMemory().slice(start, scratch + 14 + bytes.length);
+  return copyOf(wasmMemory(), start, scratch + 14 + bytes.length);
 }
 
 /** Encodes only the header of a frame whose payload has `payloadLength` bytes (same options). */
@@ -155,19 +201,24 @@ export function encodeFrameHeader(payloadLength, options = {}) {
   const opcode = opcodeOf(options.opcode, 2);
   const [mode, key] = maskOf(options.mask);
   const headerLength = raw.encodeHeaderScratch(opcode, payloadLength, options.fin ?? true, rsvOf(options), mode, key);
-  return copyScratchHeader(new Uint8Array(headerLength), headerLength);
+  return copyScratchHeader(outputBytes(headerLength), headerLength);
 }
 
 /** XORs `data` in place with a 4-byte `key`, `data[0]` being payload byte `offset`. Returns `data`. */
 export function mask(data, key, offset = 0) {
   const bytes = toBytes(data);
   const k = checkedKey(key);
-  const ptr = raw.maskScratchBuffer(bytes.length);
+  const ptr = scratchFor(bytes.length);
   writeToWasm(ptr, bytes);
   raw.maskScratch(bytes.length, keyAsNumber(k), offset);
   bytes.set(wasmMemory().subarray(ptr, ptr + bytes.length));
   return data;
 }
+
+/** Strings up to this many UTF-16 units are sent without encodeInto when ASCII. */
+const SHORT_TEXT = 256;
+/** Strings up to this many UTF-16 units are encoded straight into wasm memory. */
+const ENCODE_IN_PLACE = 64 * 1024;
 
 /**
  * Incremental frame decoder. `push(chunk)` returns every frame the chunk
@@ -295,19 +346,58 @@ export class Connection {
   }
   /** Frames a message: a string as text, bytes as binary. Returns the bytes to write. */
   send(data, options = {}) {
-    if (typeof data === 'string' && !options.binary) {
-      return options.maxFrameSize ? this.#raw.sendTextBytes(encoder.encode(data), options.maxFrameSize) : this.#raw.sendText(data);
-    }
-    const bytes = toBytes(data);
-    return options.binary === false
-      ? this.#raw.sendTextBytes(bytes, options.maxFrameSize ?? 0)
-      : this.#raw.sendBinary(bytes, options.maxFrameSize ?? 0);
+    if (typeof data === 'string' && !options.binary) return this.#sendString(data, options.maxFrameSize ?? 0);
+    return this.#sendBytes(toBytes(data), options.binary !== false, options.maxFrameSize ?? 0);
   }
   sendText(text) {
-    return this.#raw.sendText(text);
+    return this.#sendString(text, 0);
   }
   sendBinary(data, maxFrameSize = 0) {
-    return this.#raw.sendBinary(toBytes(data), maxFrameSize);
+    return this.#sendBytes(toBytes(data), true, maxFrameSize);
+  }
+  // Both send paths put the payload in the connection's input buffer and
+  // copy the frames out once: no allocation in wasm per message.
+  #sendBytes(bytes, binary, maxFrameSize) {
+    writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
+    return this.#sent(this.#raw.sendInput(binary, bytes.length, maxFrameSize));
+  }
+  #sendString(text, maxFrameSize) {
+    const length = text.length;
+    // Encoding in place needs room for the worst case, 3 bytes per UTF-16
+    // unit; for long strings that would triple wasm memory, which never shrinks.
+    if (length > ENCODE_IN_PLACE) return this.#sendBytes(encoder.encode(text), false, maxFrameSize);
+    // Unpaired surrogates become U+FFFD, as TextEncoder and the WebSocket API do.
+    const room = length * 3;
+    const at = this.#raw.inputBuffer(room);
+    const m = wasmMemory();
+    let written = 0;
+    if (length <= SHORT_TEXT) {
+      // An ASCII head is stored unit by unit: cheaper than the view encodeInto needs.
+      for (; written < length; written++) {
+        const unit = text.charCodeAt(written);
+        if (unit > 0x7f) break;
+        m[at + written] = unit;
+      }
+    }
+    if (written < length) {
+      const rest = written ? text.slice(written) : text;
+      written += encoder.encodeInto(rest, m.subarray(at + written, at + room)).written;
+    }
+    return this.#sent(this.#raw.sendInput(false, written, maxFrameSize));
+  }
+  #sent(length) {
+    const at = this.#raw.sentPtr();
+    return copyOf(wasmMemory(), at, at + length);
+  }
+  /**
+   * Starts a binary message of `length` bytes without copying its payload:
+   * returns the frame header to write, after which the caller writes the
+   * payload unchanged; or null when the payload must pass through the
+   * connection (a client masks it, compression changes it): then `send` it.
+   */
+  sendBinaryHeader(length) {
+    const headerLength = this.#raw.sendBinaryHeader(length);
+    return headerLength ? this.#sent(headerLength) : null;
   }
   /** One fragment of a message sent piece by piece; `fin` ends it. */
   sendFragment(data, { binary = typeof data !== 'string', fin = false } = {}) {

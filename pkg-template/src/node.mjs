@@ -14,6 +14,7 @@ import {
   negotiateDeflate,
   rejectResponse,
   rejectionFor,
+  toBytes,
   validateRequest,
 } from 'wsframe';
 
@@ -21,6 +22,8 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
+/** Binary payloads from this size are written as given, after a header, not copied. */
+const DIRECT_SEND_MIN = 16 * 1024;
 
 /** Options shared by both roles, passed to the core Connection. */
 function limitsOf(options) {
@@ -254,8 +257,26 @@ export class WebSocket extends EventEmitter {
   send(data, options = {}, callback) {
     if (typeof options === 'function') [callback, options] = [options, {}];
     this.#checkOpen('send');
-    const ok = this.#write(this.#conn.send(data, options));
+    const ok = this.#sendDirect(data, options) ?? this.#write(this.#conn.send(data, options));
     if (callback) this.#socket.write('', callback);
+    return ok;
+  }
+
+  /**
+   * A large binary payload goes out as the caller gave it, after a header
+   * from the core (as ws writes a server's payloads): two copies fewer.
+   * Null when the core must frame it itself (client masking, compression).
+   */
+  #sendDirect(data, options) {
+    if (typeof data === 'string' || options.binary === false || options.maxFrameSize) return null;
+    const bytes = toBytes(data);
+    if (bytes.length < DIRECT_SEND_MIN) return null;
+    const header = this.#conn.sendBinaryHeader(bytes.length);
+    if (!header) return null;
+    this.#socket.cork();
+    this.#write(header);
+    const ok = this.#write(bytes);
+    this.#socket.uncork();
     return ok;
   }
 

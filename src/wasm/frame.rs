@@ -97,14 +97,9 @@ pub fn encode_header_scratch(
     mask_mode: u8,
     key: u32,
 ) -> Result<usize, JsValue> {
-    if !(payload_length >= 0.0 && payload_length.fract() == 0.0 && payload_length <= 9_007_199_254_740_991.0)
-    {
-        return Err(super::invalid_argument(
-            "payloadLength must be a non-negative safe integer",
-        ));
-    }
+    let payload_length = super::js_length(payload_length, "payloadLength")?;
     let (key, random) = scratch_mask(mask_mode, key);
-    let h = header(opcode, fin, rsv, key, random, payload_length as u64)?;
+    let h = header(opcode, fin, rsv, key, random, payload_length)?;
     Ok(HEADER.with(|buf| h.encode(&mut buf.borrow_mut())))
 }
 

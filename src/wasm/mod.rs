@@ -79,6 +79,17 @@ pub(crate) fn invalid_argument(message: impl Into<String>) -> JsValue {
 /// Reads an options object (or `undefined`) into `T`. Goes through a JSON
 /// value so that `deny_unknown_fields` holds: a misspelt limit is an error,
 /// not a limit silently left at its default.
+/// A length given as a JS number: a non-negative safe integer.
+pub(crate) fn js_length(value: f64, name: &str) -> Result<u64, JsValue> {
+    if value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0 {
+        Ok(value as u64)
+    } else {
+        Err(invalid_argument(format!(
+            "{name} must be a non-negative safe integer"
+        )))
+    }
+}
+
 pub(crate) fn options<T: DeserializeOwned + Default>(value: JsValue) -> Result<T, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());

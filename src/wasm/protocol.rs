@@ -83,6 +83,8 @@ pub struct WasmConnection {
     /// message payloads handed out may point into it.
     input: Vec<u8>,
     packed: Vec<u8>,
+    /// What the last `sendInput` or `sendBinaryHeader` framed, until the next call.
+    sent: Vec<u8>,
     error: Option<Error>,
 }
 
@@ -115,6 +117,7 @@ impl WasmConnection {
             inner: Connection::new(config),
             input: Vec::new(),
             packed: Vec::with_capacity(4096),
+            sent: Vec::new(),
             error: None,
         })
     }
@@ -199,32 +202,55 @@ impl WasmConnection {
         self.error.take().map_or(JsValue::UNDEFINED, |e| js_error(&e))
     }
 
+    /// Frames the `len` bytes written at `inputBuffer(len)` as one message,
+    /// binary or text (which must be valid UTF-8), in frames of at most
+    /// `maxFrame` payload bytes if given (0 = one frame). Returns the length
+    /// of the bytes to write, which wait at `sentPtr()` until the next call:
+    /// no allocation crosses the boundary, which matters for small messages.
+    #[wasm_bindgen(js_name = sendInput)]
+    pub fn send_input(&mut self, binary: bool, len: usize, max_frame: usize) -> Result<usize, JsValue> {
+        let len = len.min(self.input.len());
+        let kind = if binary {
+            MessageKind::Binary
+        } else {
+            MessageKind::Text
+        };
+        let max = (max_frame > 0).then_some(max_frame);
+        self.inner
+            .send_message(kind, &self.input[..len], max)
+            .map_err(|e| js_error(&e))?;
+        if self.sent.capacity() > 4 << 20 {
+            // Do not keep a large buffer (it becomes the next output's) for one large message.
+            self.sent = Vec::new();
+        }
+        self.inner.take_output_into(&mut self.sent);
+        Ok(self.sent.len())
+    }
+
+    /// Starts a binary message of `length` bytes that JS writes itself after
+    /// the header (see `Connection::send_binary_header`). Returns the
+    /// header's length, at `sentPtr()`, or 0 when the payload must go
+    /// through `sendInput` (client role, or compression).
+    #[wasm_bindgen(js_name = sendBinaryHeader)]
+    pub fn send_binary_header(&mut self, length: f64) -> Result<usize, JsValue> {
+        let length = super::js_length(length, "length")?;
+        if !self.inner.send_binary_header(length).map_err(|e| js_error(&e))? {
+            return Ok(0);
+        }
+        self.inner.take_output_into(&mut self.sent);
+        Ok(self.sent.len())
+    }
+
+    /// Where the bytes the last `sendInput` or `sendBinaryHeader` framed start.
+    #[wasm_bindgen(js_name = sentPtr)]
+    pub fn sent_ptr(&self) -> usize {
+        self.sent.as_ptr() as usize
+    }
+
     /// Frames a text message; returns the bytes to write.
     #[wasm_bindgen(js_name = sendText)]
     pub fn send_text(&mut self, text: &str) -> Result<Vec<u8>, JsValue> {
         self.inner.send_text(text).map_err(|e| js_error(&e))?;
-        Ok(self.inner.take_output())
-    }
-
-    /// Frames a binary message, split into frames of at most `maxFrame`
-    /// payload bytes if given (0 = one frame); returns the bytes to write.
-    #[wasm_bindgen(js_name = sendBinary)]
-    pub fn send_binary(&mut self, data: &[u8], max_frame: usize) -> Result<Vec<u8>, JsValue> {
-        let max = (max_frame > 0).then_some(max_frame);
-        self.inner
-            .send_message(MessageKind::Binary, data, max)
-            .map_err(|e| js_error(&e))?;
-        Ok(self.inner.take_output())
-    }
-
-    /// Frames a text message given as UTF-8 bytes (checked), split into
-    /// frames of at most `maxFrame` payload bytes if given (0 = one frame).
-    #[wasm_bindgen(js_name = sendTextBytes)]
-    pub fn send_text_bytes(&mut self, data: &[u8], max_frame: usize) -> Result<Vec<u8>, JsValue> {
-        let max = (max_frame > 0).then_some(max_frame);
-        self.inner
-            .send_message(MessageKind::Text, data, max)
-            .map_err(|e| js_error(&e))?;
         Ok(self.inner.take_output())
     }
 

@@ -80,6 +80,119 @@ test('a server connection turns client frames into events, whatever the chunking
   }
 });
 
+/** A frame as RFC 6455 §5.2 lays it out, built here by hand. */
+function rfcFrame(firstByte, payload, maskKey = null) {
+  const len = payload.length;
+  const maskBit = maskKey ? 0x80 : 0;
+  let head;
+  if (len < 126) head = Buffer.from([firstByte, maskBit | len]);
+  else if (len < 65536) head = Buffer.from([firstByte, maskBit | 126, len >> 8, len & 0xff]);
+  else {
+    head = Buffer.alloc(10);
+    head[0] = firstByte;
+    head[1] = maskBit | 127;
+    head.writeBigUInt64BE(BigInt(len), 2);
+  }
+  if (!maskKey) return Buffer.concat([head, payload]);
+  const masked = Buffer.from(payload.map((b, i) => b ^ maskKey[i % 4]));
+  return Buffer.concat([head, Buffer.from(maskKey), masked]);
+}
+
+test('sent messages are the frames RFC 6455 lays out, for any text and size', () => {
+  const server = new Connection({ role: 'server' });
+  const texts = [
+    '',
+    'Hello',
+    'héllo €𝄞',
+    'a'.repeat(100) + '€ after an ASCII head',
+    'x'.repeat(300),
+    'lone \ud800 surrogate',
+    'é'.repeat(70_000),
+  ];
+  for (const text of texts) {
+    // Buffer.from encodes as the WebSocket API does: unpaired surrogates become U+FFFD.
+    const expected = rfcFrame(0x81, Buffer.from(text, 'utf8'));
+    assert.ok(Buffer.from(server.sendText(text)).equals(expected), text.slice(0, 20));
+    assert.ok(Buffer.from(server.send(text)).equals(expected), text.slice(0, 20));
+  }
+  assert.deepEqual(Buffer.from(server.sendText('Hello')), hex('810548656c6c6f'), 'RFC 6455 §5.7');
+  for (const size of [0, 1, 125, 126, 1024, 1025, 65535, 65536]) {
+    const payload = Buffer.alloc(size, size & 0xff);
+    assert.ok(Buffer.from(server.sendBinary(payload)).equals(rfcFrame(0x82, payload)), `${size} B`);
+  }
+  const ten = Buffer.from('0123456789');
+  assert.deepEqual(
+    Buffer.from(server.send(ten, { maxFrameSize: 4 })),
+    Buffer.concat([rfcFrame(0x02, ten.subarray(0, 4)), rfcFrame(0x00, ten.subarray(4, 8)), rfcFrame(0x80, ten.subarray(8))]),
+  );
+  assert.deepEqual(
+    Buffer.from(server.send('héllo', { maxFrameSize: 3 })),
+    Buffer.concat([rfcFrame(0x01, Buffer.from('hé')), rfcFrame(0x80, Buffer.from('llo'))]),
+    'text is split on byte counts, the whole message being valid UTF-8',
+  );
+  assert.throws(
+    () => server.send(Buffer.from([0x68, 0xff]), { binary: false }),
+    (e) => e instanceof WsframeError && e.code === 'invalid_argument',
+  );
+  // A client masks every frame with a fresh key (RFC 6455 §5.3).
+  const client = new Connection({ role: 'client' });
+  const keys = new Set();
+  for (const text of texts) {
+    const frame = Buffer.from(client.sendText(text));
+    const payloadAt = frame.length - Buffer.byteLength(text);
+    const key = frame.subarray(payloadAt - 4, payloadAt);
+    keys.add(key.toString('hex'));
+    assert.ok(frame.equals(rfcFrame(0x81, Buffer.from(text, 'utf8'), key)), text.slice(0, 20));
+  }
+  assert.equal(keys.size, texts.length);
+  server.close(1000);
+  assert.throws(() => server.sendText('late'), (e) => e instanceof WsframeError && e.code === 'invalid_state');
+});
+
+test('a server starts a large binary message with its header alone', () => {
+  const server = new Connection({ role: 'server' });
+  for (const size of [0, 125, 126, 65535, 65536, 1 << 20]) {
+    const payload = Buffer.alloc(size, 0x5a);
+    const header = server.sendBinaryHeader(size);
+    assert.ok(Buffer.concat([header, payload]).equals(rfcFrame(0x82, payload)), `${size} B`);
+  }
+  assert.equal(new Connection({ role: 'client' }).sendBinaryHeader(100), null, 'a client must mask the payload');
+  const deflate = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15, threshold: 1024 };
+  const compressing = new Connection({ role: 'server', deflate });
+  assert.equal(compressing.sendBinaryHeader(1024), null, 'compressed at the threshold');
+  assert.deepEqual(Buffer.from(compressing.sendBinaryHeader(1023)), hex('827e03ff'));
+  assert.throws(() => server.sendBinaryHeader(-1), (e) => e instanceof WsframeError && e.code === 'invalid_argument');
+  server.sendFragment(new Uint8Array(1), { fin: false });
+  assert.throws(() => server.sendBinaryHeader(1), (e) => e instanceof WsframeError && e.code === 'invalid_state');
+});
+
+test('results never share bytes, and outlive a transferred buffer', () => {
+  // Small results are views into shared slabs: each must keep its own bytes.
+  const server = new Connection({ role: 'server' });
+  const client = new Connection({ role: 'client' });
+  const kept = [];
+  for (let i = 0; i < 3000; i++) {
+    const payload = Buffer.alloc(1 + (i % 700), i & 0xff);
+    kept.push([payload, server.sendBinary(payload), encodeFrame(payload)]);
+    const r = server.receive(client.ping(payload.subarray(0, 125)));
+    kept.push([payload.subarray(0, 125), r.events[0].data, null]);
+  }
+  for (const [payload, frame, built] of kept) {
+    if (built) {
+      assert.ok(Buffer.from(frame).equals(rfcFrame(0x82, payload)));
+      assert.ok(Buffer.from(built).equals(rfcFrame(0x82, payload)));
+    } else {
+      assert.ok(Buffer.from(frame).equals(payload), 'ping payload');
+    }
+  }
+  // Transferring a result's buffer detaches what shares it; later results are unaffected.
+  const first = server.sendText('first');
+  structuredClone(first, { transfer: [first.buffer] });
+  assert.equal(first.length, 0, 'detached');
+  assert.deepEqual(Buffer.from(server.sendText('Hello')), hex('810548656c6c6f'));
+  assert.deepEqual(Buffer.from(encodeFrame('Hello')), hex('810548656c6c6f'));
+});
+
 test('large messages survive wasm memory growth between calls', () => {
   const client = new Connection({ role: 'client' });
   const server = new Connection({ role: 'server' });

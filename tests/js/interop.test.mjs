@@ -13,7 +13,8 @@ import { connect, WebSocketServer } from 'wsframe/node';
 import { ClientHandshake, FrameDecoder, encodeFrame } from 'wsframe';
 import { startServer } from './helpers.mjs';
 
-const SIZES = [0, 125, 126, 65535, 65536, 8 << 20];
+// 16383/16384: either side of where wsframe/node writes binary payloads as given.
+const SIZES = [0, 125, 126, 16383, 16384, 65535, 65536, 8 << 20];
 const TEXT = 'a é € 𝄞 ' + 'x'.repeat(200) + ' 中文 🎉';
 const CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
 
