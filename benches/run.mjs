@@ -206,7 +206,7 @@ for (const size of [16, 256, 4096, 65536, 1 << 20]) {
   report(`unmask ${size.toLocaleString('en')} B in place`, 'MB/s', reps * size, medians, 'memcpy (Uint8Array.set)');
 }
 
-// 5. Encoding one frame: wsframe.encodeFrame against ws's Sender.frame.
+// 5. Encoding one frame: wsframe.encodeFrame and Connection.send against ws's Sender.frame.
 for (const [size, masked] of [
   [64, false],
   [64, true],
@@ -220,9 +220,10 @@ for (const [size, masked] of [
     'wsframe encodeFrameHeader + payload': () => {
       let total = 0;
       for (let i = 0; i < reps; i++) {
-        // Like Sender.frame: the header, and the payload itself, for a vectored write.
+        // Like Sender.frame with readOnly false: the header, and the payload
+        // itself (masked in place, as ws does) for a vectored write.
         const parts = masked
-          ? [wsframe.encodeFrame(payload, { opcode: 'binary', mask: key })]
+          ? [wsframe.encodeFrameHeader(size, { opcode: 'binary', mask: key }), wsframe.mask(payload, key)]
           : [wsframe.encodeFrameHeader(size, { opcode: 'binary' }), payload];
         total += parts.reduce((n, p) => n + p.length, 0);
       }
@@ -233,6 +234,26 @@ for (const [size, masked] of [
       for (let i = 0; i < reps; i++) total += wsframe.encodeFrame(payload, { opcode: 'binary', mask: masked ? key : false }).length;
       return total;
     },
+    // What a server (unmasked) or a client (masked, a fresh random key per frame) sends.
+    'wsframe Connection.send': () => {
+      const conn = new wsframe.Connection({ role: masked ? 'client' : 'server' });
+      let total = 0;
+      for (let i = 0; i < reps; i++) total += conn.send(payload).length;
+      conn.free();
+      return total;
+    },
+    // What wsframe/node does for a server's binary payloads from 16 KiB: header from the core, payload as given.
+    ...(masked
+      ? {}
+      : {
+          'wsframe Connection.sendBinaryHeader + payload': () => {
+            const conn = new wsframe.Connection({ role: 'server' });
+            let total = 0;
+            for (let i = 0; i < reps; i++) total += conn.sendBinaryHeader(size).length + payload.length;
+            conn.free();
+            return total;
+          },
+        }),
     'ws Sender.frame (bufferutil)': () => {
       let total = 0;
       for (let i = 0; i < reps; i++) {
