@@ -300,36 +300,6 @@ const METHODS: [&[u8]; 8] = [
     b"CONNECT ",
 ];
 
-/// The permessage-deflate parameters in a server's answer.
-fn deflate_from_answer(extensions: &[Extension]) -> Result<Option<DeflateParams>, String> {
-    let Some(answer) = extensions
-        .iter()
-        .find(|e| e.name.eq_ignore_ascii_case(crate::deflate::NAME))
-    else {
-        return Ok(None);
-    };
-    let mut params = DeflateParams {
-        server_no_context_takeover: false,
-        client_no_context_takeover: false,
-        server_max_window_bits: 15,
-        client_max_window_bits: 15,
-    };
-    for p in &answer.params {
-        let bits = || match p.value.as_deref().map(str::parse::<u8>) {
-            Some(Ok(b)) if (8..=15).contains(&b) => Ok(b),
-            _ => Err(format!("{} needs a value from 8 to 15", p.name)),
-        };
-        match p.name.to_ascii_lowercase().as_str() {
-            "server_no_context_takeover" => params.server_no_context_takeover = true,
-            "client_no_context_takeover" => params.client_no_context_takeover = true,
-            "server_max_window_bits" => params.server_max_window_bits = bits()?,
-            "client_max_window_bits" => params.client_max_window_bits = bits()?,
-            other => return Err(format!("unknown permessage-deflate parameter {other}")),
-        }
-    }
-    Ok(Some(params))
-}
-
 fn read_request(bytes: &[u8], info: &mut HandshakeInfo) {
     let Some(len) = head_end(bytes, &METHODS) else {
         return;
@@ -440,11 +410,15 @@ fn read_response(bytes: &[u8], info: &mut HandshakeInfo) {
         .flatten()
         .collect();
     info.extensions = answered.iter().map(ToString::to_string).collect();
-    match deflate_from_answer(&answered) {
+    // The same grammar wsframe's own client holds an answer to.
+    match crate::deflate::answered_params(&answered) {
         Ok(params) => info.deflate = params,
-        Err(why) => info
-            .diagnostics
-            .push(diag("invalid_extensions", why, 0, Severity::Error)),
+        Err(e) => info.diagnostics.push(diag(
+            "invalid_extensions",
+            e.message().to_string(),
+            0,
+            Severity::Error,
+        )),
     }
 }
 
@@ -1056,6 +1030,31 @@ Sec-WebSocket-Accept: {}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n
         let handshake = capture.handshake.unwrap();
         assert_eq!(handshake.accept_ok, Some(false));
         assert_eq!(handshake.diagnostics[0].code, "invalid_accept");
+    }
+
+    #[test]
+    fn an_answer_wsframe_would_refuse_is_reported() {
+        let mut segments = session();
+        let answered = b"Sec-WebSocket-Extensions: permessage-deflate\r\n";
+        let at = segments[1]
+            .bytes
+            .windows(answered.len())
+            .position(|w| w == answered)
+            .unwrap();
+        let broken = b"Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; server_no_context_takeover\r\n";
+        segments[1]
+            .bytes
+            .splice(at..at + answered.len(), broken.iter().copied());
+        let handshake = inspect_capture(&segments, &CaptureOptions::default())
+            .handshake
+            .unwrap();
+        assert_eq!(handshake.deflate, None);
+        let d = handshake
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "invalid_extensions")
+            .unwrap();
+        assert!(d.message.contains("given twice"), "{}", d.message);
     }
 
     #[test]

@@ -276,6 +276,14 @@ pub fn offer(options: &DeflateOptions) -> Extension {
     }
 }
 
+/// A server's answer that breaks the grammar or the offer.
+fn answer_error(why: String) -> Error {
+    Error::new(
+        ErrorKind::InvalidExtensions,
+        format!("permessage-deflate answer: {why}"),
+    )
+}
+
 /// Client side: checks the server's answer (the extensions of its 101)
 /// against what [`offer`] sent with `options`. `Ok(None)`: the server did not
 /// accept the extension. An answer that breaks the offer fails the
@@ -284,12 +292,7 @@ pub fn accept_response(response: &[Extension], options: &DeflateOptions) -> Resu
     let Some(answer) = response.iter().find(|e| is_ours(e)) else {
         return Ok(None);
     };
-    let fail = |why: String| {
-        Err(Error::new(
-            ErrorKind::InvalidExtensions,
-            format!("permessage-deflate answer: {why}"),
-        ))
-    };
+    let fail = |why: String| Err(answer_error(why));
     let p = match parse(answer, false) {
         Ok(p) => p,
         Err(why) => return fail(why),
@@ -322,6 +325,23 @@ pub fn accept_response(response: &[Extension], options: &DeflateOptions) -> Resu
         client_no_context_takeover: p.client_no_context_takeover || options.client_no_context_takeover,
         server_max_window_bits: server_bits,
         client_max_window_bits: client_bits,
+    }))
+}
+
+/// The parameters a server's answer agreed, read on their own (for a
+/// capture, whose offer there is nothing to hold them against): the answer
+/// grammar of [`accept_response`], absent window bits being 15. `Ok(None)`:
+/// the answer has no permessage-deflate.
+pub fn answered_params(response: &[Extension]) -> Result<Option<DeflateParams>> {
+    let Some(answer) = response.iter().find(|e| is_ours(e)) else {
+        return Ok(None);
+    };
+    let p = parse(answer, false).map_err(answer_error)?;
+    Ok(Some(DeflateParams {
+        server_no_context_takeover: p.server_no_context_takeover,
+        client_no_context_takeover: p.client_no_context_takeover,
+        server_max_window_bits: p.server_max_window_bits.unwrap_or(15),
+        client_max_window_bits: p.client_max_window_bits.flatten().unwrap_or(15),
     }))
 }
 
@@ -716,6 +736,38 @@ mod tests {
             "permessage-deflate; server_no_context_takeover; server_max_window_bits=10; bogus",
         ] {
             let e = check(bad, &asking).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidExtensions, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_answer_read_on_its_own() {
+        assert_eq!(answered_params(&offers("x-other")).unwrap(), None);
+        let p = answered_params(&offers("permessage-deflate")).unwrap().unwrap();
+        assert_eq!((p.server_max_window_bits, p.client_max_window_bits), (15, 15));
+        assert!(!p.server_no_context_takeover && !p.client_no_context_takeover);
+        let p = answered_params(&offers(
+            "permessage-deflate; client_no_context_takeover; server_max_window_bits=9; client_max_window_bits=10",
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            p,
+            DeflateParams {
+                server_no_context_takeover: false,
+                client_no_context_takeover: true,
+                server_max_window_bits: 9,
+                client_max_window_bits: 10,
+            }
+        );
+        for bad in [
+            "permessage-deflate; server_max_window_bits=16",
+            "permessage-deflate; server_max_window_bits=09",
+            "permessage-deflate; client_max_window_bits",
+            "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+            "permessage-deflate; bogus",
+        ] {
+            let e = answered_params(&offers(bad)).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidExtensions, "{bad}");
         }
     }

@@ -727,6 +727,13 @@ impl Connection {
         Ok(())
     }
 
+    /// Whether a message starting with `len` payload bytes is compressed.
+    /// Messages under the threshold never pass through the compressor: with
+    /// context takeover, the peer's window would lose track of ours.
+    fn compresses(&self, len: u64) -> bool {
+        self.compressor.is_some() && self.config.deflate.is_some_and(|d| len >= d.threshold as u64)
+    }
+
     /// A whole message may be sent when data may and no fragmented message
     /// is half sent.
     fn check_can_send_message(&self) -> Result<()> {
@@ -781,18 +788,12 @@ impl Connection {
                 "max_frame must be at least 1",
             ));
         }
-        // Messages under the threshold never pass through the compressor:
-        // with context takeover, the peer's window would lose track of ours.
-        let threshold = self.config.deflate.map_or(usize::MAX, |d| d.threshold);
+        let compress = self.compresses(data.len() as u64);
         let mut compressed = std::mem::take(&mut self.compressed);
         compressed.clear();
-        let compress = match self.compressor.as_mut() {
-            Some(c) if data.len() >= threshold => {
-                c.compress(data, true, &mut compressed)?;
-                true
-            }
-            _ => false,
-        };
+        if let (true, Some(c)) = (compress, self.compressor.as_mut()) {
+            c.compress(data, true, &mut compressed)?;
+        }
         let payload = if compress { &compressed[..] } else { data };
         // Frames are cut from the payload as sent, compressed or not.
         let size = max_frame.unwrap_or(payload.len()).max(1);
@@ -811,9 +812,7 @@ impl Connection {
     /// with [`send_binary`](Connection::send_binary) then.
     pub fn send_binary_header(&mut self, len: u64) -> Result<bool> {
         self.check_can_send_message()?;
-        let threshold = self.config.deflate.map_or(u64::MAX, |d| d.threshold as u64);
-        let compressed = self.compressor.is_some() && len >= threshold;
-        if self.config.role == Role::Client || compressed {
+        if self.config.role == Role::Client || self.compresses(len) {
             return Ok(false);
         }
         let mut head = [0u8; MAX_HEADER_LEN];
@@ -847,13 +846,8 @@ impl Connection {
     /// can go out at once.
     pub fn send_fragment(&mut self, kind: MessageKind, data: &[u8], fin: bool) -> Result<()> {
         self.check_can_send()?;
-        let threshold = self.config.deflate.map_or(usize::MAX, |d| d.threshold);
         let (opcode, compress, first) = match self.sending {
-            None => (
-                kind.opcode(),
-                self.compressor.is_some() && data.len() >= threshold,
-                true,
-            ),
+            None => (kind.opcode(), self.compresses(data.len() as u64), true),
             Some((open, compress)) if open == kind => (Opcode::Continuation, compress, false),
             Some(_) => {
                 return Err(Error::new(

@@ -26,6 +26,13 @@ enum ExtensionsArg {
 }
 
 impl ExtensionsArg {
+    /// The extensions given, or none when the option is absent.
+    fn list_or_none(arg: Option<Self>) -> Result<Vec<Extension>, JsValue> {
+        arg.map(Self::into_list)
+            .transpose()
+            .map(Option::unwrap_or_default)
+    }
+
     fn into_list(self) -> Result<Vec<Extension>, JsValue> {
         match self {
             ExtensionsArg::List(list) => Ok(list),
@@ -159,11 +166,7 @@ pub fn accept_response(request: JsValue, opts: JsValue) -> Result<Vec<u8>, JsVal
     let request: HandshakeRequest =
         serde_wasm_bindgen::from_value(request).map_err(|e| invalid_argument(format!("request: {e}")))?;
     let o: AcceptOptions = options(opts)?;
-    let extensions = o
-        .extensions
-        .map(ExtensionsArg::into_list)
-        .transpose()?
-        .unwrap_or_default();
+    let extensions = ExtensionsArg::list_or_none(o.extensions)?;
     let headers = o.headers.map(HeadersArg::into_pairs).unwrap_or_default();
     request
         .accept(o.protocol.as_deref(), &extensions, &borrow_pairs(&headers))
@@ -245,11 +248,7 @@ impl WasmClientHandshake {
     pub fn new(opts: JsValue) -> Result<WasmClientHandshake, JsValue> {
         let (nonce, opts) = split_nonce(opts)?;
         let o: ClientOpts = options(opts)?;
-        let extensions = o
-            .extensions
-            .map(ExtensionsArg::into_list)
-            .transpose()?
-            .unwrap_or_default();
+        let extensions = ExtensionsArg::list_or_none(o.extensions)?;
         let headers = o.headers.map(HeadersArg::into_pairs).unwrap_or_default();
         let protocols: Vec<&str> = o.protocols.iter().map(String::as_str).collect();
         let header_refs = borrow_pairs(&headers);

@@ -39,6 +39,18 @@ function messages(ws, count) {
   });
 }
 
+/** Sends a binary message of every size in SIZES through `ws`'s echo peer and checks each comes back whole. */
+async function binaryEchoesEverySize(ws) {
+  for (const size of SIZES) {
+    const data = pattern(size);
+    const reply = messages(ws, 1);
+    ws.send(data);
+    const [[got, isBinary]] = await reply;
+    assert.equal(isBinary, true);
+    assert.ok(Buffer.from(got).equals(data), `binary ${size}`);
+  }
+}
+
 async function wsClient(url, options) {
   const ws = new WsClient(url, options);
   await once(ws, 'open');
@@ -61,14 +73,7 @@ async function wsEchoServer(options = {}) {
 test('ws client <-> wsframe server: every size, text and binary, fragmented both ways', async () => {
   const s = await startServer();
   const ws = await wsClient(s.url);
-  for (const size of SIZES) {
-    const data = pattern(size);
-    const reply = messages(ws, 1);
-    ws.send(data);
-    const [[got, isBinary]] = await reply;
-    assert.equal(isBinary, true);
-    assert.ok(got.equals(data), `binary ${size}`);
-  }
+  await binaryEchoesEverySize(ws);
   const reply = messages(ws, 2);
   ws.send(TEXT);
   ws.send(TEXT.repeat(5000));
@@ -105,14 +110,7 @@ test('wsframe server sends fragmented messages that ws reassembles', async () =>
 test('wsframe client <-> ws server: every size, text and binary, fragmented', async () => {
   const s = await wsEchoServer();
   const ws = await wsframeClient(s.url);
-  for (const size of SIZES) {
-    const data = pattern(size);
-    const reply = messages(ws, 1);
-    ws.send(data);
-    const [[got, isBinary]] = await reply;
-    assert.equal(isBinary, true);
-    assert.ok(Buffer.from(got).equals(data), `binary ${size}`);
-  }
+  await binaryEchoesEverySize(ws);
   const reply = messages(ws, 2);
   ws.send(TEXT);
   ws.send(TEXT.repeat(3), { maxFrameSize: 7 });
