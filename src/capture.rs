@@ -928,15 +928,8 @@ Sec-WebSocket-Accept: {}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n
         );
         let mut server = crate::protocol::Connection::new(crate::protocol::Config {
             deflate: Some(crate::deflate::DeflateSettings {
-                params: DeflateParams {
-                    server_no_context_takeover: false,
-                    client_no_context_takeover: false,
-                    server_max_window_bits: 15,
-                    client_max_window_bits: 15,
-                },
                 threshold: 0,
-                level: 6,
-                mem_level: 8,
+                ..crate::deflate::DeflateSettings::new(DeflateParams::default())
             }),
             ..crate::protocol::Config::server()
         });

@@ -75,7 +75,8 @@ pub fn parse_close_payload(payload: &[u8]) -> Result<CloseFrame<'_>> {
             ErrorKind::InvalidClosePayload,
             0,
             "close payload of 1 byte: a status code takes 2",
-        )),
+        )
+        .with_value(1)),
         [hi, lo, reason @ ..] => {
             let code = u16::from_be_bytes([*hi, *lo]);
             if !is_valid_code(code) {
@@ -83,7 +84,8 @@ pub fn parse_close_payload(payload: &[u8]) -> Result<CloseFrame<'_>> {
                     ErrorKind::InvalidCloseCode,
                     0,
                     format!("close code {code} ({}) may not be sent", code_name(code)),
-                ));
+                )
+                .with_value(u64::from(code)));
             }
             let reason = crate::utf8::validate(reason).map_err(|e| {
                 Error::at(
@@ -101,8 +103,9 @@ pub fn parse_close_payload(payload: &[u8]) -> Result<CloseFrame<'_>> {
 }
 
 /// Appends the payload of a close frame to `out`. `None` sends no status
-/// (and then the reason must be empty).
-pub fn encode_close_payload(out: &mut Vec<u8>, code: Option<u16>, reason: &str) -> Result<()> {
+/// (and then the reason must be empty). The reason must be UTF-8 (§5.5.1):
+/// it may come as bytes from a caller.
+pub fn encode_close_payload(out: &mut Vec<u8>, code: Option<u16>, reason: &[u8]) -> Result<()> {
     match code {
         None if !reason.is_empty() => Err(Error::new(
             ErrorKind::InvalidArgument,
@@ -117,9 +120,13 @@ pub fn encode_close_payload(out: &mut Vec<u8>, code: Option<u16>, reason: &str) 
             ErrorKind::ControlPayloadTooLong,
             format!("close reason of {} bytes exceeds {MAX_REASON_LEN}", reason.len()),
         )),
+        Some(_) if std::str::from_utf8(reason).is_err() => Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "a close reason must be UTF-8",
+        )),
         Some(code) => {
             out.extend_from_slice(&code.to_be_bytes());
-            out.extend_from_slice(reason.as_bytes());
+            out.extend_from_slice(reason);
             Ok(())
         }
     }
@@ -169,18 +176,19 @@ mod tests {
     #[test]
     fn encodes_payloads_with_limits() {
         let mut out = Vec::new();
-        encode_close_payload(&mut out, Some(1000), "done").unwrap();
+        encode_close_payload(&mut out, Some(1000), b"done").unwrap();
         assert_eq!(out, b"\x03\xe8done");
         let long = "x".repeat(MAX_REASON_LEN + 1);
         assert_eq!(
-            encode_close_payload(&mut Vec::new(), Some(1000), &long)
+            encode_close_payload(&mut Vec::new(), Some(1000), long.as_bytes())
                 .unwrap_err()
                 .kind(),
             ErrorKind::ControlPayloadTooLong
         );
-        assert!(encode_close_payload(&mut Vec::new(), Some(1000), &long[1..]).is_ok());
-        assert!(encode_close_payload(&mut Vec::new(), Some(1005), "").is_err());
-        assert!(encode_close_payload(&mut Vec::new(), None, "why").is_err());
+        assert!(encode_close_payload(&mut Vec::new(), Some(1000), &long.as_bytes()[1..]).is_ok());
+        assert!(encode_close_payload(&mut Vec::new(), Some(1005), b"").is_err());
+        assert!(encode_close_payload(&mut Vec::new(), None, b"why").is_err());
+        assert!(encode_close_payload(&mut Vec::new(), Some(1000), &[0xff]).is_err());
     }
 
     #[test]

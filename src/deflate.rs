@@ -110,6 +110,19 @@ pub struct DeflateParams {
     pub client_max_window_bits: u8,
 }
 
+impl Default for DeflateParams {
+    /// What the extension means when no parameter was negotiated (§7):
+    /// context taken over both ways, 15-bit windows.
+    fn default() -> Self {
+        DeflateParams {
+            server_no_context_takeover: false,
+            client_no_context_takeover: false,
+            server_max_window_bits: 15,
+            client_max_window_bits: 15,
+        }
+    }
+}
+
 /// One side's compression settings, from the agreed parameters and the
 /// local options.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +131,19 @@ pub struct DeflateSettings {
     pub threshold: usize,
     pub level: u8,
     pub mem_level: u8,
+}
+
+impl DeflateSettings {
+    /// `params` with the default local options (see [`DeflateOptions`]).
+    pub fn new(params: DeflateParams) -> Self {
+        let local = DeflateOptions::default();
+        DeflateSettings {
+            params,
+            threshold: local.threshold,
+            level: local.level,
+            mem_level: local.mem_level,
+        }
+    }
 }
 
 /// Parameters parsed from one offer or answer, still unchecked against

@@ -8,10 +8,11 @@
 use std::fmt;
 
 /// Declares [`ErrorKind`] from one table: variant, stable code, close code
-/// (when the error fails an open connection) and HTTP status (when it
-/// refuses an opening handshake).
+/// (when the error fails an open connection), HTTP status (when it refuses
+/// an opening handshake) and the code `ws` gives the same fault (so the
+/// drop-in Node layer reports what `ws` users match on).
 macro_rules! error_kinds {
-    ($( $(#[$doc:meta])* $variant:ident = $code:literal, close $close:expr, http $http:expr; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, close $close:expr, http $http:expr, ws $ws:expr; )*) => {
         /// What went wrong. [`ErrorKind::code`] gives the stable string form.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -44,6 +45,13 @@ macro_rules! error_kinds {
             pub fn http_status(self) -> Option<u16> {
                 match self { $(ErrorKind::$variant => $http,)* }
             }
+
+            /// The `code` the `ws` package puts on its error for the same
+            /// fault (`WS_ERR_*`, or zlib's code for corrupt compressed
+            /// data); `None` where `ws` has no such error.
+            pub fn ws_code(self) -> Option<&'static str> {
+                match self { $(ErrorKind::$variant => $ws,)* }
+            }
         }
     };
 }
@@ -55,114 +63,114 @@ const TOO_BIG: Option<u16> = Some(1009);
 error_kinds! {
     // --- framing (RFC 6455 §5) ---
     /// Opcode 0x3-0x7 or 0xB-0xF.
-    ReservedOpcode = "reserved_opcode", close PROTOCOL, http None;
+    ReservedOpcode = "reserved_opcode", close PROTOCOL, http None, ws Some("WS_ERR_INVALID_OPCODE");
     /// RSV1 set but no negotiated extension defines it.
-    Rsv1Unexpected = "rsv1_unexpected", close PROTOCOL, http None;
+    Rsv1Unexpected = "rsv1_unexpected", close PROTOCOL, http None, ws Some("WS_ERR_UNEXPECTED_RSV_1");
     /// RSV2 set but no negotiated extension defines it.
-    Rsv2Unexpected = "rsv2_unexpected", close PROTOCOL, http None;
+    Rsv2Unexpected = "rsv2_unexpected", close PROTOCOL, http None, ws Some("WS_ERR_UNEXPECTED_RSV_2_3");
     /// RSV3 set but no negotiated extension defines it.
-    Rsv3Unexpected = "rsv3_unexpected", close PROTOCOL, http None;
+    Rsv3Unexpected = "rsv3_unexpected", close PROTOCOL, http None, ws Some("WS_ERR_UNEXPECTED_RSV_2_3");
     /// The 64-bit extended payload length has its most significant bit set.
-    LengthMsbSet = "length_msb_set", close PROTOCOL, http None;
+    LengthMsbSet = "length_msb_set", close PROTOCOL, http None, ws Some("WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH");
     /// The payload length was not encoded in its minimal form (strict mode only).
-    NonMinimalLength = "non_minimal_length", close PROTOCOL, http None;
+    NonMinimalLength = "non_minimal_length", close PROTOCOL, http None, ws None;
     /// A control frame announced more than 125 payload bytes.
-    ControlFrameTooLong = "control_frame_too_long", close PROTOCOL, http None;
+    ControlFrameTooLong = "control_frame_too_long", close PROTOCOL, http None, ws Some("WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH");
     /// A control frame without FIN.
-    ControlFrameFragmented = "control_frame_fragmented", close PROTOCOL, http None;
+    ControlFrameFragmented = "control_frame_fragmented", close PROTOCOL, http None, ws Some("WS_ERR_EXPECTED_FIN");
     /// A frame from a client was not masked.
-    MaskMissing = "mask_missing", close PROTOCOL, http None;
+    MaskMissing = "mask_missing", close PROTOCOL, http None, ws Some("WS_ERR_EXPECTED_MASK");
     /// A frame from a server was masked.
-    MaskUnexpected = "mask_unexpected", close PROTOCOL, http None;
+    MaskUnexpected = "mask_unexpected", close PROTOCOL, http None, ws Some("WS_ERR_UNEXPECTED_MASK");
     /// A frame's payload exceeds the configured maximum frame size.
-    FrameTooBig = "frame_too_big", close TOO_BIG, http None;
+    FrameTooBig = "frame_too_big", close TOO_BIG, http None, ws Some("WS_ERR_UNSUPPORTED_MESSAGE_LENGTH");
     /// A message exceeds the configured maximum message size.
-    MessageTooBig = "message_too_big", close TOO_BIG, http None;
+    MessageTooBig = "message_too_big", close TOO_BIG, http None, ws Some("WS_ERR_UNSUPPORTED_MESSAGE_LENGTH");
     /// A message has more fragments than the configured maximum (policy, as `ws`).
-    TooManyFragments = "too_many_fragments", close Some(1008), http None;
+    TooManyFragments = "too_many_fragments", close Some(1008), http None, ws Some("WS_ERR_TOO_MANY_BUFFERED_PARTS");
     /// More bytes would be held for incomplete input than the configured maximum.
-    BufferLimit = "buffer_limit", close TOO_BIG, http None;
+    BufferLimit = "buffer_limit", close TOO_BIG, http None, ws Some("WS_ERR_UNSUPPORTED_MESSAGE_LENGTH");
     /// A continuation frame arrived while no fragmented message was open.
-    UnexpectedContinuation = "unexpected_continuation", close PROTOCOL, http None;
+    UnexpectedContinuation = "unexpected_continuation", close PROTOCOL, http None, ws Some("WS_ERR_INVALID_OPCODE");
     /// A new text or binary frame arrived while a fragmented message was open.
-    ExpectedContinuation = "expected_continuation", close PROTOCOL, http None;
+    ExpectedContinuation = "expected_continuation", close PROTOCOL, http None, ws Some("WS_ERR_INVALID_OPCODE");
     /// The input ended inside a frame.
-    TruncatedFrame = "truncated_frame", close PROTOCOL, http None;
+    TruncatedFrame = "truncated_frame", close PROTOCOL, http None, ws None;
     // --- payload ---
     /// A text message is not valid UTF-8.
-    InvalidUtf8 = "invalid_utf8", close INVALID_DATA, http None;
+    InvalidUtf8 = "invalid_utf8", close INVALID_DATA, http None, ws Some("WS_ERR_INVALID_UTF8");
     /// A close frame with a 1-byte payload.
-    InvalidClosePayload = "invalid_close_payload", close PROTOCOL, http None;
+    InvalidClosePayload = "invalid_close_payload", close PROTOCOL, http None, ws Some("WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH");
     /// A close frame with a status code that may not appear on the wire.
-    InvalidCloseCode = "invalid_close_code", close PROTOCOL, http None;
+    InvalidCloseCode = "invalid_close_code", close PROTOCOL, http None, ws Some("WS_ERR_INVALID_CLOSE_CODE");
     /// A close frame whose reason is not valid UTF-8.
-    InvalidCloseReason = "invalid_close_reason", close INVALID_DATA, http None;
+    InvalidCloseReason = "invalid_close_reason", close INVALID_DATA, http None, ws Some("WS_ERR_INVALID_UTF8");
     /// A compressed message whose DEFLATE data is corrupt (1007, as `ws` and
     /// Autobahn|Testsuite expect: the payload is not what it claims to be).
-    InvalidCompressedData = "invalid_compressed_data", close INVALID_DATA, http None;
+    InvalidCompressedData = "invalid_compressed_data", close INVALID_DATA, http None, ws Some("Z_DATA_ERROR");
     // --- sending / API use ---
     /// A control frame payload or close reason longer than the protocol allows.
-    ControlPayloadTooLong = "control_payload_too_long", close None, http None;
+    ControlPayloadTooLong = "control_payload_too_long", close None, http None, ws None;
     /// The operation is not allowed in the connection's current state.
-    InvalidState = "invalid_state", close None, http None;
+    InvalidState = "invalid_state", close None, http None, ws None;
     /// An argument given by the caller is not acceptable.
-    InvalidArgument = "invalid_argument", close None, http None;
+    InvalidArgument = "invalid_argument", close None, http None, ws None;
     /// The system random source failed.
-    RandomUnavailable = "random_unavailable", close None, http None;
+    RandomUnavailable = "random_unavailable", close None, http None, ws None;
     // --- opening handshake (RFC 6455 §4) ---
     /// The HTTP head is longer than the configured maximum.
-    HeadTooLarge = "head_too_large", close None, http Some(431);
+    HeadTooLarge = "head_too_large", close None, http Some(431), ws None;
     /// The HTTP head has more header fields than the configured maximum.
-    TooManyHeaders = "too_many_headers", close None, http Some(431);
+    TooManyHeaders = "too_many_headers", close None, http Some(431), ws None;
     /// The bytes are not a well-formed HTTP/1.x head.
-    InvalidHttp = "invalid_http", close None, http Some(400);
+    InvalidHttp = "invalid_http", close None, http Some(400), ws None;
     /// The request method is not GET.
-    MethodNotAllowed = "method_not_allowed", close None, http Some(405);
+    MethodNotAllowed = "method_not_allowed", close None, http Some(405), ws None;
     /// The HTTP version is older than 1.1.
-    InvalidHttpVersion = "invalid_http_version", close None, http Some(400);
+    InvalidHttpVersion = "invalid_http_version", close None, http Some(400), ws None;
     /// The request has no Host header.
-    MissingHost = "missing_host", close None, http Some(400);
+    MissingHost = "missing_host", close None, http Some(400), ws None;
     /// The Upgrade header is missing or does not contain `websocket`.
-    InvalidUpgrade = "invalid_upgrade", close None, http Some(400);
+    InvalidUpgrade = "invalid_upgrade", close None, http Some(400), ws None;
     /// The Connection header is missing or does not contain `Upgrade`.
-    InvalidConnection = "invalid_connection", close None, http Some(400);
+    InvalidConnection = "invalid_connection", close None, http Some(400), ws None;
     /// Sec-WebSocket-Version is missing or not 13.
-    UnsupportedVersion = "unsupported_version", close None, http Some(426);
+    UnsupportedVersion = "unsupported_version", close None, http Some(426), ws None;
     /// Sec-WebSocket-Key is missing or does not decode to 16 bytes.
-    InvalidKey = "invalid_key", close None, http Some(400);
+    InvalidKey = "invalid_key", close None, http Some(400), ws None;
     /// Sec-WebSocket-Protocol is malformed, or the peer chose one that was not offered.
-    InvalidSubprotocol = "invalid_subprotocol", close None, http Some(400);
+    InvalidSubprotocol = "invalid_subprotocol", close None, http Some(400), ws None;
     /// Sec-WebSocket-Extensions is malformed, or the peer accepted one that was not offered.
-    InvalidExtensions = "invalid_extensions", close None, http Some(400);
+    InvalidExtensions = "invalid_extensions", close None, http Some(400), ws None;
     /// An HTTP request body longer than the configured maximum.
-    BodyTooLarge = "body_too_large", close None, http Some(413);
+    BodyTooLarge = "body_too_large", close None, http Some(413), ws None;
     /// An HTTP request body framed in a way this server does not read
     /// (a transfer coding other than chunked, or both framings at once).
-    UnsupportedBodyFraming = "unsupported_body_framing", close None, http Some(400);
+    UnsupportedBodyFraming = "unsupported_body_framing", close None, http Some(400), ws None;
     /// The application refused the request's origin.
-    OriginRejected = "origin_rejected", close None, http Some(403);
+    OriginRejected = "origin_rejected", close None, http Some(403), ws None;
     /// The server answered with a status other than 101.
-    UnexpectedStatus = "unexpected_status", close None, http None;
+    UnexpectedStatus = "unexpected_status", close None, http None, ws None;
     /// Sec-WebSocket-Accept is missing or wrong.
-    InvalidAccept = "invalid_accept", close None, http None;
+    InvalidAccept = "invalid_accept", close None, http None, ws None;
     // --- Engine.IO (protocols 3 and 4) ---
     /// A packet with an unknown type, bad base64 or no content where one is required.
-    EngineioInvalidPacket = "engineio_invalid_packet", close None, http Some(400);
+    EngineioInvalidPacket = "engineio_invalid_packet", close None, http Some(400), ws None;
     /// A payload (several packets in one polling body) that does not follow its grammar.
-    EngineioInvalidPayload = "engineio_invalid_payload", close None, http Some(400);
+    EngineioInvalidPayload = "engineio_invalid_payload", close None, http Some(400), ws None;
     /// A payload or packet longer than the configured maximum (`maxPayload`).
-    EngineioPayloadTooLarge = "engineio_payload_too_large", close None, http Some(413);
+    EngineioPayloadTooLarge = "engineio_payload_too_large", close None, http Some(413), ws None;
     /// A payload with more packets than the configured maximum.
-    EngineioTooManyPackets = "engineio_too_many_packets", close None, http Some(400);
+    EngineioTooManyPackets = "engineio_too_many_packets", close None, http Some(400), ws None;
     // --- Socket.IO (protocol 5) ---
     /// A packet that does not follow `<type>[<attachments>-][<nsp>,][<id>][json]`,
     /// or whose data has the wrong shape for its type.
-    SocketioInvalidPacket = "socketio_invalid_packet", close None, http None;
+    SocketioInvalidPacket = "socketio_invalid_packet", close None, http None, ws None;
     /// A binary packet announcing more attachments than the configured maximum.
-    SocketioTooManyAttachments = "socketio_too_many_attachments", close None, http None;
+    SocketioTooManyAttachments = "socketio_too_many_attachments", close None, http None, ws None;
     /// A placeholder whose `num` is not an integer below the attachment count,
     /// or an attachment that arrived when none was expected (or text when one was).
-    SocketioInvalidAttachment = "socketio_invalid_attachment", close None, http None;
+    SocketioInvalidAttachment = "socketio_invalid_attachment", close None, http None, ws None;
 }
 
 impl fmt::Display for ErrorKind {
@@ -172,11 +180,14 @@ impl fmt::Display for ErrorKind {
 }
 
 /// An error with its kind, the byte offset where it was found (when it is
-/// about input) and a human-readable message.
+/// about input), the value at fault when there is one (the reserved opcode,
+/// the announced control-frame length, the forbidden close code) and a
+/// human-readable message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
     offset: Option<u64>,
+    value: Option<u64>,
     message: String,
 }
 
@@ -186,6 +197,7 @@ impl Error {
         Error {
             kind,
             offset: Some(offset),
+            value: None,
             message: message.into(),
         }
     }
@@ -195,8 +207,15 @@ impl Error {
         Error {
             kind,
             offset: None,
+            value: None,
             message: message.into(),
         }
+    }
+
+    /// The same error, naming the value at fault.
+    pub fn with_value(mut self, value: u64) -> Self {
+        self.value = Some(value);
+        self
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -223,6 +242,16 @@ impl Error {
 
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The value at fault (opcode, length, close code), when the error has one.
+    pub fn value(&self) -> Option<u64> {
+        self.value
+    }
+
+    /// The `code` the `ws` package gives the same fault, if it has one.
+    pub fn ws_code(&self) -> Option<&'static str> {
+        self.kind.ws_code()
     }
 
     /// The same error, positioned `base` bytes further into an outer stream.
@@ -267,6 +296,10 @@ mod tests {
             // A kind is about a connection or about a handshake, not both.
             assert!(kind.close_code().is_none() || kind.http_status().is_none());
             assert_eq!(ErrorKind::from_code(code), Some(*kind));
+            // `ws` codes exist only for faults of received frames.
+            if kind.ws_code().is_some() {
+                assert!(kind.close_code().is_some(), "{code}");
+            }
         }
     }
 

@@ -509,7 +509,8 @@ impl FrameDecoder {
                 ErrorKind::ReservedOpcode,
                 at(0),
                 format!("reserved opcode 0x{bits:x}"),
-            ));
+            )
+            .with_value(u64::from(bits)));
         }
         let rsv = (b0 >> 4) & 0b111;
         let unexpected = rsv & !self.config.allowed_rsv;
@@ -564,7 +565,8 @@ impl FrameDecoder {
                 ErrorKind::ControlFrameTooLong,
                 at(1),
                 format!("{} frame longer than 125 bytes", opcode.name()),
-            ));
+            )
+            .with_value(u64::from(len7)));
         }
         let form = LengthForm::from_len7(len7);
         let Some(ext) = prefix.get(2..2 + form.extra_bytes()) else {
@@ -602,7 +604,8 @@ impl FrameDecoder {
                     "frame payload of {len} bytes exceeds the limit of {}",
                     self.config.max_frame_size
                 ),
-            ));
+            )
+            .with_value(len));
         }
         Ok(())
     }

@@ -482,6 +482,52 @@ impl HandshakeRequest {
         extensions: &[Extension],
         extra_headers: &[(&str, &str)],
     ) -> Result<Vec<u8>> {
+        let lines = self.accept_lines(protocol, extensions, extra_headers)?;
+        let mut head = lines.join("\r\n");
+        head.push_str("\r\n\r\n");
+        Ok(head.into_bytes())
+    }
+
+    /// The whole answer to this request, every decision made here: the
+    /// subprotocol (`protocol`: the one the application chose, or `None`
+    /// for the server's default, the first the client offered, as `ws`
+    /// does), permessage-deflate negotiated with `deflate` (when the server
+    /// offers it), and the 101's lines.
+    pub fn answer(
+        &self,
+        protocol: ProtocolChoice<'_>,
+        deflate: Option<&crate::deflate::DeflateOptions>,
+        extra_headers: &[(&str, &str)],
+    ) -> Result<UpgradeAnswer> {
+        let protocol = match protocol {
+            ProtocolChoice::FirstOffered => self.protocols.first().cloned(),
+            ProtocolChoice::Chosen(p) => p.map(str::to_string),
+        };
+        let negotiated = deflate.and_then(|options| crate::deflate::negotiate(&self.extensions, options));
+        let (extensions, deflate) = match negotiated {
+            Some((extension, params)) => (vec![extension], Some(params)),
+            None => (Vec::new(), None),
+        };
+        let lines = self.accept_lines(protocol.as_deref(), &extensions, extra_headers)?;
+        Ok(UpgradeAnswer {
+            lines,
+            protocol,
+            extensions,
+            deflate,
+        })
+    }
+
+    /// The `101 Switching Protocols` answer as its lines (status line, then
+    /// one `Name: value` per header, no line ends): what `ws` hands its
+    /// `'headers'` listeners to inspect or change. Checks as [`accept`].
+    ///
+    /// [`accept`]: HandshakeRequest::accept
+    pub fn accept_lines(
+        &self,
+        protocol: Option<&str>,
+        extensions: &[Extension],
+        extra_headers: &[(&str, &str)],
+    ) -> Result<Vec<String>> {
         if let Some(p) = protocol {
             if !self.protocols.iter().any(|q| q == p) {
                 return Err(Error::new(
@@ -502,25 +548,64 @@ impl HandshakeRequest {
                 ));
             }
         }
-        let mut head =
-            String::from("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
-        push_header(&mut head, "Sec-WebSocket-Accept", &self.accept_key())?;
+        let mut lines = vec![
+            "HTTP/1.1 101 Switching Protocols".to_string(),
+            "Upgrade: websocket".to_string(),
+            "Connection: Upgrade".to_string(),
+        ];
+        let mut line = |name: &str, value: &str| -> Result<()> {
+            let mut head = String::new();
+            push_header(&mut head, name, value)?;
+            head.truncate(head.len() - 2);
+            lines.push(head);
+            Ok(())
+        };
+        line("Sec-WebSocket-Accept", &self.accept_key())?;
         if let Some(p) = protocol {
-            push_header(&mut head, "Sec-WebSocket-Protocol", p)?;
+            line("Sec-WebSocket-Protocol", p)?;
         }
         if !extensions.is_empty() {
-            push_header(
-                &mut head,
-                "Sec-WebSocket-Extensions",
-                &format_extensions(extensions),
-            )?;
+            line("Sec-WebSocket-Extensions", &format_extensions(extensions))?;
         }
         for (name, value) in extra_headers {
-            push_header(&mut head, name, value)?;
+            line(name, value)?;
         }
-        head.push_str("\r\n");
-        Ok(head.into_bytes())
+        Ok(lines)
     }
+}
+
+/// Which subprotocol a server answers with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProtocolChoice<'a> {
+    /// The first the client offered (none if it offered none).
+    FirstOffered,
+    /// The application's choice (`None`: answer without one).
+    Chosen(Option<&'a str>),
+}
+
+/// A server's answer to an upgrade request (see [`HandshakeRequest::answer`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeAnswer {
+    /// The 101's status line and header lines, without line ends.
+    pub lines: Vec<String>,
+    pub protocol: Option<String>,
+    /// The extensions accepted (permessage-deflate at most).
+    pub extensions: Vec<Extension>,
+    /// The permessage-deflate parameters agreed, if it was.
+    pub deflate: Option<crate::deflate::DeflateParams>,
+}
+
+/// An HTTP request head, parsed but not judged: what a server needs to
+/// build its request object before validating the upgrade.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestHead {
+    pub method: String,
+    pub path: String,
+    pub http_minor: u8,
+    /// Every header field in order, names as sent, values trimmed.
+    pub headers: Vec<(String, String)>,
 }
 
 /// True if `key` is base64 of exactly 16 bytes. Non-zero trailing bits are
@@ -633,6 +718,17 @@ impl ServerHandshake {
     /// `chunk[n..]` are the first frame bytes. An error means the request is
     /// refused: answer with [`reject_for`] and close.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<Option<(HandshakeRequest, usize)>> {
+        let Some((head, used)) = self.feed_head(chunk)? else {
+            return Ok(None);
+        };
+        let request = HandshakeRequest::validate(&head.method, &head.path, head.http_minor, head.headers)?;
+        Ok(Some((request, used)))
+    }
+
+    /// Like [`feed`](ServerHandshake::feed), but only reads the head (within
+    /// the limits, as well-formed HTTP/1.x): validate it as an upgrade
+    /// with [`HandshakeRequest::from_parts`].
+    pub fn feed_head(&mut self, chunk: &[u8]) -> Result<Option<(RequestHead, usize)>> {
         let Some(used) = self.reader.push(chunk)? else {
             return Ok(None);
         };
@@ -640,13 +736,13 @@ impl ServerHandshake {
         let mut storage = vec![httparse::EMPTY_HEADER; limits.max_headers];
         let mut req = httparse::Request::new(&mut storage);
         check_parsed(req.parse(&self.reader.buf), limits)?;
-        let request = HandshakeRequest::validate(
-            req.method.unwrap_or(""),
-            req.path.unwrap_or(""),
-            req.version.unwrap_or(0),
-            header_pairs(req.headers),
-        )?;
-        Ok(Some((request, used)))
+        let head = RequestHead {
+            method: req.method.unwrap_or("").to_string(),
+            path: req.path.unwrap_or("").to_string(),
+            http_minor: req.version.unwrap_or(0),
+            headers: header_pairs(req.headers),
+        };
+        Ok(Some((head, used)))
     }
 }
 
@@ -667,6 +763,9 @@ pub struct ClientOptions<'a> {
     pub protocols: &'a [&'a str],
     pub extensions: &'a [Extension],
     pub headers: &'a [(&'a str, &'a str)],
+    /// Fail when protocols were offered and the server chose none (`ws`'s
+    /// rule; RFC 6455 lets a server choose none).
+    pub require_protocol: bool,
 }
 
 /// The server's validated `101` answer.
@@ -686,6 +785,7 @@ pub struct HandshakeResponse {
 pub struct ClientHandshake {
     key: String,
     protocols: Vec<String>,
+    require_protocol: bool,
     extension_names: Vec<String>,
     reader: HeadReader,
 }
@@ -743,6 +843,7 @@ impl ClientHandshake {
         let state = ClientHandshake {
             key,
             protocols,
+            require_protocol: options.require_protocol,
             extension_names: options.extensions.iter().map(|e| e.name.clone()).collect(),
             reader: HeadReader::new(HeadLimits::default()),
         };
@@ -771,6 +872,13 @@ impl ClientHandshake {
         Ok(Some((response, used)))
     }
 
+    /// Checks an answer whose head was parsed elsewhere (for example by
+    /// Node's `http` before a client request's 'upgrade' event), as
+    /// [`feed`](ClientHandshake::feed) checks the bytes.
+    pub fn check_response(&self, status: u16, headers: Vec<(String, String)>) -> Result<HandshakeResponse> {
+        self.verify(status, "", headers)
+    }
+
     fn verify(&self, status: u16, reason: &str, headers: Vec<(String, String)>) -> Result<HandshakeResponse> {
         let fail = |kind, msg: String| Err(Error::at(kind, 0, msg));
         if status != 101 {
@@ -796,6 +904,12 @@ impl ClientHandshake {
             }
         }
         let protocol = match single(&headers, "sec-websocket-protocol") {
+            Err(0) if self.require_protocol && !self.protocols.is_empty() => {
+                return fail(
+                    ErrorKind::InvalidSubprotocol,
+                    "server chose no subprotocol, and one was required".into(),
+                )
+            }
             Err(0) => None,
             Ok(p) if self.protocols.iter().any(|q| q == p) => Some(p.to_string()),
             Ok(p) => {
@@ -1159,5 +1273,117 @@ mod tests {
         let mut opts = client_options();
         opts.protocols = &["a b"];
         assert!(ClientHandshake::new(&opts).is_err());
+    }
+
+    #[test]
+    fn the_answer_picks_the_first_protocol_by_default_and_negotiates_deflate() {
+        use crate::deflate::DeflateOptions;
+        let with_deflate = request_with(
+            "Sec-WebSocket-Version: 13\r\n",
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n",
+        );
+        let (request, _) = feed_all(with_deflate.as_bytes()).unwrap().unwrap();
+        let answer = request
+            .answer(
+                ProtocolChoice::FirstOffered,
+                Some(&DeflateOptions::default()),
+                &[],
+            )
+            .unwrap();
+        assert_eq!(
+            answer.protocol.as_deref(),
+            Some("chat"),
+            "ws's default: the first offered"
+        );
+        assert_eq!(
+            answer.lines,
+            [
+                "HTTP/1.1 101 Switching Protocols",
+                "Upgrade: websocket",
+                "Connection: Upgrade",
+                "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+                "Sec-WebSocket-Protocol: chat",
+                "Sec-WebSocket-Extensions: permessage-deflate",
+            ]
+        );
+        assert_eq!(answer.deflate.map(|d| d.client_max_window_bits), Some(15));
+        // The same lines, joined, are what `accept` writes.
+        let joined = format!("{}\r\n\r\n", answer.lines.join("\r\n"));
+        let accepted = request.accept(Some("chat"), &answer.extensions, &[]).unwrap();
+        assert_eq!(accepted, joined.as_bytes());
+        // The application's choice, none, and no deflate when the server has it off.
+        let chosen = request
+            .answer(ProtocolChoice::Chosen(Some("superchat")), None, &[])
+            .unwrap();
+        assert_eq!(
+            (chosen.protocol.as_deref(), chosen.deflate),
+            (Some("superchat"), None)
+        );
+        let none = request
+            .answer(ProtocolChoice::Chosen(None), None, &[("X-A", "b")])
+            .unwrap();
+        assert_eq!(none.protocol, None);
+        assert_eq!(none.lines.last().map(String::as_str), Some("X-A: b"));
+        assert!(request
+            .answer(ProtocolChoice::Chosen(Some("other")), None, &[])
+            .is_err());
+    }
+
+    #[test]
+    fn the_head_alone_is_read_without_judging_it() {
+        let post = "POST /x HTTP/1.0\r\nHost: h\r\nX-Y: z\r\n\r\nrest";
+        let (head, used) = ServerHandshake::default()
+            .feed_head(post.as_bytes())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (head.method.as_str(), head.path.as_str(), head.http_minor),
+            ("POST", "/x", 0)
+        );
+        assert_eq!(head.headers[1], ("X-Y".to_string(), "z".to_string()));
+        assert_eq!(&post[used..], "rest");
+        // Its validation, later, is the upgrade's.
+        let e = HandshakeRequest::from_parts(&head.method, &head.path, head.http_minor, head.headers)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MethodNotAllowed);
+        // Malformed heads and caps fail as before.
+        assert_eq!(
+            ServerHandshake::default()
+                .feed_head(b"\x01\x02\r\n\r\n")
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidHttp
+        );
+    }
+
+    #[test]
+    fn a_response_parsed_elsewhere_is_checked_the_same_way() {
+        let (client, _) = ClientHandshake::with_key(&client_options(), rfc_nonce()).unwrap();
+        let accept = ("Sec-WebSocket-Accept".to_string(), accept_key(client.key()));
+        let base = vec![
+            ("Upgrade".to_string(), "websocket".to_string()),
+            ("Connection".to_string(), "Upgrade".to_string()),
+            accept,
+        ];
+        let mut chosen = base.clone();
+        chosen.push(("Sec-WebSocket-Protocol".into(), "superchat".into()));
+        let answer = client.check_response(101, chosen).unwrap();
+        assert_eq!(answer.protocol.as_deref(), Some("superchat"));
+        // RFC 6455 lets the server choose none ...
+        assert_eq!(client.check_response(101, base.clone()).unwrap().protocol, None);
+        // ... ws does not, and asks for it with `require_protocol`.
+        let strict = ClientOptions {
+            require_protocol: true,
+            ..client_options()
+        };
+        let (strict, _) = ClientHandshake::with_key(&strict, rfc_nonce()).unwrap();
+        let e = strict.check_response(101, base.clone()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidSubprotocol);
+        let mut wrong = base;
+        wrong[2].1 = "x".into();
+        assert_eq!(
+            client.check_response(101, wrong).unwrap_err().kind(),
+            ErrorKind::InvalidAccept
+        );
     }
 }

@@ -43,6 +43,10 @@ pub struct Config {
     pub auto_pong: bool,
     /// Reject lengths not written in their minimal form (§5.2).
     pub strict_length: bool,
+    /// Check that text messages are UTF-8 (§8.1). Off only for trusted
+    /// peers (`ws`'s `skipUTF8Validation`): text then arrives as
+    /// [`Event::UncheckedText`]. Close reasons are checked either way.
+    pub validate_utf8: bool,
     /// permessage-deflate, when negotiated (RFC 7692): compression of
     /// outgoing messages and decompression of incoming ones are then
     /// transparent. Inflated messages count against `max_message_size`.
@@ -59,6 +63,7 @@ impl Config {
             max_buffered_bytes: 64 << 20,
             auto_pong: true,
             strict_length: false,
+            validate_utf8: true,
             deflate: None,
         }
     }
@@ -77,6 +82,9 @@ impl Config {
 pub enum Event<'a> {
     /// A complete text message (valid UTF-8).
     Text(&'a str),
+    /// A complete text message whose UTF-8 was not checked
+    /// ([`Config::validate_utf8`] off).
+    UncheckedText(&'a [u8]),
     /// A complete binary message.
     Binary(&'a [u8]),
     /// A ping (already answered if `auto_pong` is on).
@@ -94,6 +102,7 @@ pub enum Event<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OwnedEvent {
     Text(String),
+    UncheckedText(Vec<u8>),
     Binary(Vec<u8>),
     Ping(Vec<u8>),
     Pong(Vec<u8>),
@@ -104,6 +113,7 @@ impl From<Event<'_>> for OwnedEvent {
     fn from(event: Event<'_>) -> Self {
         match event {
             Event::Text(t) => OwnedEvent::Text(t.to_string()),
+            Event::UncheckedText(b) => OwnedEvent::UncheckedText(b.to_vec()),
             Event::Binary(b) => OwnedEvent::Binary(b.to_vec()),
             Event::Ping(b) => OwnedEvent::Ping(b.to_vec()),
             Event::Pong(b) => OwnedEvent::Pong(b.to_vec()),
@@ -120,6 +130,44 @@ impl From<Event<'_>> for OwnedEvent {
 pub enum MessageKind {
     Text,
     Binary,
+}
+
+/// How a frame we send is masked (RFC 6455 §5.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Masking {
+    /// As the role requires: a client masks with a fresh random key, a
+    /// server does not mask.
+    #[default]
+    ByRole,
+    /// Not masked, whatever the role (`ws`'s `mask: false`; a conforming
+    /// server fails a client that does this).
+    Unmasked,
+    /// Masked with a fresh random key, whatever the role.
+    Random,
+    /// Masked with this key: the caller's own key source (`ws`'s
+    /// `generateMask`). An all-zero key leaves the payload as it is.
+    Key([u8; 4]),
+}
+
+/// How one message (or fragment) is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SendOptions {
+    /// Split into frames of at most this many payload bytes.
+    pub max_frame: Option<usize>,
+    /// Compress if permessage-deflate is agreed and the message reaches
+    /// the threshold; `false` sends this message uncompressed.
+    pub compress: bool,
+    pub masking: Masking,
+}
+
+impl Default for SendOptions {
+    fn default() -> Self {
+        SendOptions {
+            max_frame: None,
+            compress: true,
+            masking: Masking::ByRole,
+        }
+    }
 }
 
 impl MessageKind {
@@ -183,13 +231,15 @@ struct Assembly {
     /// Stream offset where the unfinished UTF-8 sequence at the end of the
     /// text so far begins (it may lie in an earlier fragment).
     utf8_pending_at: u64,
+    /// Text is delivered unchecked ([`Config::validate_utf8`] off).
+    unchecked: bool,
 }
 
 impl Assembly {
     /// Validates the text bytes added to the buffer from `from` on (a no-op
     /// for binary messages); `stream_start` is where they came from.
     fn check_text_from(&mut self, from: usize, stream_start: u64) -> Result<()> {
-        if self.kind != Some(MessageKind::Text) {
+        if self.kind != Some(MessageKind::Text) || self.unchecked {
             return Ok(());
         }
         let added = &self.buffer[from..];
@@ -305,6 +355,10 @@ impl Connection {
     /// been handled: the close reply echoing the peer's code, or the close
     /// frame failing the connection with the error's close code.
     pub fn flush(&mut self) -> Result<()> {
+        self.flush_with(Masking::ByRole)
+    }
+
+    fn flush_with(&mut self, masking: Masking) -> Result<()> {
         match self.state() {
             State::Failing => {
                 let code = self
@@ -313,11 +367,11 @@ impl Connection {
                     .and_then(Error::close_code)
                     .unwrap_or(close::PROTOCOL_ERROR);
                 self.failed = true;
-                self.send_close_frame(Some(code), "")
+                self.send_close_frame(Some(code), b"", masking)
             }
             State::CloseReceived => {
                 let code = self.peer_close.flatten();
-                self.send_close_frame(code, "")
+                self.send_close_frame(code, b"", masking)
             }
             _ => Ok(()),
         }
@@ -441,16 +495,21 @@ impl Connection {
                         ErrorKind::UnexpectedContinuation,
                         at,
                         "continuation frame without a message to continue",
-                    ))
+                    )
+                    .with_value(0))
                 }
                 (Opcode::Text | Opcode::Binary, Some(_)) => {
                     return Err(Error::at(
                         ErrorKind::ExpectedContinuation,
                         at,
                         format!("{} frame while a fragmented message is open", opcode.name()),
-                    ))
+                    )
+                    .with_value(u64::from(opcode.bits())))
                 }
-                (Opcode::Text, None) => message.kind = Some(MessageKind::Text),
+                (Opcode::Text, None) => {
+                    message.kind = Some(MessageKind::Text);
+                    message.unchecked = !self.config.validate_utf8;
+                }
                 (Opcode::Binary, None) => message.kind = Some(MessageKind::Binary),
                 _ => {}
             }
@@ -535,7 +594,7 @@ impl Connection {
         if whole_frame && frame.fin && message.fragments == 1 {
             frame.delivered = true;
             let data = piece.unmask();
-            if message.kind == Some(MessageKind::Text) {
+            if message.kind == Some(MessageKind::Text) && !message.unchecked {
                 check_text(
                     &mut message.utf8,
                     &mut message.utf8_pending_at,
@@ -575,7 +634,7 @@ impl Connection {
             Opcode::Ping => {
                 if self.config.auto_pong && !self.close_sent {
                     let payload = std::mem::take(&mut self.control);
-                    self.write_frame(Opcode::Pong, &payload, true, false)?;
+                    self.write_frame(Opcode::Pong, &payload, true, false, Masking::ByRole)?;
                     self.control = payload;
                 }
                 on_event(Event::Ping(&self.control));
@@ -633,6 +692,7 @@ impl Connection {
         let message = &mut self.message;
         let bytes = direct.unwrap_or(&message.buffer);
         match message.kind {
+            Some(MessageKind::Text) if message.unchecked => on_event(Event::UncheckedText(bytes)),
             Some(MessageKind::Text) => {
                 if message.utf8.finish().is_err() {
                     return Err(Error::at(
@@ -704,10 +764,18 @@ impl Connection {
         error
     }
 
-    fn write_frame(&mut self, opcode: Opcode, payload: &[u8], fin: bool, rsv1: bool) -> Result<()> {
-        let mask = match self.config.role {
-            Role::Client => Some(self.keys.next_key()?),
-            Role::Server => None,
+    fn write_frame(
+        &mut self,
+        opcode: Opcode,
+        payload: &[u8],
+        fin: bool,
+        rsv1: bool,
+        masking: Masking,
+    ) -> Result<()> {
+        let mask = match (masking, self.config.role) {
+            (Masking::ByRole, Role::Client) | (Masking::Random, _) => Some(self.keys.next_key()?),
+            (Masking::ByRole, Role::Server) | (Masking::Unmasked, _) => None,
+            (Masking::Key(key), _) => Some(key),
         };
         let header = FrameHeader {
             fin,
@@ -719,10 +787,10 @@ impl Connection {
         Ok(())
     }
 
-    fn send_close_frame(&mut self, code: Option<u16>, reason: &str) -> Result<()> {
+    fn send_close_frame(&mut self, code: Option<u16>, reason: &[u8], masking: Masking) -> Result<()> {
         let mut payload = Vec::with_capacity(MAX_CONTROL_PAYLOAD);
         close::encode_close_payload(&mut payload, code, reason)?;
-        self.write_frame(Opcode::Close, &payload, true, false)?;
+        self.write_frame(Opcode::Close, &payload, true, false, masking)?;
         self.close_sent = true;
         Ok(())
     }
@@ -730,8 +798,8 @@ impl Connection {
     /// Whether a message starting with `len` payload bytes is compressed.
     /// Messages under the threshold never pass through the compressor: with
     /// context takeover, the peer's window would lose track of ours.
-    fn compresses(&self, len: u64) -> bool {
-        self.compressor.is_some() && self.config.deflate.is_some_and(|d| len >= d.threshold as u64)
+    fn compresses(&self, len: u64, wanted: bool) -> bool {
+        wanted && self.compressor.is_some() && self.config.deflate.is_some_and(|d| len >= d.threshold as u64)
     }
 
     /// A whole message may be sent when data may and no fragmented message
@@ -762,7 +830,7 @@ impl Connection {
     /// Sends a text message in one frame.
     pub fn send_text(&mut self, text: &str) -> Result<()> {
         // A `&str` is valid UTF-8 by construction: no need to check it again.
-        self.write_message(MessageKind::Text, text.as_bytes(), None)
+        self.write_message(MessageKind::Text, text.as_bytes(), &SendOptions::default())
     }
 
     /// Sends a binary message in one frame.
@@ -773,22 +841,32 @@ impl Connection {
     /// Sends a message, split into frames of at most `max_frame` payload
     /// bytes if given. Text must be valid UTF-8 as a whole.
     pub fn send_message(&mut self, kind: MessageKind, data: &[u8], max_frame: Option<usize>) -> Result<()> {
+        let options = SendOptions {
+            max_frame,
+            ..SendOptions::default()
+        };
+        self.send_message_with(kind, data, &options)
+    }
+
+    /// Sends a message as `options` say (frame size, compression, masking).
+    /// Text must be valid UTF-8 as a whole.
+    pub fn send_message_with(&mut self, kind: MessageKind, data: &[u8], options: &SendOptions) -> Result<()> {
         if kind == MessageKind::Text {
             crate::utf8::validate(data)
                 .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("text to send: {e}")))?;
         }
-        self.write_message(kind, data, max_frame)
+        self.write_message(kind, data, options)
     }
 
-    fn write_message(&mut self, kind: MessageKind, data: &[u8], max_frame: Option<usize>) -> Result<()> {
+    fn write_message(&mut self, kind: MessageKind, data: &[u8], options: &SendOptions) -> Result<()> {
         self.check_can_send_message()?;
-        if max_frame == Some(0) {
+        if options.max_frame == Some(0) {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 "max_frame must be at least 1",
             ));
         }
-        let compress = self.compresses(data.len() as u64);
+        let compress = self.compresses(data.len() as u64, options.compress);
         let mut compressed = std::mem::take(&mut self.compressed);
         compressed.clear();
         if let (true, Some(c)) = (compress, self.compressor.as_mut()) {
@@ -796,8 +874,8 @@ impl Connection {
         }
         let payload = if compress { &compressed[..] } else { data };
         // Frames are cut from the payload as sent, compressed or not.
-        let size = max_frame.unwrap_or(payload.len()).max(1);
-        let result = self.write_frames(kind.opcode(), payload, size, compress);
+        let size = options.max_frame.unwrap_or(payload.len()).max(1);
+        let result = self.write_frames(kind.opcode(), payload, size, compress, options.masking);
         self.compressed = compressed;
         result
     }
@@ -812,7 +890,7 @@ impl Connection {
     /// with [`send_binary`](Connection::send_binary) then.
     pub fn send_binary_header(&mut self, len: u64) -> Result<bool> {
         self.check_can_send_message()?;
-        if self.config.role == Role::Client || self.compresses(len) {
+        if self.config.role == Role::Client || self.compresses(len, true) {
             return Ok(false);
         }
         let mut head = [0u8; MAX_HEADER_LEN];
@@ -823,14 +901,21 @@ impl Connection {
 
     /// Frames one message payload in frames of at most `size` bytes; RSV1
     /// on the first frame only.
-    fn write_frames(&mut self, opcode: Opcode, payload: &[u8], size: usize, rsv1: bool) -> Result<()> {
+    fn write_frames(
+        &mut self,
+        opcode: Opcode,
+        payload: &[u8],
+        size: usize,
+        rsv1: bool,
+        masking: Masking,
+    ) -> Result<()> {
         let mut chunks = payload.chunks(size).peekable();
         if chunks.peek().is_none() {
-            return self.write_frame(opcode, &[], true, rsv1);
+            return self.write_frame(opcode, &[], true, rsv1, masking);
         }
         let (mut opcode, mut rsv1) = (opcode, rsv1);
         while let Some(chunk) = chunks.next() {
-            self.write_frame(opcode, chunk, chunks.peek().is_none(), rsv1)?;
+            self.write_frame(opcode, chunk, chunks.peek().is_none(), rsv1, masking)?;
             opcode = Opcode::Continuation;
             rsv1 = false;
         }
@@ -845,9 +930,28 @@ impl Connection {
     /// fragment reaches the threshold; each fragment is then flushed so it
     /// can go out at once.
     pub fn send_fragment(&mut self, kind: MessageKind, data: &[u8], fin: bool) -> Result<()> {
+        self.send_fragment_with(kind, data, fin, &SendOptions::default())
+    }
+
+    /// [`send_fragment`](Connection::send_fragment) with compression and
+    /// masking as `options` say (`max_frame` does not apply: a fragment is
+    /// one frame). Whether the message is compressed is decided by its
+    /// first fragment.
+    pub fn send_fragment_with(
+        &mut self,
+        kind: MessageKind,
+        data: &[u8],
+        fin: bool,
+        options: &SendOptions,
+    ) -> Result<()> {
         self.check_can_send()?;
+        let masking = options.masking;
         let (opcode, compress, first) = match self.sending {
-            None => (kind.opcode(), self.compresses(data.len() as u64), true),
+            None => (
+                kind.opcode(),
+                self.compresses(data.len() as u64, options.compress),
+                true,
+            ),
             Some((open, compress)) if open == kind => (Opcode::Continuation, compress, false),
             Some(_) => {
                 return Err(Error::new(
@@ -863,11 +967,11 @@ impl Connection {
                 Some(c) => c.compress(data, fin, &mut compressed),
                 None => Ok(()),
             };
-            let result = result.and_then(|()| self.write_frame(opcode, &compressed, fin, first));
+            let result = result.and_then(|()| self.write_frame(opcode, &compressed, fin, first, masking));
             self.compressed = compressed;
             result?;
         } else {
-            self.write_frame(opcode, data, fin, false)?;
+            self.write_frame(opcode, data, fin, false, masking)?;
         }
         self.sending = if fin { None } else { Some((kind, compress)) };
         Ok(())
@@ -884,15 +988,24 @@ impl Connection {
     }
 
     pub fn send_ping(&mut self, payload: &[u8]) -> Result<()> {
-        self.check_can_send()?;
-        Self::check_control_payload(payload)?;
-        self.write_frame(Opcode::Ping, payload, true, false)
+        self.send_control(Opcode::Ping, payload, Masking::ByRole)
     }
 
     pub fn send_pong(&mut self, payload: &[u8]) -> Result<()> {
+        self.send_control(Opcode::Pong, payload, Masking::ByRole)
+    }
+
+    /// Sends a ping or a pong masked as `masking` says.
+    pub fn send_control(&mut self, opcode: Opcode, payload: &[u8], masking: Masking) -> Result<()> {
+        if !matches!(opcode, Opcode::Ping | Opcode::Pong) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "send_control sends pings and pongs; close with close()",
+            ));
+        }
         self.check_can_send()?;
         Self::check_control_payload(payload)?;
-        self.write_frame(Opcode::Pong, payload, true, false)
+        self.write_frame(opcode, payload, true, false, masking)
     }
 
     /// Starts the closing handshake, or answers the peer's close with this
@@ -900,11 +1013,17 @@ impl Connection {
     /// error's code is the one owed to the peer). `code` `None` sends a close
     /// frame without status.
     pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<()> {
+        self.close_with(code, reason.as_bytes(), Masking::ByRole)
+    }
+
+    /// [`close`](Connection::close) with a reason given as bytes (which
+    /// must be UTF-8) and the frame masked as `masking` says.
+    pub fn close_with(&mut self, code: Option<u16>, reason: &[u8], masking: Masking) -> Result<()> {
         self.check_can_send()?;
         if self.state() == State::Failing {
-            return self.flush();
+            return self.flush_with(masking);
         }
-        self.send_close_frame(code, reason)
+        self.send_close_frame(code, reason, masking)
     }
 }
 

@@ -31,15 +31,8 @@ fn a_gibibyte_bomb_stops_at_the_limit_with_memory_near_it() {
     let mut conn = Connection::new(Config {
         max_message_size: LIMIT,
         deflate: Some(DeflateSettings {
-            params: DeflateParams {
-                server_no_context_takeover: false,
-                client_no_context_takeover: false,
-                server_max_window_bits: 15,
-                client_max_window_bits: 15,
-            },
             threshold: 0,
-            level: 6,
-            mem_level: 8,
+            ..DeflateSettings::new(DeflateParams::default())
         }),
         ..Config::client()
     });

@@ -729,3 +729,163 @@ fn a_violation_after_our_close_owes_no_second_close() {
     s.flush().unwrap();
     assert!(s.take_output().is_empty());
 }
+
+// --- sending as a caller asks (ws's per-message options) ---
+
+/// Every frame in `bytes` (RSV1 allowed: some are compressed).
+fn frames_of(bytes: &[u8]) -> Vec<wsframe::frame::Frame> {
+    let config = DecoderConfig {
+        allowed_rsv: 0b100,
+        ..DecoderConfig::default()
+    };
+    FrameDecoder::new(config).push(bytes).unwrap()
+}
+
+#[test]
+fn masking_follows_the_role_unless_the_caller_chooses() {
+    use wsframe::protocol::{Masking, SendOptions};
+    let with = |masking| SendOptions {
+        masking,
+        ..SendOptions::default()
+    };
+    let mut s = server();
+    s.send_message_with(MessageKind::Text, b"plain", &SendOptions::default())
+        .unwrap();
+    s.send_message_with(MessageKind::Text, b"random", &with(Masking::Random))
+        .unwrap();
+    s.send_message_with(MessageKind::Text, b"keyed", &with(Masking::Key([1, 2, 3, 4])))
+        .unwrap();
+    let frames = frames_of(&s.take_output());
+    assert_eq!(frames[0].header.mask, None, "a server does not mask by default");
+    assert!(frames[1].header.mask.is_some());
+    assert_eq!(frames[2].header.mask, Some([1, 2, 3, 4]));
+    assert_eq!(
+        frames[2].payload, b"keyed",
+        "unmasked by the decoder with that key"
+    );
+    let mut c = client();
+    c.send_message_with(MessageKind::Binary, b"x", &with(Masking::Unmasked))
+        .unwrap();
+    c.send_control(Opcode::Ping, b"p", Masking::Key([0; 4])).unwrap();
+    c.close_with(Some(1000), b"bye", Masking::Unmasked).unwrap();
+    let frames = frames_of(&c.take_output());
+    assert_eq!(frames[0].header.mask, None);
+    assert_eq!(
+        frames[1].header.mask,
+        Some([0; 4]),
+        "an all-zero key is still a key"
+    );
+    assert_eq!(
+        (frames[2].header.opcode, frames[2].header.mask),
+        (Opcode::Close, None)
+    );
+    assert!(
+        c.send_control(Opcode::Close, b"", Masking::ByRole).is_err(),
+        "close has its own call"
+    );
+}
+
+#[test]
+fn compression_can_be_refused_per_message() {
+    use wsframe::deflate::{DeflateParams, DeflateSettings};
+    use wsframe::protocol::SendOptions;
+    let settings = DeflateSettings {
+        threshold: 0,
+        ..DeflateSettings::new(DeflateParams::default())
+    };
+    let mut s = Connection::new(Config {
+        deflate: Some(settings),
+        ..Config::server()
+    });
+    let big = vec![b'z'; 4096];
+    s.send_message_with(MessageKind::Binary, &big, &SendOptions::default())
+        .unwrap();
+    let uncompressed = SendOptions {
+        compress: false,
+        ..SendOptions::default()
+    };
+    s.send_message_with(MessageKind::Binary, &big, &uncompressed)
+        .unwrap();
+    s.send_fragment_with(MessageKind::Text, b"first", false, &uncompressed)
+        .unwrap();
+    s.send_fragment_with(MessageKind::Text, b" second", true, &SendOptions::default())
+        .unwrap();
+    let frames = frames_of(&s.take_output());
+    assert!(frames[0].header.rsv1 && frames[0].payload.len() < 100);
+    assert!(!frames[1].header.rsv1 && frames[1].payload == big);
+    // The first fragment decides for the whole message.
+    assert!(!frames[2].header.rsv1 && !frames[3].header.rsv1);
+    assert_eq!(frames[3].payload, b" second");
+}
+
+#[test]
+fn close_reasons_given_as_bytes_must_be_utf8() {
+    let mut s = server();
+    let err = s.close_with(Some(1000), &[0xff], Default::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(s.state(), State::Open, "nothing was sent");
+    s.close_with(Some(4000), "né".as_bytes(), Default::default())
+        .unwrap();
+    assert_eq!(
+        s.take_output(),
+        server_frame(Opcode::Close, true, b"\x0f\xa0n\xc3\xa9")
+    );
+}
+
+#[test]
+fn unchecked_text_is_delivered_as_bytes_when_validation_is_off() {
+    let mut s = Connection::new(Config {
+        validate_utf8: false,
+        ..Config::server()
+    });
+    let bad = [0x61, 0xff, 0x62];
+    let mut input = wire(&[
+        client_frame(Opcode::Text, true, &bad),
+        client_frame(Opcode::Text, false, &bad[..1]),
+        client_frame(Opcode::Continuation, true, &bad[1..]),
+    ]);
+    let mut got = Vec::new();
+    s.receive_with(&mut input, |e| got.push(OwnedEvent::from(e)))
+        .unwrap();
+    assert_eq!(
+        got,
+        [
+            OwnedEvent::UncheckedText(bad.to_vec()),
+            OwnedEvent::UncheckedText(bad.to_vec())
+        ]
+    );
+    // With validation on (the default), the same bytes fail at the bad byte.
+    let err = server()
+        .receive(&client_frame(Opcode::Text, true, &bad))
+        .unwrap_err();
+    assert_eq!((err.kind(), err.offset()), (ErrorKind::InvalidUtf8, Some(7)));
+}
+
+#[test]
+fn errors_name_the_value_at_fault() {
+    let value_of = |input: &[u8]| server().receive(input).unwrap_err();
+    let reserved = value_of(&client_frame(Opcode::Reserved(3), true, b""));
+    assert_eq!(
+        (reserved.value(), reserved.ws_code()),
+        (Some(3), Some("WS_ERR_INVALID_OPCODE"))
+    );
+    let continuation = value_of(&client_frame(Opcode::Continuation, true, b"x"));
+    assert_eq!(continuation.value(), Some(0));
+    let nested = value_of(&wire(&[
+        client_frame(Opcode::Binary, false, b"a"),
+        client_frame(Opcode::Binary, true, b"b"),
+    ]));
+    assert_eq!(nested.value(), Some(2));
+    let long_ping = value_of(&hex("89 fe 00 7e"));
+    assert_eq!(long_ping.value(), Some(126));
+    let code = value_of(&client_frame(Opcode::Close, true, &[0x03, 0xed]));
+    assert_eq!(
+        (code.value(), code.ws_code()),
+        (Some(1005), Some("WS_ERR_INVALID_CLOSE_CODE"))
+    );
+    let huge = value_of(&hex("82 ff 00 20 00 00 00 00 00 00"));
+    assert_eq!(
+        (huge.kind(), huge.value()),
+        (ErrorKind::FrameTooBig, Some(1 << 53))
+    );
+}

@@ -41,16 +41,16 @@ pub fn parse_close_payload(payload: &[u8]) -> Result<JsValue, JsValue> {
 }
 
 /// Encodes a close frame's payload. `code` 1005 (or undefined) means no
-/// status; the reason is at most 123 bytes of UTF-8.
+/// status; the reason (its UTF-8 bytes) is at most 123 bytes.
 #[wasm_bindgen(js_name = encodeClosePayload)]
-pub fn encode_close_payload(code: Option<f64>, reason: Option<String>) -> Result<Vec<u8>, JsValue> {
+pub fn encode_close_payload(code: Option<f64>, reason: &[u8]) -> Result<Vec<u8>, JsValue> {
     let code = match code {
         None => None,
         Some(c) if c == f64::from(crate::close::NO_STATUS) => None,
         Some(c) => Some(code_from(c).ok_or_else(|| super::invalid_argument(format!("close code {c}")))?),
     };
     let mut out = Vec::new();
-    crate::close::encode_close_payload(&mut out, code, reason.as_deref().unwrap_or(""))
+    crate::close::encode_close_payload(&mut out, code, reason)
         .map_err(|e| js_error(&e))?;
     Ok(out)
 }

@@ -1,8 +1,8 @@
 use super::{invalid_argument, js_error, options, to_js};
 use crate::error::{Error, ErrorKind};
 use crate::handshake::{
-    parse_extensions, reject_for, reject_response, ClientHandshake, ClientOptions, Extension,
-    HandshakeRequest, HeadLimits, ServerHandshake,
+    format_extensions, parse_extensions, reject_for, reject_response, ClientHandshake, ClientOptions,
+    Extension, HandshakeRequest, HeadLimits, ProtocolChoice, ServerHandshake,
 };
 use js_sys::Reflect;
 use serde::{Deserialize, Serialize};
@@ -116,6 +116,21 @@ impl WasmServerHandshake {
             }),
         }
     }
+
+    /// Like `push`, but only reads the head: returns `{ method, path,
+    /// httpMinor, headers, rest }` without judging it as an upgrade
+    /// (validate with `validateRequest`). Throws a `WsframeError` with
+    /// `httpStatus` for a head over the limits (431) or not HTTP (400).
+    #[wasm_bindgen(js_name = pushHead)]
+    pub fn push_head(&mut self, chunk: &[u8]) -> Result<JsValue, JsValue> {
+        match self.inner.feed_head(chunk).map_err(|e| js_error(&e))? {
+            None => Ok(JsValue::UNDEFINED),
+            Some((head, used)) => to_js(&WithRest {
+                value: &head,
+                rest: &chunk[used..],
+            }),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -173,6 +188,64 @@ pub fn accept_response(request: JsValue, opts: JsValue) -> Result<Vec<u8>, JsVal
         .map_err(|e| js_error(&e))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct AnswerOptions {
+    /// Absent: the first protocol offered; `null`: none; a string: that one.
+    #[serde(default, with = "serde_with_null")]
+    protocol: Option<Option<String>>,
+    deflate: Option<super::deflate::DeflateJs>,
+    headers: Option<HeadersArg>,
+}
+
+/// Tells an absent field (outer `None`) from a `null` one (`Some(None)`).
+mod serde_with_null {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+        Option::<String>::deserialize(d).map(Some)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AnswerJs {
+    lines: Vec<String>,
+    protocol: Option<String>,
+    /// The `Sec-WebSocket-Extensions` value answered, or "".
+    extensions: String,
+    deflate: Option<crate::deflate::DeflateParams>,
+}
+
+/// The whole server answer to `request` (from `validateRequest`): the
+/// subprotocol (option `protocol`: absent for the first one offered, `null`
+/// for none, or the application's choice), permessage-deflate negotiated
+/// with the `deflate` options when given, and extra `headers`. Returns `{
+/// lines, protocol, extensions, deflate }`: the 101's lines (status line
+/// first, no line ends), what was agreed, and the deflate params for the
+/// Connection.
+#[wasm_bindgen(js_name = upgradeAnswer)]
+pub fn upgrade_answer(request: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
+    let request: HandshakeRequest =
+        serde_wasm_bindgen::from_value(request).map_err(|e| invalid_argument(format!("request: {e}")))?;
+    let o: AnswerOptions = options(opts)?;
+    let choice = match &o.protocol {
+        None => ProtocolChoice::FirstOffered,
+        Some(p) => ProtocolChoice::Chosen(p.as_deref()),
+    };
+    let deflate = o.deflate.as_ref().map(|d| d.to_options()).transpose()?;
+    let headers = o.headers.map(HeadersArg::into_pairs).unwrap_or_default();
+    let answer = request
+        .answer(choice, deflate.as_ref(), &borrow_pairs(&headers))
+        .map_err(|e| js_error(&e))?;
+    to_js(&AnswerJs {
+        extensions: format_extensions(&answer.extensions),
+        lines: answer.lines,
+        protocol: answer.protocol,
+        deflate: answer.deflate,
+    })
+}
+
 /// Builds an HTTP error answer (`Connection: close`, plain-text body).
 #[wasm_bindgen(js_name = rejectResponse)]
 pub fn reject_response_js(status: u16, body: Option<String>, headers: JsValue) -> Result<Vec<u8>, JsValue> {
@@ -210,6 +283,7 @@ struct ClientOpts {
     protocols: Vec<String>,
     extensions: Option<ExtensionsArg>,
     headers: Option<HeadersArg>,
+    require_protocol: bool,
 }
 
 /// Takes the binary `nonce` option out of `opts` (bytes do not pass through
@@ -259,6 +333,7 @@ impl WasmClientHandshake {
             protocols: &protocols,
             extensions: &extensions,
             headers: &header_refs,
+            require_protocol: o.require_protocol,
         };
         let (inner, request) = match nonce {
             Some(nonce) => {
@@ -296,5 +371,20 @@ impl WasmClientHandshake {
                 rest: &chunk[used..],
             }),
         }
+    }
+
+    /// Checks an answer parsed elsewhere (e.g. by Node's `http` before a
+    /// request's 'upgrade' event): `status` and `[name, value]` header
+    /// pairs. Returns `{ status, headers, protocol, extensions }`; throws a
+    /// `WsframeError` if the answer fails the connection (§4.1).
+    #[wasm_bindgen(js_name = checkResponse)]
+    pub fn check_response(&self, status: u16, headers: JsValue) -> Result<JsValue, JsValue> {
+        let headers: Vec<(String, String)> =
+            serde_wasm_bindgen::from_value(headers).map_err(|e| invalid_argument(format!("headers: {e}")))?;
+        let response = self
+            .inner
+            .check_response(status, headers)
+            .map_err(|e| js_error(&e))?;
+        to_js(&response)
     }
 }

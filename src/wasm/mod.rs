@@ -69,6 +69,10 @@ pub(crate) fn js_error(error: &Error) -> JsValue {
         "httpStatus",
         optional_number(error.http_status().map(f64::from)),
     );
+    set(&value, "value", optional_number(error.value().map(|v| v as f64)));
+    if let Some(ws) = error.ws_code() {
+        set(&value, "wsCode", JsValue::from_str(ws));
+    }
     value
 }
 

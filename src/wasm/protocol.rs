@@ -1,6 +1,7 @@
 use super::{js_error, options, patch_u32, put_u32};
 use crate::error::Error;
-use crate::protocol::{Config, Connection, Event, MessageKind, Role, State};
+use crate::frame::Opcode;
+use crate::protocol::{Config, Connection, Event, Masking, MessageKind, Role, SendOptions, State};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -14,7 +15,30 @@ struct ConnectionOptions {
     max_buffered_bytes: Option<u64>,
     auto_pong: Option<bool>,
     strict_length: Option<bool>,
+    validate_utf8: Option<bool>,
     deflate: Option<super::deflate::DeflateJs>,
+}
+
+/// Flags of the send calls (see `lib/api.mjs`): bit 0 sends the message
+/// uncompressed; bits 1-2 choose the masking.
+const SEND_NO_COMPRESS: u32 = 1;
+const SEND_MASK_SHIFT: u32 = 1;
+const SEND_MASK_BITS: u32 = 0b11;
+const MASK_BY_ROLE: u32 = 0;
+const MASK_NONE: u32 = 1;
+const MASK_RANDOM: u32 = 2;
+const MASK_KEY: u32 = 3;
+
+/// The masking that send `flags` ask for; `key` is the key's bytes in
+/// little-endian order when they ask for a given key.
+fn masking_of(flags: u32, key: u32) -> Masking {
+    match (flags >> SEND_MASK_SHIFT) & SEND_MASK_BITS {
+        MASK_NONE => Masking::Unmasked,
+        MASK_RANDOM => Masking::Random,
+        MASK_KEY => Masking::Key(key.to_le_bytes()),
+        MASK_BY_ROLE => Masking::ByRole,
+        _ => Masking::ByRole,
+    }
 }
 
 pub(crate) fn parse_role(role: Option<&str>) -> Result<Role, JsValue> {
@@ -48,6 +72,7 @@ const HEADER: usize = 16;
 fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
     let (kind, inline): (u8, &[u8]) = match event {
         Event::Text(t) => (EVENT_TEXT, t.as_bytes()),
+        Event::UncheckedText(b) => (EVENT_TEXT, b),
         Event::Binary(b) => (EVENT_BINARY, b),
         Event::Ping(b) => (EVENT_PING, b),
         Event::Pong(b) => (EVENT_PONG, b),
@@ -94,14 +119,42 @@ impl WasmConnection {
     pub fn packed(&self) -> &[u8] {
         &self.packed
     }
+
+    /// Moves the output into `sent` and returns its length.
+    fn keep_sent(&mut self) -> Result<usize, JsValue> {
+        if self.sent.capacity() > 4 << 20 {
+            // Do not keep a large buffer (it becomes the next output's) for one large message.
+            self.sent = Vec::new();
+        }
+        self.inner.take_output_into(&mut self.sent);
+        Ok(self.sent.len())
+    }
+}
+
+fn kind_of(binary: bool) -> MessageKind {
+    if binary {
+        MessageKind::Binary
+    } else {
+        MessageKind::Text
+    }
+}
+
+fn send_options(flags: u32, key: u32, max_frame: usize) -> SendOptions {
+    SendOptions {
+        max_frame: (max_frame > 0).then_some(max_frame),
+        compress: flags & SEND_NO_COMPRESS == 0,
+        masking: masking_of(flags, key),
+    }
 }
 
 #[wasm_bindgen(js_class = RawConnection)]
 impl WasmConnection {
     /// Options: `role` ("server" | "client", required), `maxFrameSize`,
     /// `maxMessageSize`, `maxFragments`, `maxBufferedBytes`, `autoPong`,
-    /// `strictLength`, and `deflate` (the agreed permessage-deflate params
-    /// plus `threshold`, `level`, `memLevel`) to compress transparently.
+    /// `strictLength`, `validateUtf8` (default true; false hands text out
+    /// unchecked, for trusted peers), and `deflate` (the agreed
+    /// permessage-deflate params plus `threshold`, `level`, `memLevel`) to
+    /// compress transparently.
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<WasmConnection, JsValue> {
         let o: ConnectionOptions = options(opts)?;
@@ -112,6 +165,7 @@ impl WasmConnection {
         config.max_buffered_bytes = o.max_buffered_bytes.unwrap_or(config.max_buffered_bytes);
         config.auto_pong = o.auto_pong.unwrap_or(config.auto_pong);
         config.strict_length = o.strict_length.unwrap_or(config.strict_length);
+        config.validate_utf8 = o.validate_utf8.unwrap_or(config.validate_utf8);
         config.deflate = o.deflate.as_ref().map(|d| d.to_settings()).transpose()?;
         Ok(WasmConnection {
             inner: Connection::new(config),
@@ -204,27 +258,79 @@ impl WasmConnection {
 
     /// Frames the `len` bytes written at `inputBuffer(len)` as one message,
     /// binary or text (which must be valid UTF-8), in frames of at most
-    /// `maxFrame` payload bytes if given (0 = one frame). Returns the length
-    /// of the bytes to write, which wait at `sentPtr()` until the next call:
-    /// no allocation crosses the boundary, which matters for small messages.
+    /// `maxFrame` payload bytes if given (0 = one frame), compressed and
+    /// masked as `flags` and `key` say. Returns the length of the bytes to
+    /// write, which wait at `sentPtr()` until the next call: no allocation
+    /// crosses the boundary, which matters for small messages.
     #[wasm_bindgen(js_name = sendInput)]
-    pub fn send_input(&mut self, binary: bool, len: usize, max_frame: usize) -> Result<usize, JsValue> {
+    pub fn send_input(
+        &mut self,
+        binary: bool,
+        len: usize,
+        max_frame: usize,
+        flags: u32,
+        key: u32,
+    ) -> Result<usize, JsValue> {
         let len = len.min(self.input.len());
-        let kind = if binary {
-            MessageKind::Binary
-        } else {
-            MessageKind::Text
-        };
-        let max = (max_frame > 0).then_some(max_frame);
+        let options = send_options(flags, key, max_frame);
         self.inner
-            .send_message(kind, &self.input[..len], max)
+            .send_message_with(kind_of(binary), &self.input[..len], &options)
             .map_err(|e| js_error(&e))?;
-        if self.sent.capacity() > 4 << 20 {
-            // Do not keep a large buffer (it becomes the next output's) for one large message.
-            self.sent = Vec::new();
-        }
-        self.inner.take_output_into(&mut self.sent);
-        Ok(self.sent.len())
+        self.keep_sent()
+    }
+
+    /// One fragment of a message sent piece by piece, from the `len` bytes
+    /// at `inputBuffer(len)`: the first opens a message of the type
+    /// `binary` says, `fin` ends it (`flags`, `key` as for `sendInput`).
+    /// Returns the length of the bytes at `sentPtr()`.
+    #[wasm_bindgen(js_name = sendFragmentInput)]
+    pub fn send_fragment_input(
+        &mut self,
+        binary: bool,
+        len: usize,
+        fin: bool,
+        flags: u32,
+        key: u32,
+    ) -> Result<usize, JsValue> {
+        let len = len.min(self.input.len());
+        let options = send_options(flags, key, 0);
+        self.inner
+            .send_fragment_with(kind_of(binary), &self.input[..len], fin, &options)
+            .map_err(|e| js_error(&e))?;
+        self.keep_sent()
+    }
+
+    /// A ping (`pong` false) or a pong of the `len` bytes at
+    /// `inputBuffer(len)` (at most 125), masked as `flags` and `key` say.
+    /// Returns the length of the bytes at `sentPtr()`.
+    #[wasm_bindgen(js_name = sendControlInput)]
+    pub fn send_control_input(
+        &mut self,
+        pong: bool,
+        len: usize,
+        flags: u32,
+        key: u32,
+    ) -> Result<usize, JsValue> {
+        let len = len.min(self.input.len());
+        let opcode = if pong { Opcode::Pong } else { Opcode::Ping };
+        self.inner
+            .send_control(opcode, &self.input[..len], masking_of(flags, key))
+            .map_err(|e| js_error(&e))?;
+        self.keep_sent()
+    }
+
+    /// Starts or answers the closing handshake with the reason in the `len`
+    /// bytes at `inputBuffer(len)` (UTF-8, at most 123); `code` 0 sends no
+    /// status. Masked as `flags` and `key` say. Returns the length of the
+    /// bytes at `sentPtr()`.
+    #[wasm_bindgen(js_name = closeInput)]
+    pub fn close_input(&mut self, code: u16, len: usize, flags: u32, key: u32) -> Result<usize, JsValue> {
+        let len = len.min(self.input.len());
+        let code = (code != 0).then_some(code);
+        self.inner
+            .close_with(code, &self.input[..len], masking_of(flags, key))
+            .map_err(|e| js_error(&e))?;
+        self.keep_sent()
     }
 
     /// Starts a binary message of `length` bytes that JS writes itself after
@@ -258,13 +364,8 @@ impl WasmConnection {
     /// the type, `fin` ends the message); returns the bytes to write.
     #[wasm_bindgen(js_name = sendFragment)]
     pub fn send_fragment(&mut self, data: &[u8], binary: bool, fin: bool) -> Result<Vec<u8>, JsValue> {
-        let kind = if binary {
-            MessageKind::Binary
-        } else {
-            MessageKind::Text
-        };
         self.inner
-            .send_fragment(kind, data, fin)
+            .send_fragment(kind_of(binary), data, fin)
             .map_err(|e| js_error(&e))?;
         Ok(self.inner.take_output())
     }

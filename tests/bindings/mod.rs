@@ -289,7 +289,7 @@ fn utf8_close_and_mask_bindings() {
         Some(0.0),
     );
     assert_eq!(
-        close::encode_close_payload(Some(1000.0), Some("ok".into())).unwrap(),
+        close::encode_close_payload(Some(1000.0), b"ok").unwrap(),
         b"\x03\xe8ok"
     );
     // The simd128 path (in browsers too) against the byte loop, every length and offset.
