@@ -305,7 +305,7 @@ export declare function isValidCloseCode(code: number): boolean;
 export declare function closeCodeName(code: number): string;
 /** `{ code, reason }` of a close payload (code 1005 when empty); throws WsframeError. */
 export declare function parseClosePayload(payload: BytesLike): { code: number; reason: string };
-export declare function encodeClosePayload(code?: number, reason?: string): Uint8Array;
+export declare function encodeClosePayload(code?: number, reason?: string | Uint8Array): Uint8Array;
 
 export interface Field {
   name: 'fin' | 'rsv1' | 'rsv2' | 'rsv3' | 'opcode' | 'mask' | 'payloadLength' | 'extendedLength' | 'maskingKey' | 'payload';

@@ -215,6 +215,22 @@ export function mask(data, key, offset = 0) {
   return data;
 }
 
+// Send flags (src/wasm/protocol.rs): bit 0 leaves the message uncompressed,
+// bits 1-2 choose the masking.
+const SEND_NO_COMPRESS = 1;
+const MASK_NONE = 1;
+const MASK_RANDOM = 2;
+const MASK_KEY = 3;
+
+function sendFlags(options) {
+  let flags = options.compress === false ? SEND_NO_COMPRESS : 0;
+  const mask = options.mask;
+  if (mask === false) flags |= MASK_NONE << 1;
+  else if (mask === true) flags |= MASK_RANDOM << 1;
+  else if (mask !== undefined && mask !== null) flags |= MASK_KEY << 1;
+  return flags;
+}
+
 /** Strings up to this many UTF-16 units are sent without encodeInto when ASCII. */
 const SHORT_TEXT = 256;
 /** Strings up to this many UTF-16 units are encoded straight into wasm memory. */
@@ -296,25 +312,29 @@ export class Connection {
   constructor(options) {
     this.#raw = new raw.RawConnection(options);
   }
-  receive(chunk) {
-    const bytes = toBytes(chunk);
-    writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
-    const length = this.#raw.receiveInput(bytes.length);
-    const p = new Packed(this.#raw.resultPtr(), length);
-    const count = p.u32(0);
-    const outputAt = p.u32(4);
-    const outputLength = p.u32(8);
-    const pending = (p.u32(12) & 1) === 1;
+  /**
+   * `receive` for bindings that shape their own events: returns `{ events,
+   * output, error, pending }` where `events` is flat, three entries per
+   * event (`type`: 1 text, 2 binary, 8 close, 9 ping, 10 pong; `data`;
+   * `code`: the close code, else 0). Every payload, close reasons
+   * included, is what `copy(memory, start, end)` returns: `memory` views
+   * wasm memory (a Buffer in Node) and is valid only during that call, so
+   * `copy` must copy. Text is not decoded.
+   */
+  receiveRaw(chunk, copy) {
     const events = [];
-    let error = null;
-    let at = 16;
-    for (let i = 0; i < count; i++) {
-      // u8 type, u32 a, u32 b: messages point into wasm memory (a = address,
-      // b = length); control frames follow inline (a = length; b = close code).
-      const type = p.bytes[at];
-      const a = p.u32(at + 1);
-      const b = p.u32(at + 5);
-      at += 9;
+    let memory;
+    const result = this.#read(chunk, (p, type, a, b, inline) => {
+      memory ??= p.nodeMemory ?? p.memory;
+      if (type === 1 || type === 2) events.push(type, copy(memory, a, a + b), 0);
+      else events.push(type, copy(memory, inline, inline + a), type === 8 ? b : 0);
+    });
+    result.events = events;
+    return result;
+  }
+  receive(chunk) {
+    const events = [];
+    const result = this.#read(chunk, (p, type, a, b, inline) => {
       switch (type) {
         case 1:
           events.push({ type: 'text', data: p.textAt(a, a + b) });
@@ -323,49 +343,99 @@ export class Connection {
           events.push({ type: 'binary', data: p.copyAt(a, a + b) });
           break;
         case 8:
-          events.push({ type: 'close', code: b, reason: p.text(at, at + a) });
-          at += a;
+          events.push({ type: 'close', code: b, reason: p.textAt(inline, inline + a) });
           break;
-        case 9:
-        case 10:
-          events.push({ type: type === 9 ? 'ping' : 'pong', data: p.copy(at, at + a) });
-          at += a;
-          break;
-        case 255:
-          error = this.#raw.takeError();
-          break;
+        default:
+          events.push({ type: type === 9 ? 'ping' : 'pong', data: p.copyAt(inline, inline + a) });
       }
+    });
+    result.events = events;
+    return result;
+  }
+  /**
+   * Feeds `chunk` to the core and walks its packed result, calling
+   * `onEvent(packed, type, a, b, inline)` for each event. Each is u8 type,
+   * u32 a, u32 b: messages (1 text, 2 binary) point into wasm memory (a =
+   * address, b = length); control frames (8 close, 9 ping, 10 pong) follow
+   * inline at address `inline` (a = length; b = close code).
+   */
+  #read(chunk, onEvent) {
+    const bytes = toBytes(chunk);
+    writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
+    const length = this.#raw.receiveInput(bytes.length);
+    const p = new Packed(this.#raw.resultPtr(), length);
+    const count = p.u32(0);
+    const outputAt = p.u32(4);
+    const outputLength = p.u32(8);
+    const pending = (p.u32(12) & 1) === 1;
+    let error = null;
+    let at = 16;
+    for (let i = 0; i < count; i++) {
+      const type = p.bytes[at];
+      const a = p.u32(at + 1);
+      const b = p.u32(at + 5);
+      at += 9;
+      if (type === 255) {
+        error = this.#raw.takeError();
+        continue;
+      }
+      onEvent(p, type, a, b, p.base + at);
+      if (type !== 1 && type !== 2) at += a;
     }
     const output = outputLength ? p.copy(outputAt, outputAt + outputLength) : null;
-    return { events, output, error, pending };
+    return { events: null, output, error, pending };
   }
   /** The close owed after a `receive` flagged `pending` (reply or failure), or null. */
   flush() {
     const bytes = this.#raw.flush();
     return bytes.length ? bytes : null;
   }
-  /** Frames a message: a string as text, bytes as binary. Returns the bytes to write. */
+  /**
+   * Frames a message: a string as text, bytes as binary. Returns the bytes
+   * to write. Options: `binary` (the type, whatever `data` is),
+   * `maxFrameSize` (split into frames of at most this payload), `compress`
+   * (false: this message goes uncompressed), `mask` (undefined: as the
+   * role requires; false: unmasked; true: a random key; or a 4-byte key),
+   * `fin` (false: a fragment of a message continued by later sends; the
+   * first fragment gives the type, the one with `fin` ends it).
+   */
   send(data, options = {}) {
-    if (typeof data === 'string' && !options.binary) return this.#sendString(data, options.maxFrameSize ?? 0);
-    return this.#sendBytes(toBytes(data), options.binary !== false, options.maxFrameSize ?? 0);
+    const flags = sendFlags(options);
+    const key = flags >> 1 === MASK_KEY ? keyAsNumber(checkedKey(options.mask)) : 0;
+    const binary = options.binary ?? typeof data !== 'string';
+    if (options.fin === false || this.#fragmenting) {
+      const bytes = typeof data === 'string' ? encoder.encode(data) : toBytes(data);
+      writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
+      const fin = options.fin !== false;
+      // Later fragments continue the message whatever their own type: its first fragment set it.
+      const type = this.#fragmenting ? this.#fragmentBinary : binary;
+      const length = this.#raw.sendFragmentInput(type, bytes.length, fin, flags, key);
+      this.#fragmenting = !fin;
+      this.#fragmentBinary = type;
+      return this.#sent(length);
+    }
+    if (typeof data === 'string' && !binary) return this.#sendString(data, options.maxFrameSize ?? 0, flags, key);
+    return this.#sendBytes(toBytes(data), binary, options.maxFrameSize ?? 0, flags, key);
   }
+  #fragmenting = false;
+  #fragmentBinary = false;
   sendText(text) {
-    return this.#sendString(text, 0);
+    return this.#sendString(text, 0, 0, 0);
   }
   sendBinary(data, maxFrameSize = 0) {
-    return this.#sendBytes(toBytes(data), true, maxFrameSize);
+    return this.#sendBytes(toBytes(data), true, maxFrameSize, 0, 0);
   }
   // Both send paths put the payload in the connection's input buffer and
   // copy the frames out once: no allocation in wasm per message.
-  #sendBytes(bytes, binary, maxFrameSize) {
+  #sendBytes(bytes, binary, maxFrameSize, flags, key) {
     writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
-    return this.#sent(this.#raw.sendInput(binary, bytes.length, maxFrameSize));
+    return this.#sent(this.#raw.sendInput(binary, bytes.length, maxFrameSize, flags, key));
   }
-  #sendString(text, maxFrameSize) {
+  #sendString(text, maxFrameSize, flags, key) {
     const length = text.length;
     // Encoding in place needs room for the worst case, 3 bytes per UTF-16
     // unit; for long strings that would triple wasm memory, which never shrinks.
-    if (length > ENCODE_IN_PLACE) return this.#sendBytes(encoder.encode(text), false, maxFrameSize);
+    if (length > ENCODE_IN_PLACE) return this.#sendBytes(encoder.encode(text), false, maxFrameSize, flags, key);
     // Unpaired surrogates become U+FFFD, as TextEncoder and the WebSocket API do.
     const room = length * 3;
     const at = this.#raw.inputBuffer(room);
@@ -383,7 +453,7 @@ export class Connection {
       const rest = written ? text.slice(written) : text;
       written += encoder.encodeInto(rest, m.subarray(at + written, at + room)).written;
     }
-    return this.#sent(this.#raw.sendInput(false, written, maxFrameSize));
+    return this.#sent(this.#raw.sendInput(false, written, maxFrameSize, flags, key));
   }
   #sent(length) {
     const at = this.#raw.sentPtr();
@@ -403,15 +473,31 @@ export class Connection {
   sendFragment(data, { binary = typeof data !== 'string', fin = false } = {}) {
     return this.#raw.sendFragment(toBytes(data), binary, fin);
   }
-  ping(data) {
-    return this.#raw.ping(toBytes(data));
+  /** A ping (payload at most 125 bytes). Options: `mask` as for `send`. */
+  ping(data, options) {
+    return this.#control(false, data, options);
   }
-  pong(data) {
-    return this.#raw.pong(toBytes(data));
+  /** A pong (payload at most 125 bytes). Options: `mask` as for `send`. */
+  pong(data, options) {
+    return this.#control(true, data, options);
   }
-  /** Starts or answers the closing handshake; no code sends no status. */
-  close(code, reason = '') {
-    return this.#raw.close(code ?? 0, reason);
+  #control(pong, data, options = {}) {
+    const bytes = toBytes(data);
+    const flags = sendFlags(options);
+    const key = flags >> 1 === MASK_KEY ? keyAsNumber(checkedKey(options.mask)) : 0;
+    writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
+    return this.#sent(this.#raw.sendControlInput(pong, bytes.length, flags, key));
+  }
+  /**
+   * Starts or answers the closing handshake; no code sends no status. The
+   * reason is a string or UTF-8 bytes (at most 123). Options: `mask` as for `send`.
+   */
+  close(code, reason = '', options = {}) {
+    const bytes = toBytes(reason);
+    const flags = sendFlags(options);
+    const key = flags >> 1 === MASK_KEY ? keyAsNumber(checkedKey(options.mask)) : 0;
+    writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
+    return this.#sent(this.#raw.closeInput(code ?? 0, bytes.length, flags, key));
   }
   /** "open" | "closeReceived" | "closing" | "closed" | "failing" | "failed". */
   get state() {
@@ -437,6 +523,10 @@ export class ServerHandshake {
   push(chunk) {
     return this.#raw.push(toBytes(chunk));
   }
+  /** Reads the head only: `{ method, path, httpMinor, headers, rest }`, not yet judged (see `validateRequest`). */
+  pushHead(chunk) {
+    return this.#raw.pushHead(toBytes(chunk));
+  }
   free() {
     this.#raw.free();
   }
@@ -456,6 +546,10 @@ export class ClientHandshake {
   }
   push(chunk) {
     return this.#raw.push(toBytes(chunk));
+  }
+  /** Checks an answer parsed elsewhere: `status` and `[name, value]` pairs. */
+  checkResponse(status, headers) {
+    return this.#raw.checkResponse(status, headers);
   }
   free() {
     this.#raw.free();
@@ -503,13 +597,21 @@ export const acceptDeflateResponse = (extensions, options) => raw.acceptDeflateR
 export const acceptKey = (key) => raw.acceptKey(key);
 export const validateRequest = (parts) => raw.validateRequest(parts);
 export const acceptResponse = (request, options) => raw.acceptResponse(request, options);
+/**
+ * The server's whole answer to a validated request: `{ lines, protocol,
+ * extensions, deflate }` (see the README). Options: `protocol` (omitted: the
+ * first offered; null: none), `deflate` (permessage-deflate preferences, to
+ * negotiate it), `headers`.
+ */
+export const upgradeAnswer = (request, options) => raw.upgradeAnswer(request, options);
 export const rejectResponse = (status, body, headers) => raw.rejectResponse(status, body, headers);
 export const rejectionFor = (error) => raw.rejectionFor(error);
 export const isValidUtf8 = (bytes) => raw.isValidUtf8(toBytes(bytes));
 export const isValidCloseCode = (code) => raw.isValidCloseCode(code);
 export const closeCodeName = (code) => raw.closeCodeName(code);
 export const parseClosePayload = (payload) => raw.parseClosePayload(toBytes(payload));
-export const encodeClosePayload = (code, reason) => raw.encodeClosePayload(code, reason);
+/** A close frame's payload; `reason` is a string or UTF-8 bytes. */
+export const encodeClosePayload = (code, reason = '') => raw.encodeClosePayload(code, toBytes(reason));
 export const inspect = (bytes, options) => raw.inspect(toBytes(bytes), options);
 
 // ----- Engine.IO protocol 3 (engine.io-parser 5 dropped it) -----
