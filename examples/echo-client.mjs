@@ -30,7 +30,7 @@ function session(path, onMessage = () => {}) {
 
 let count = 0;
 await session('/getCaseCount', (_ws, data) => {
-  count = Number(data);
+  count = Number(data.toString());
 });
 if (!count) {
   console.error('fuzzingserver reported no cases');

@@ -58,7 +58,12 @@ async function bundle(entry, outfile, format, platform) {
 
 const nodeBuild = wasmPack('nodejs');
 // Browsers get no Engine.IO/Socket.IO server (it needs sockets anyway).
-const webBuild = wasmPack('web', ['--no-default-features']);
+// `--node-only` reuses the last web build (for quick rounds on Node code).
+const lastWeb = path.join(root, 'target', 'wasm-pack', 'web');
+const webBuild =
+  process.argv.includes('--node-only') && existsSync(path.join(lastWeb, 'wsframe_bg.wasm'))
+    ? lastWeb
+    : wasmPack('web', ['--no-default-features']);
 
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
@@ -66,7 +71,7 @@ copyBuild(nodeBuild, path.join(pkg, 'node'), 'commonjs');
 copyBuild(webBuild, path.join(pkg, 'web'), 'module');
 
 await bundle('index-node.mjs', 'index.cjs', 'cjs', 'node');
-await bundle('node.mjs', 'node.cjs', 'cjs', 'node');
+await bundle('node-entry.cjs', 'node.cjs', 'cjs', 'node');
 await bundle('index-browser.mjs', 'browser.mjs', 'esm', 'browser');
 await bundle('engine.io-parser-node.mjs', 'engine.io-parser.cjs', 'cjs', 'node');
 await bundle('engine.io-parser-browser.mjs', 'engine.io-parser.browser.mjs', 'esm', 'browser');
@@ -74,12 +79,18 @@ await bundle('socket.io-parser-node.mjs', 'socket.io-parser.cjs', 'cjs', 'node')
 await bundle('socket.io-parser-browser.mjs', 'socket.io-parser.browser.mjs', 'esm', 'browser');
 // ESM in Node re-exports the CommonJS build, so `import` and `require` share one wasm instance.
 writeFileSync(path.join(pkg, 'index.mjs'), "export * from './index.cjs';\nexport { default } from './index.cjs';\n");
-writeFileSync(path.join(pkg, 'node.mjs'), "export * from './node.cjs';\nexport { default } from './node.cjs';\n");
+// As ws's ESM wrapper: the class as the default export, its parts by name.
+writeFileSync(
+  path.join(pkg, 'node.mjs'),
+  "import WebSocket from './node.cjs';\n" +
+    'export const { WebSocketServer, Server, createWebSocketStream, connect, createServer, SocketIoServer, IoSocket } = WebSocket;\n' +
+    'export { WebSocket };\nexport default WebSocket;\n',
+);
 for (const name of ['engine.io-parser', 'socket.io-parser']) {
   writeFileSync(path.join(pkg, `${name}.mjs`), `export * from './${name}.cjs';\n`);
 }
 
-for (const file of ['index.d.ts', 'browser.d.ts', 'node.d.ts', 'engine.io-parser.d.ts', 'socket.io-parser.d.ts', 'README.md']) {
+for (const file of ['index.d.ts', 'browser.d.ts', 'node.d.cts', 'node.d.mts', 'engine.io-parser.d.ts', 'socket.io-parser.d.ts', 'README.md']) {
   cpSync(path.join(template, file), path.join(pkg, file));
 }
 const manifest = JSON.parse(readFileSync(path.join(template, 'package.json'), 'utf8'));

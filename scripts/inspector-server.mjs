@@ -47,12 +47,12 @@ export async function startInspectorServer({ port = 8080, host = '127.0.0.1', ww
     for (const ws of mirrors) ws.send(text);
   };
 
-  const demo = new WebSocketServer({ perMessageDeflate: { threshold: 0 } });
+  const demo = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 0 } });
   demo.on('connection', (ws) => {
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
     ws.on('error', () => {});
   });
-  const mirror = new WebSocketServer({ perMessageDeflate: false });
+  const mirror = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   mirror.on('connection', (ws) => {
     mirrors.add(ws);
     ws.on('close', () => mirrors.delete(ws));
@@ -61,7 +61,9 @@ export async function startInspectorServer({ port = 8080, host = '127.0.0.1', ww
 
   const web = http.createServer((req, res) => serveStatic(www, req, res));
   web.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url, 'http://localhost').pathname === '/mirror') mirror.handleUpgrade(req, socket, head);
+    if (new URL(req.url, 'http://localhost').pathname === '/mirror') {
+      mirror.handleUpgrade(req, socket, head, (ws) => mirror.emit('connection', ws, req));
+    }
     else socket.destroy();
   });
 

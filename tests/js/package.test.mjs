@@ -47,17 +47,21 @@ const EXPECTED = {
   accept: 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=',
 };
 
-// Node only: a real server and client from wsframe/node echo over loopback.
+// Node only: a real server and client from wsframe/node echo over loopback,
+// written as with ws: the module is the WebSocket class, carrying the rest.
 const NODE_ECHO = `
-  const server2 = new n.WebSocketServer({ port: 0 }, (ws) => ws.on('message', (d, bin) => ws.send(d, { binary: bin })));
+  const server2 = new n.WebSocketServer({ port: 0 });
+  server2.on('connection', (ws) => ws.on('message', (d, bin) => ws.send(d, { binary: bin })));
   await new Promise((r) => server2.on('listening', r));
-  const ws = n.connect('ws://127.0.0.1:' + server2.address().port);
+  const ws = new n('ws://127.0.0.1:' + server2.address().port);
   await new Promise((r) => ws.on('open', r));
   ws.send('over the wire');
-  result.echo = await new Promise((r) => ws.on('message', (d) => r(d)));
+  result.echo = await new Promise((r) => ws.on('message', (d) => r(d.toString())));
+  result.shape = [typeof n, n.WebSocket === n, n.Server === n.WebSocketServer, typeof n.createWebSocketStream, n.OPEN];
   ws.close(1000);
   await new Promise((r) => ws.on('close', r));
   server2.close();`;
+const NODE_EXPECTED = { echo: 'over the wire', shape: ['function', true, true, 'function', 1] };
 
 test('CommonJS require', () => {
   writeFileSync(
@@ -65,17 +69,18 @@ test('CommonJS require', () => {
     `const w = require('wsframe'); const n = require('wsframe/node');
      (async () => { ${CHECKS} ${NODE_ECHO} console.log(JSON.stringify(result)); })();`,
   );
-  assert.deepEqual(JSON.parse(run('node', ['check.cjs'])), { ...EXPECTED, echo: 'over the wire' });
+  assert.deepEqual(JSON.parse(run('node', ['check.cjs'])), { ...EXPECTED, ...NODE_EXPECTED });
 });
 
 test('ESM import', () => {
   writeFileSync(
     path.join(project, 'check.mjs'),
-    `import * as w from 'wsframe'; import * as n from 'wsframe/node';
+    `import * as w from 'wsframe'; import n, { WebSocket, WebSocketServer, createWebSocketStream } from 'wsframe/node';
      import def from 'wsframe'; if (typeof def.Connection !== 'function') throw new Error('default export');
+     if (WebSocket !== n || WebSocketServer !== n.WebSocketServer || createWebSocketStream !== n.createWebSocketStream) throw new Error('named exports');
      ${CHECKS} ${NODE_ECHO} console.log(JSON.stringify(result));`,
   );
-  assert.deepEqual(JSON.parse(run('node', ['check.mjs'])), { ...EXPECTED, echo: 'over the wire' });
+  assert.deepEqual(JSON.parse(run('node', ['check.mjs'])), { ...EXPECTED, ...NODE_EXPECTED });
 });
 
 test('ESM and CommonJS share one instance', () => {
@@ -175,14 +180,15 @@ test('TypeScript: tsc --strict over a sample using the types, then run it', () =
      const err: w.WsframeError | null = r.error;
      const anatomy: w.Inspection = w.inspect(w.encodeFrame('y'));
      const field: w.Field | undefined = anatomy.frames[0]?.fields.find((f) => f.name === 'opcode');
-     const server = new WebSocketServer({ port: 0 }, (ws: WebSocket) => ws.on('message', (d, binary: boolean) => ws.send(d, { binary })));
+     const server = new WebSocketServer({ port: 0 });
+     server.on('connection', (ws: WebSocket) => ws.on('message', (d, binary: boolean) => ws.send(d, { binary })));
      server.on('listening', () => {
        const address = server.address();
        const port = typeof address === 'object' && address ? address.port : 0;
-       const ws = connect({ host: '127.0.0.1', port });
+       const ws = connect(\`ws://127.0.0.1:\${port}\`);
        ws.on('open', () => ws.send('typed echo'));
-       ws.on('message', (data: string | Buffer) => {
-         console.log(JSON.stringify([new TextDecoder().decode(frames[0]!.payload), text, err, field?.raw, data]));
+       ws.on('message', (data) => {
+         console.log(JSON.stringify([new TextDecoder().decode(frames[0]!.payload), text, err, field?.raw, data.toString()]));
          ws.close(1000);
          server.close();
        });
@@ -201,6 +207,85 @@ test('TypeScript: tsc --strict over a sample using the types, then run it', () =
     () => run(tsc, ['--noEmit', '-p', 'tsconfig.wrong.json']),
     (e) => /"peer"' is not assignable/.test(e.stdout),
   );
+});
+
+// A program typed the way @types/ws types ws, with only the import to change.
+const WS_TYPED = (from) => `
+  import WebSocket, { WebSocketServer, createWebSocketStream } from '${from}';
+  import type { IncomingMessage } from 'node:http';
+  import type { AddressInfo } from 'node:net';
+  import type { Duplex } from 'node:stream';
+  const seen: unknown[] = [];
+  const wss = new WebSocketServer({
+    port: 0,
+    host: '127.0.0.1',
+    perMessageDeflate: { zlibDeflateOptions: { level: 3, memLevel: 7 }, threshold: 1024, concurrencyLimit: 10 },
+    verifyClient: (info: { origin: string; secure: boolean; req: IncomingMessage }, cb: (res: boolean, code?: number) => void) =>
+      cb(info.req.url === '/typed'),
+    handleProtocols: (protocols: Set<string>, req: IncomingMessage) => (protocols.has('typed') && req.url ? 'typed' : false),
+    maxPayload: 1 << 20,
+    clientTracking: true,
+  });
+  wss.on('headers', (headers: string[], req: IncomingMessage) => headers.push('X-Typed: ' + req.url));
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    seen.push(req.headers['x-client'], ws.protocol);
+    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+      ws.send(data, { binary: isBinary, compress: false }, (err?: Error) => {
+        if (err) seen.push(err.message);
+      });
+    });
+    ws.on('ping', (data: Buffer) => ws.pong(data));
+    ws.on('error', (err: Error) => seen.push(err.message));
+  });
+  function asStream(ws: WebSocket): Duplex {
+    return createWebSocketStream(ws, { encoding: 'utf8' });
+  }
+  wss.on('listening', () => {
+    const { port } = wss.address() as AddressInfo;
+    const client = new WebSocket('ws://127.0.0.1:' + port + '/typed', ['typed'], {
+      handshakeTimeout: 2000,
+      headers: { 'X-Client': 'ts' },
+      perMessageDeflate: false,
+    });
+    client.binaryType = 'arraybuffer';
+    client.on('upgrade', (res: IncomingMessage) => seen.push(res.headers['x-typed']));
+    client.onopen = () => client.send(Buffer.from('typed bytes'));
+    client.addEventListener('message', (event: WebSocket.MessageEvent) => {
+      seen.push(Buffer.from(event.data as ArrayBuffer).toString(), client.readyState === WebSocket.OPEN, typeof asStream);
+      client.close(1000, 'done');
+    });
+    client.on('close', (code: number, reason: Buffer) => {
+      seen.push(code, reason.toString(), wss.clients.size >= 0);
+      wss.close(() => console.log(JSON.stringify(seen)));
+    });
+  });`;
+
+test('TypeScript: a program typed against @types/ws compiles against ws and wsframe/node alike, and runs', () => {
+  const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
+  const compilerOptions = {
+    strict: true,
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    target: 'es2022',
+    typeRoots: [path.join(root, 'node_modules', '@types')],
+    types: ['node'],
+    skipLibCheck: false,
+  };
+  // Against ws and @types/ws: from inside the repository, where both are installed.
+  const wsDir = path.join(root, 'target', 'ts-ws-typed');
+  mkdirSync(wsDir, { recursive: true });
+  writeFileSync(path.join(wsDir, 'typed.mts'), WS_TYPED('ws'));
+  writeFileSync(path.join(wsDir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, files: ['typed.mts'] }));
+  run(tsc, ['-p', 'tsconfig.json'], wsDir);
+  // The same program against the installed package, then run.
+  writeFileSync(path.join(project, 'typed.mts'), WS_TYPED('wsframe/node'));
+  writeFileSync(
+    path.join(project, 'tsconfig.typed.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, outDir: 'typed-out' }, files: ['typed.mts'] }),
+  );
+  run(tsc, ['-p', 'tsconfig.typed.json']);
+    // The server sees the connection before the client reads the 101.
+  assert.deepEqual(JSON.parse(run('node', ['typed-out/typed.mjs'])), ['ts', 'typed', '/typed', 'typed bytes', true, 'function', 1000, 'done', true]);
 });
 
 async function browserResult(url) {

@@ -3,7 +3,9 @@
 // /socket.io/ (namespaces / and /custom, "auth", "message-back",
 // "message-with-ack"). Protocol tests run against it and against
 // examples/socketio-server.mjs alike, so "behaves like the official
-// server" is checked, not assumed. `parser` replaces socket.io-parser.
+// server" is checked, not assumed. `parser` replaces socket.io-parser;
+// `wsEngine` replaces ws (e.g. with wsframe/node's WebSocketServer);
+// `perMessageDeflate` and `cors` are passed on.
 import http from 'node:http';
 import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
@@ -14,9 +16,15 @@ export async function startReferenceServer({
   maxPayload = 1e6,
   connectTimeout = 45000,
   parser,
+  wsEngine,
+  perMessageDeflate,
+  cors,
 } = {}) {
   const httpServer = http.createServer();
-  const engine = new EngineServer({ pingInterval, pingTimeout, maxHttpBufferSize: maxPayload, allowEIO3: true, path: '/engine.io/' });
+  const engines = wsEngine ? { wsEngine } : {};
+  if (perMessageDeflate !== undefined) engines.perMessageDeflate = perMessageDeflate;
+  if (cors) engines.cors = cors;
+  const engine = new EngineServer({ pingInterval, pingTimeout, maxHttpBufferSize: maxPayload, allowEIO3: true, path: '/engine.io/', ...engines });
   engine.attach(httpServer, { path: '/engine.io/' });
   engine.on('connection', (socket) => socket.on('message', (data) => socket.send(data)));
   const io = new IoServer(httpServer, {
@@ -27,6 +35,7 @@ export async function startReferenceServer({
     allowEIO3: true,
     serveClient: false,
     ...(parser ? { parser } : {}),
+    ...engines,
   });
   const onConnection = (socket) => {
     socket.emit('auth', socket.handshake.auth);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { io } from 'socket.io-client';
 import { Socket as EngineSocket } from 'engine.io-client';
 import * as wsframeParser from 'wsframe/socket.io-parser';
+import { WebSocketServer } from 'wsframe/node';
 import { launchChromium, root, staticServer, strictPage } from './helpers.mjs';
 import { startExampleServer } from './eio-helpers.mjs';
 import { startReferenceServer } from './reference-server.mjs';
@@ -75,6 +76,26 @@ const EXPECTED = {
   disconnect: 'io client disconnect',
 };
 
+/** Sends `messages` (strings, or byte arrays sent as Buffers) over engine.io-client and checks the echoes. */
+async function engineEcho(url, options, messages) {
+  const socket = new EngineSocket(url, { path: '/engine.io/', ...options });
+  const got = [];
+  const received = new Promise((resolve) =>
+    socket.on('message', (data) => {
+      got.push(typeof data === 'string' ? data : Array.from(data));
+      if (got.length === messages.length) resolve();
+    }),
+  );
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  for (const m of messages) socket.send(typeof m === 'string' ? m : Buffer.from(m));
+  await received;
+  assert.deepEqual(got, messages);
+  socket.close();
+}
+
 const TRANSPORTS = [
   ['polling, then upgrade', {}],
   ['WebSocket only', { transports: ['websocket'] }],
@@ -94,26 +115,7 @@ describe('socket.io-client (Node) against the example server', { timeout: 60_000
   }
 
   for (const [name, options] of TRANSPORTS) {
-    test(`engine.io-client, ${name}: raw messages echo`, async () => {
-      const socket = new EngineSocket(server.url, { path: '/engine.io/', ...options });
-      const messages = [];
-      const received = new Promise((resolve) =>
-        socket.on('message', (data) => {
-          messages.push(typeof data === 'string' ? data : Array.from(data));
-          if (messages.length === 3) resolve();
-        }),
-      );
-      await new Promise((resolve, reject) => {
-        socket.once('open', resolve);
-        socket.once('error', reject);
-      });
-      socket.send('hello');
-      socket.send(Buffer.from([1, 2, 3]));
-      socket.send('€ 😀');
-      await received;
-      assert.deepEqual(messages, ['hello', [1, 2, 3], '€ 😀']);
-      socket.close();
-    });
+    test(`engine.io-client, ${name}: raw messages echo`, () => engineEcho(server.url, options, ['hello', [1, 2, 3], '€ 😀']));
   }
 });
 
@@ -143,40 +145,95 @@ describe('socket.io server and client on wsframe/socket.io-parser', { timeout: 6
   }
 });
 
-describe('socket.io-client in headless Chromium against the example server', { timeout: 90_000 }, () => {
-  let server;
-  let pages;
-  let dir;
-  let browser;
-  before(async () => {
-    // The page comes from another origin, as in real deployments: polling
-    // works through the server's CORS answers (--cors).
-    server = await startExampleServer(SETTINGS, ['--cors', '*']);
-    dir = mkdtempSync(path.join(os.tmpdir(), 'wsframe-sio-'));
-    copyFileSync(path.join(root, 'node_modules/socket.io-client/dist/socket.io.min.js'), path.join(dir, 'socket.io.js'));
-    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><link rel="icon" href="data:,"><script src="socket.io.js"></script>');
-    pages = await staticServer(dir);
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await pages?.close();
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+/** wsframe/node's server as engine.io's wsEngine, counting the upgrades it completes. */
+function countingEngine() {
+  const counter = { upgrades: 0 };
+  counter.Engine = class extends WebSocketServer {
+    handleUpgrade(req, socket, head, cb) {
+      return super.handleUpgrade(req, socket, head, (ws, request) => {
+        counter.upgrades++;
+        cb(ws, request);
+      });
+    }
+  };
+  return counter;
+}
 
-  for (const [name, options] of TRANSPORTS) {
-    test(name, async () => {
-      const problems = [];
-      const page = await strictPage(browser, problems);
-      await page.goto(`${pages.url}/index.html`);
-      const log = await page.evaluate(
-        ([source, url, opts]) => new Function(`return (${source})`)()(window.io, url, opts),
-        [scenario.toString(), server.url, options],
-      );
-      assert.deepEqual(log, EXPECTED);
-      assert.deepEqual(problems, []);
-      await page.close();
+for (const perMessageDeflate of [false, true]) {
+  describe(`socket.io 4 with wsEngine: wsframe/node (perMessageDeflate ${perMessageDeflate})`, { timeout: 60_000 }, () => {
+    let server;
+    const counter = countingEngine();
+    before(async () => {
+      server = await startReferenceServer({ ...SETTINGS, wsEngine: counter.Engine, perMessageDeflate: perMessageDeflate && { threshold: 0 } });
     });
-  }
-});
+    after(() => server.close());
+    for (const [name, options] of TRANSPORTS) {
+      test(name, async () => {
+        const before = counter.upgrades;
+        assert.deepEqual(await scenario(io, server.url, options), EXPECTED);
+        assert.ok(counter.upgrades > before, 'the WebSocket went through wsframe/node');
+      });
+    }
+    for (const [name, options] of TRANSPORTS) {
+      test(`engine.io 6 with the same wsEngine, engine.io-client, ${name}`, () =>
+        engineEcho(server.url, options, ['hello', [1, 2, 3], '€ 😀'.repeat(500)]));
+    }
+  });
+}
+
+/**
+ * The scenario run by socket.io-client in headless Chromium, on a page from
+ * another origin (as in real deployments: polling goes through the server's
+ * CORS answers), against the server `start()` gives; `check()` runs after
+ * each transport's run.
+ */
+function chromiumSuite(title, start, check = () => {}) {
+  describe(title, { timeout: 90_000 }, () => {
+    let server;
+    let pages;
+    let dir;
+    let browser;
+    before(async () => {
+      server = await start();
+      dir = mkdtempSync(path.join(os.tmpdir(), 'wsframe-sio-'));
+      copyFileSync(path.join(root, 'node_modules/socket.io-client/dist/socket.io.min.js'), path.join(dir, 'socket.io.js'));
+      writeFileSync(path.join(dir, 'index.html'), '<!doctype html><link rel="icon" href="data:,"><script src="socket.io.js"></script>');
+      pages = await staticServer(dir);
+      browser = await launchChromium();
+    });
+    after(async () => {
+      await browser?.close();
+      await pages?.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    for (const [name, options] of TRANSPORTS) {
+      test(name, async () => {
+        const problems = [];
+        const page = await strictPage(browser, problems);
+        await page.goto(`${pages.url}/index.html`);
+        const log = await page.evaluate(
+          ([source, url, opts]) => new Function(`return (${source})`)()(window.io, url, opts),
+          [scenario.toString(), server.url, options],
+        );
+        assert.deepEqual(log, EXPECTED);
+        assert.deepEqual(problems, []);
+        check();
+        await page.close();
+      });
+    }
+  });
+}
+
+const chromiumEngine = countingEngine();
+let upgradesBefore = 0;
+chromiumSuite(
+  'socket.io-client in headless Chromium against socket.io on wsframe/node (wsEngine)',
+  () => startReferenceServer({ ...SETTINGS, wsEngine: chromiumEngine.Engine, perMessageDeflate: { threshold: 0 }, cors: { origin: '*' } }),
+  () => {
+    assert.ok(chromiumEngine.upgrades > upgradesBefore, 'the WebSocket went through wsframe/node');
+    upgradesBefore = chromiumEngine.upgrades;
+  },
+);
+
+chromiumSuite('socket.io-client in headless Chromium against the example server', () => startExampleServer(SETTINGS, ['--cors', '*']));
