@@ -1,7 +1,7 @@
 // Runs every test suite of the repository, one step after another, shows
 // their output as it comes, and ends with one plain tally line:
 // "N passed, M failed". Usage: node scripts/test.mjs [group ...]
-// (groups: rust, wasm, js, e2e, conformance; with no argument, all of them).
+// (groups: rust, wasm, js, e2e, bench, conformance; with no argument, all of them).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -61,6 +61,16 @@ const steps = [
     kind: 'node',
     cmd: ['node', '--test', '--test-reporter=spec', '--test-concurrency=1', 'tests/e2e/'],
   },
+  // Short runs of the benchmarks: they build, run, and check every echo
+  // (timing is not judged here; `npm run bench` reports it).
+  {
+    group: 'bench',
+    name: 'cargo fmt + clippy (benches/loadgen)',
+    kind: 'check',
+    cmd: ['bash', '-c', 'cargo fmt --check --manifest-path benches/loadgen/Cargo.toml && cargo clippy --release --quiet --manifest-path benches/loadgen/Cargo.toml --target-dir target/loadgen -- -D warnings'],
+  },
+  { group: 'bench', name: 'micro benchmarks (quick)', kind: 'check', cmd: ['node', 'benches/run.mjs', '--quick', '--json', 'target/bench-quick.json'] },
+  { group: 'bench', name: 'end-to-end benchmark (quick)', kind: 'check', cmd: ['node', 'benches/e2e.mjs', '--quick', '--json', 'target/bench-e2e-quick.json'] },
   {
     group: 'conformance',
     name: 'Autobahn sections 1-10, both roles',
