@@ -20,13 +20,14 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::handshake::{Extension, ExtensionParam};
 use serde::Serialize;
-use zlib_rs::{Deflate, DeflateConfig, DeflateFlush, Inflate, InflateFlush, Method, Status, Strategy};
+pub use zlib_rs::InflateFlush;
+use zlib_rs::{Deflate, DeflateConfig, DeflateFlush, Inflate, Method, Status, Strategy};
 
 /// The extension's name in `Sec-WebSocket-Extensions`.
 pub const NAME: &str = "permessage-deflate";
 
 /// What a message's compressed payload omits and the receiver appends (§7.2.1).
-const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+pub(crate) const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 /// A non-final empty stored block starting on a byte boundary: 3 header bits
 /// and padding, then LEN 0 and NLEN 0xffff.
@@ -468,6 +469,9 @@ pub struct Decompressor {
     no_context_takeover: bool,
     /// The current message's data ended with a final block (BFINAL).
     ended: bool,
+    /// The last window of output, for messages delivered in pieces (see
+    /// [`Decompressor::keep_history`]).
+    history: Option<Vec<u8>>,
 }
 
 impl Decompressor {
@@ -479,6 +483,7 @@ impl Decompressor {
             window_bits: window_bits.clamp(9, 15),
             no_context_takeover,
             ended: false,
+            history: None,
         }
     }
 
@@ -538,44 +543,125 @@ impl Decompressor {
         limit: usize,
         flush: InflateFlush,
     ) -> std::result::Result<(), InflateFailure> {
-        if self.ended {
-            // After a final block the DEFLATE stream is over; zlib ignores the rest.
-            return Ok(());
-        }
         loop {
             // One byte beyond the limit tells "exactly at the limit" from "over it".
             let room = (limit + 1).saturating_sub(out.len());
             if room == 0 {
                 return Err(InflateFailure::TooBig);
             }
-            let step = room.min(input.len().saturating_mul(4).clamp(4096, 256 * 1024));
-            let at = out.len();
-            crate::bounded::reserve(out, step, limit.saturating_add(1) as u64);
-            out.resize(at + step, 0);
-            let state = self.inflate_state();
-            let (before_in, before_out) = (state.total_in(), state.total_out());
-            let status = state.decompress(input, &mut out[at..], flush);
-            let consumed = (state.total_in() - before_in) as usize;
-            let produced = (state.total_out() - before_out) as usize;
-            out.truncate(at + produced);
-            let status = status.map_err(|_| InflateFailure::Corrupt("invalid DEFLATE data"))?;
+            let step = self.step(input, out, room, flush)?;
             if out.len() > limit {
                 return Err(InflateFailure::TooBig);
             }
-            input = &input[consumed..];
-            match status {
-                Status::StreamEnd => {
-                    self.ended = true;
-                    return Ok(());
-                }
-                // All input taken and the output was not filled: nothing is pending.
-                _ if input.is_empty() && produced < step => return Ok(()),
-                // No progress is possible without more input.
-                Status::BufError if consumed == 0 && produced == 0 => return Ok(()),
-                _ => {}
+            input = &input[step.consumed..];
+            if step.done {
+                return Ok(());
             }
         }
     }
+
+    /// One bounded step of inflating: appends at most `max_out` bytes to
+    /// `out` (growing it with what is produced, never with what might be).
+    /// `done` once no more output can come from `input` without more input.
+    pub fn step(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        max_out: usize,
+        flush: InflateFlush,
+    ) -> std::result::Result<Step, InflateFailure> {
+        if self.ended {
+            // After a final block the DEFLATE stream is over; zlib ignores the rest.
+            return Ok(Step {
+                consumed: input.len(),
+                produced: 0,
+                done: true,
+            });
+        }
+        let step = max_out.min(input.len().saturating_mul(4).clamp(4096, 256 * 1024));
+        let at = out.len();
+        // Geometric growth, never past what this call may append.
+        crate::bounded::reserve(out, step, at.saturating_add(max_out) as u64);
+        out.resize(at + step, 0);
+        let state = self.inflate_state();
+        let (before_in, before_out) = (state.total_in(), state.total_out());
+        let status = state.decompress(input, &mut out[at..], flush);
+        let consumed = (state.total_in() - before_in) as usize;
+        let produced = (state.total_out() - before_out) as usize;
+        out.truncate(at + produced);
+        let status = status.map_err(|_| InflateFailure::Corrupt("invalid DEFLATE data"))?;
+        if let Some(history) = self.history.as_mut() {
+            remember(history, &out[at..], 1 << self.window_bits);
+        }
+        let done = match status {
+            Status::StreamEnd => {
+                self.ended = true;
+                true
+            }
+            // All input taken and the output was not filled: nothing is pending.
+            _ if consumed == input.len() && produced < step => true,
+            // No progress is possible without more input.
+            Status::BufError if consumed == 0 && produced == 0 => true,
+            _ => false,
+        };
+        Ok(Step {
+            consumed,
+            produced,
+            done,
+        })
+    }
+
+    /// Keeps the last window of output from now on, so that a message
+    /// delivered in pieces (and not kept) can still be referred to after a
+    /// final block (see [`Decompressor::finish`]). Only with context takeover.
+    pub fn keep_history(&mut self) {
+        if !self.no_context_takeover && self.history.is_none() {
+            self.history = Some(Vec::new());
+        }
+    }
+
+    /// Ends a message delivered in pieces (see [`Decompressor::keep_history`]):
+    /// the tail step is run with [`Decompressor::step`] and `SyncFlush` by
+    /// the caller; this forgets or keeps the window as [`Decompressor::finish`] does.
+    pub fn end_message(&mut self) -> std::result::Result<(), InflateFailure> {
+        if self.no_context_takeover {
+            if let Some(state) = self.state.as_mut() {
+                state.reset(false);
+            }
+        } else if self.ended {
+            let history = self.history.take().unwrap_or_default();
+            let state = self.inflate_state();
+            state.reset(false);
+            let set = state.set_dictionary(&history);
+            self.history = Some(history);
+            set.map_err(|_| InflateFailure::Corrupt("cannot keep the window after a final block"))?;
+        }
+        self.ended = false;
+        Ok(())
+    }
+}
+
+/// The outcome of one [`Decompressor::step`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Input bytes taken.
+    pub consumed: usize,
+    /// Output bytes appended.
+    pub produced: usize,
+    /// Nothing more comes out without more input (or the stream ended).
+    pub done: bool,
+}
+
+/// Appends `data` to `history`, keeping only its last `window` bytes.
+fn remember(history: &mut Vec<u8>, data: &[u8], window: usize) {
+    if data.len() >= window {
+        history.clear();
+        history.extend_from_slice(&data[data.len() - window..]);
+        return;
+    }
+    let excess = (history.len() + data.len()).saturating_sub(window);
+    history.drain(..excess);
+    history.extend_from_slice(data);
 }
 
 /// Inflates one whole compressed message payload, for callers that have it

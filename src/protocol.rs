@@ -10,7 +10,7 @@
 //! whole in one chunk is handed out straight from that chunk, without a copy.
 
 use crate::close::{self, CloseFrame};
-use crate::deflate::{Compressor, Decompressor, DeflateSettings, InflateFailure};
+use crate::deflate::{Compressor, Decompressor, DeflateSettings, InflateFailure, InflateFlush};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{
     encode_frame, DecoderConfig, FrameDecoder, FrameEvent, FrameHeader, Opcode, Piece, MAX_CONTROL_PAYLOAD,
@@ -20,6 +20,9 @@ use crate::mask::MaskKeySource;
 use crate::utf8::Utf8Validator;
 
 pub use crate::frame::Role;
+
+/// The most inflated output handed out in one piece ([`Delivery::Pieces`]).
+const PIECE: usize = 256 * 1024;
 
 /// Limits and behaviour of a connection. Every limit has a safe default and
 /// maps to a close code when exceeded.
@@ -51,6 +54,23 @@ pub struct Config {
     /// outgoing messages and decompression of incoming ones are then
     /// transparent. Inflated messages count against `max_message_size`.
     pub deflate: Option<DeflateSettings>,
+    /// Whether messages are assembled here or handed out in pieces.
+    pub delivery: Delivery,
+}
+
+/// How received messages are handed out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Delivery {
+    /// Whole: a message that spans calls or frames is assembled in the
+    /// connection (within `max_buffered_bytes`) and delivered as one event.
+    #[default]
+    Assembled,
+    /// In pieces: a message that does not arrive whole in one piece of input
+    /// comes as [`Event::MessagePiece`]s, then [`Event::MessageEnd`], and
+    /// the caller assembles it, so the connection never holds a message
+    /// (its memory stays the size of the input, whatever the messages).
+    /// Pieces are checked as they come (UTF-8, limits) as in the other mode.
+    Pieces,
 }
 
 impl Config {
@@ -65,6 +85,7 @@ impl Config {
             strict_length: false,
             validate_utf8: true,
             deflate: None,
+            delivery: Delivery::Assembled,
         }
     }
 
@@ -87,6 +108,13 @@ pub enum Event<'a> {
     UncheckedText(&'a [u8]),
     /// A complete binary message.
     Binary(&'a [u8]),
+    /// The next bytes of the message being received ([`Delivery::Pieces`]):
+    /// unmasked in place in the input (valid until the next call), or
+    /// inflated output (valid during this event only). Text pieces are
+    /// valid UTF-8 so far; a multi-byte character may straddle two pieces.
+    MessagePiece(&'a [u8]),
+    /// The message whose pieces came before is complete ([`Delivery::Pieces`]).
+    MessageEnd(MessageKind),
     /// A ping (already answered if `auto_pong` is on).
     Ping(&'a [u8]),
     Pong(&'a [u8]),
@@ -104,6 +132,8 @@ pub enum OwnedEvent {
     Text(String),
     UncheckedText(Vec<u8>),
     Binary(Vec<u8>),
+    MessagePiece(Vec<u8>),
+    MessageEnd(MessageKind),
     Ping(Vec<u8>),
     Pong(Vec<u8>),
     Close { code: Option<u16>, reason: String },
@@ -114,6 +144,8 @@ impl From<Event<'_>> for OwnedEvent {
         match event {
             Event::Text(t) => OwnedEvent::Text(t.to_string()),
             Event::UncheckedText(b) => OwnedEvent::UncheckedText(b.to_vec()),
+            Event::MessagePiece(b) => OwnedEvent::MessagePiece(b.to_vec()),
+            Event::MessageEnd(kind) => OwnedEvent::MessageEnd(kind),
             Event::Binary(b) => OwnedEvent::Binary(b.to_vec()),
             Event::Ping(b) => OwnedEvent::Ping(b.to_vec()),
             Event::Pong(b) => OwnedEvent::Pong(b.to_vec()),
@@ -147,6 +179,15 @@ pub enum Masking {
     /// Masked with this key: the caller's own key source (`ws`'s
     /// `generateMask`). An all-zero key leaves the payload as it is.
     Key([u8; 4]),
+}
+
+/// What [`Connection::send_header`] sees of a payload the caller writes itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payload<'a> {
+    /// Its bytes, to be checked (text must be UTF-8).
+    Check(&'a [u8]),
+    /// Nothing: binary, or text the caller made valid by construction.
+    Unseen,
 }
 
 /// How one message (or fragment) is sent.
@@ -245,6 +286,15 @@ impl Assembly {
         let added = &self.buffer[from..];
         check_text(&mut self.utf8, &mut self.utf8_pending_at, added, stream_start)
     }
+
+    /// Validates `data`, the next bytes of this message held elsewhere (a
+    /// no-op for binary messages); `stream_start` is where they came from.
+    fn check_piece(&mut self, data: &[u8], stream_start: u64) -> Result<()> {
+        if self.kind != Some(MessageKind::Text) || self.unchecked {
+            return Ok(());
+        }
+        check_text(&mut self.utf8, &mut self.utf8_pending_at, data, stream_start)
+    }
 }
 
 /// A WebSocket connection, either role.
@@ -273,6 +323,8 @@ pub struct Connection {
     decompressor: Option<Decompressor>,
     /// Compressed output being framed (kept to reuse its allocation).
     compressed: Vec<u8>,
+    /// Inflated output handed out as pieces ([`Delivery::Pieces`]).
+    inflated: Vec<u8>,
     output: Vec<u8>,
     keys: MaskKeySource,
 }
@@ -311,6 +363,7 @@ impl Connection {
             compressor,
             decompressor,
             compressed: Vec::new(),
+            inflated: Vec::new(),
             config,
             close_sent: false,
             peer_close: None,
@@ -540,7 +593,8 @@ impl Connection {
             // A message arriving whole is handed out from the input, and a
             // compressed one inflates into the buffer as it goes.
             let arrives_whole = header.fin && message.fragments == 1 && available >= header.payload_len;
-            if !(arrives_whole || message.compressed) {
+            let assembled = self.config.delivery == Delivery::Assembled;
+            if assembled && !(arrives_whole || message.compressed) {
                 let want = header
                     .payload_len
                     .min(available)
@@ -575,6 +629,11 @@ impl Connection {
             piece.unmask_into(&mut self.control);
             return Ok(true);
         }
+        if self.message.compressed && self.config.delivery == Delivery::Pieces {
+            let data = piece.unmask();
+            self.inflate_pieces(data, InflateFlush::NoFlush, stream_start, on_event)?;
+            return Ok(true);
+        }
         let message = &mut self.message;
         if message.compressed {
             // Inflate as the bytes arrive, into the message buffer, bounded.
@@ -594,15 +653,15 @@ impl Connection {
         if whole_frame && frame.fin && message.fragments == 1 {
             frame.delivered = true;
             let data = piece.unmask();
-            if message.kind == Some(MessageKind::Text) && !message.unchecked {
-                check_text(
-                    &mut message.utf8,
-                    &mut message.utf8_pending_at,
-                    data,
-                    stream_start,
-                )?;
-            }
+            message.check_piece(data, stream_start)?;
             return self.deliver_message(Some(data), on_event);
+        }
+        if self.config.delivery == Delivery::Pieces {
+            // Unmasked where it lies; the caller keeps it, not us.
+            let data = piece.unmask();
+            message.check_piece(data, stream_start)?;
+            on_event(Event::MessagePiece(data));
+            return Ok(true);
         }
         let held = message.buffer.len() as u64 + len as u64;
         if held > self.config.max_buffered_bytes {
@@ -647,6 +706,15 @@ impl Connection {
             Opcode::Close => self.on_close(on_event).map(|()| false),
             // Already handed out from the input by `on_payload`.
             _ if frame.delivered => Ok(true),
+            _ if frame.fin && self.message.compressed && self.config.delivery == Delivery::Pieces => {
+                let at = self.decoder.offset();
+                self.inflate_pieces(&crate::deflate::TAIL, InflateFlush::SyncFlush, at, on_event)?;
+                if let Some(d) = self.decompressor.as_mut() {
+                    d.end_message()
+                        .map_err(|f| inflate_error(f, ErrorKind::MessageTooBig, 0, at))?;
+                }
+                self.deliver_message(None, on_event)
+            }
             _ if frame.fin && self.message.compressed => {
                 self.finish_inflating()?;
                 self.deliver_message(None, on_event)
@@ -665,6 +733,59 @@ impl Connection {
             (c.max_message_size, ErrorKind::MessageTooBig)
         };
         (usize::try_from(limit).unwrap_or(usize::MAX), kind)
+    }
+
+    /// Inflates `input`, part of a compressed message, in bounded pieces
+    /// ([`Delivery::Pieces`]): each is checked (size, UTF-8) and handed on
+    /// as it is made, so a small frame that inflates to megabytes never
+    /// makes the connection hold them.
+    fn inflate_pieces<F>(
+        &mut self,
+        mut input: &[u8],
+        flush: InflateFlush,
+        at: u64,
+        on_event: &mut F,
+    ) -> Result<()>
+    where
+        F: FnMut(Event<'_>),
+    {
+        let limit = self.config.max_message_size;
+        let limit_usize = usize::try_from(limit).unwrap_or(usize::MAX);
+        let Some(d) = self.decompressor.as_mut() else {
+            return Ok(());
+        };
+        d.keep_history();
+        let out = &mut self.inflated;
+        let message = &mut self.message;
+        out.clear();
+        loop {
+            // One byte past the limit tells "exactly at it" from "over it".
+            let allowed = limit.saturating_add(1).saturating_sub(message.size);
+            let room = usize::try_from(allowed)
+                .unwrap_or(usize::MAX)
+                .min(PIECE - out.len());
+            let step = d
+                .step(input, out, room, flush)
+                .map_err(|f| inflate_error(f, ErrorKind::MessageTooBig, limit_usize, at))?;
+            input = &input[step.consumed..];
+            message.size += step.produced as u64;
+            if message.size > limit {
+                return Err(inflate_error(
+                    InflateFailure::TooBig,
+                    ErrorKind::MessageTooBig,
+                    limit_usize,
+                    at,
+                ));
+            }
+            if (out.len() >= PIECE || step.done) && !out.is_empty() {
+                message.check_piece(out, at)?;
+                on_event(Event::MessagePiece(out));
+                out.clear();
+            }
+            if step.done {
+                return Ok(());
+            }
+        }
     }
 
     /// Inflates the flush marker the sender left out of a compressed
@@ -690,6 +811,19 @@ impl Connection {
         F: FnMut(Event<'_>),
     {
         let message = &mut self.message;
+        if direct.is_none() && self.config.delivery == Delivery::Pieces {
+            let kind = message.kind.unwrap_or(MessageKind::Binary);
+            if kind == MessageKind::Text && !message.unchecked && message.utf8.finish().is_err() {
+                return Err(Error::at(
+                    ErrorKind::InvalidUtf8,
+                    message.utf8_pending_at,
+                    "text message ends inside a multi-byte UTF-8 sequence",
+                ));
+            }
+            on_event(Event::MessageEnd(kind));
+            *message = Assembly::default();
+            return Ok(true);
+        }
         let bytes = direct.unwrap_or(&message.buffer);
         match message.kind {
             Some(MessageKind::Text) if message.unchecked => on_event(Event::UncheckedText(bytes)),
@@ -889,12 +1023,31 @@ impl Connection {
     /// the connection (a client masks it, compression changes it): send it
     /// with [`send_binary`](Connection::send_binary) then.
     pub fn send_binary_header(&mut self, len: u64) -> Result<bool> {
+        self.send_header(MessageKind::Binary, len, Payload::Unseen, true)
+    }
+
+    /// [`send_binary_header`](Connection::send_binary_header) for either
+    /// type. Text must be UTF-8 (§5.6): give its bytes to be checked
+    /// ([`Payload::Check`]), or vouch for them ([`Payload::Unseen`]: text
+    /// encoded from a string, valid by construction). `compress: false`
+    /// asks for this message uncompressed.
+    pub fn send_header(
+        &mut self,
+        kind: MessageKind,
+        len: u64,
+        payload: Payload<'_>,
+        compress: bool,
+    ) -> Result<bool> {
         self.check_can_send_message()?;
-        if self.config.role == Role::Client || self.compresses(len, true) {
+        if self.config.role == Role::Client || self.compresses(len, compress) {
             return Ok(false);
         }
+        if let (MessageKind::Text, Payload::Check(text)) = (kind, payload) {
+            crate::utf8::validate(text)
+                .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("text to send: {e}")))?;
+        }
         let mut head = [0u8; MAX_HEADER_LEN];
-        let head_len = FrameHeader::new(Opcode::Binary, len).encode(&mut head);
+        let head_len = FrameHeader::new(kind.opcode(), len).encode(&mut head);
         self.output.extend_from_slice(&head[..head_len]);
         Ok(true)
     }

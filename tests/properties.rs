@@ -4,9 +4,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
+use wsframe::deflate::{DeflateParams, DeflateSettings};
 use wsframe::frame::{encode_frame, DecoderConfig, FrameDecoder, FrameHeader, Opcode, Role};
 use wsframe::handshake::{parse_extensions, ClientHandshake, ClientOptions, ServerHandshake};
-use wsframe::protocol::{Config, Connection, MessageKind, OwnedEvent};
+use wsframe::protocol::{Config, Connection, Delivery, MessageKind, OwnedEvent};
 use wsframe::utf8::Utf8Validator;
 
 /// Splits `data` at the given cut points (each taken modulo the length).
@@ -166,6 +167,52 @@ proptest! {
             got.extend(server.receive(chunk).unwrap());
         }
         prop_assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn pieces_give_what_assembly_gives(messages in proptest::collection::vec(arb_message(), 1..8),
+                                       cuts in proptest::collection::vec(any::<usize>(), 0..16),
+                                       compress in any::<bool>(),
+                                       takeover in any::<bool>()) {
+        let deflate = compress.then(|| DeflateSettings {
+            threshold: 0,
+            ..DeflateSettings::new(DeflateParams {
+                server_no_context_takeover: !takeover,
+                client_no_context_takeover: !takeover,
+                ..DeflateParams::default()
+            })
+        });
+        let mut client = Connection::new(Config { deflate, ..Config::client() });
+        for m in &messages {
+            match m {
+                Message::Text(t, n) => client.send_message(MessageKind::Text, t.as_bytes(), Some(*n)).unwrap(),
+                Message::Binary(b, n) => client.send_message(MessageKind::Binary, b, Some(*n)).unwrap(),
+                Message::Ping(p) => client.send_ping(p).unwrap(),
+            }
+        }
+        let wire = client.take_output();
+        let run = |delivery| {
+            let mut server = Connection::new(Config { deflate, delivery, ..Config::server() });
+            let mut got = Vec::new();
+            let mut pieces: Vec<u8> = Vec::new();
+            for chunk in chunks(&wire, &cuts) {
+                let mut input = chunk.to_vec();
+                server
+                    .receive_with(&mut input, |e| match e {
+                        wsframe::protocol::Event::MessagePiece(b) => pieces.extend_from_slice(b),
+                        wsframe::protocol::Event::MessageEnd(MessageKind::Text) => {
+                            got.push(OwnedEvent::Text(String::from_utf8(std::mem::take(&mut pieces)).unwrap()))
+                        }
+                        wsframe::protocol::Event::MessageEnd(MessageKind::Binary) => {
+                            got.push(OwnedEvent::Binary(std::mem::take(&mut pieces)))
+                        }
+                        other => got.push(other.into()),
+                    })
+                    .unwrap();
+            }
+            got
+        };
+        prop_assert_eq!(run(Delivery::Pieces), run(Delivery::Assembled));
     }
 
     #[test]

@@ -889,3 +889,222 @@ fn errors_name_the_value_at_fault() {
         (ErrorKind::FrameTooBig, Some(1 << 53))
     );
 }
+
+mod pieces {
+    //! `Delivery::Pieces`: the connection hands out what it has and holds no message.
+    use super::{client_frame, hex, Config, Connection, Error, ErrorKind, MessageKind, Opcode, OwnedEvent};
+    use crate::common::{bomb, KEY};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+    use wsframe::deflate::{DeflateParams, DeflateSettings};
+    use wsframe::frame::{encode_frame, FrameHeader};
+    use wsframe::protocol::{Delivery, Event};
+
+    fn deflate() -> Option<DeflateSettings> {
+        Some(DeflateSettings {
+            threshold: 0,
+            ..DeflateSettings::new(DeflateParams::default())
+        })
+    }
+
+    fn pieces_server(max_message_size: u64) -> Connection {
+        Connection::new(Config {
+            deflate: deflate(),
+            delivery: Delivery::Pieces,
+            max_message_size,
+            ..Config::server()
+        })
+    }
+
+    /// A compressed frame as a client sends it: RSV1, masked.
+    fn compressed_frame(opcode: Opcode, fin: bool, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let header = FrameHeader {
+            fin,
+            rsv1: true,
+            mask: Some(KEY),
+            ..FrameHeader::new(opcode, 0)
+        };
+        encode_frame(&mut out, header, payload);
+        out
+    }
+
+    #[derive(Debug, Default)]
+    struct Seen {
+        pieces: Vec<usize>,
+        bytes: Vec<u8>,
+        ends: Vec<MessageKind>,
+        whole: Vec<OwnedEvent>,
+    }
+
+    fn feed(conn: &mut Connection, chunks: &[&[u8]], seen: &mut Seen) -> Result<(), Error> {
+        for chunk in chunks {
+            let mut input = chunk.to_vec();
+            conn.receive_with(&mut input, |e| match e {
+                Event::MessagePiece(b) => {
+                    seen.pieces.push(b.len());
+                    seen.bytes.extend_from_slice(b);
+                }
+                Event::MessageEnd(kind) => seen.ends.push(kind),
+                other => seen.whole.push(other.into()),
+            })?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_compressed_message_inflates_in_bounded_pieces() {
+        let text: String = (0..3_000_000u32)
+            .map(|i| char::from(b'a' + (i % 7 + i / 5000 % 3) as u8))
+            .collect();
+        let mut client = Connection::new(Config {
+            deflate: deflate(),
+            ..Config::client()
+        });
+        client
+            .send_message(MessageKind::Text, text.as_bytes(), None)
+            .unwrap();
+        let wire = client.take_output();
+        assert!(wire.len() < text.len() / 10, "compressible");
+        let mut server = pieces_server(4 << 20);
+        let mut seen = Seen::default();
+        feed(&mut server, &[&wire], &mut seen).unwrap();
+        assert_eq!(seen.ends, [MessageKind::Text]);
+        assert!(seen.whole.is_empty(), "{:?}", seen.whole);
+        assert!(seen.pieces.len() >= 12, "{} pieces", seen.pieces.len());
+        assert!(
+            seen.pieces.iter().all(|&n| n > 0 && n <= 256 * 1024),
+            "{:?}",
+            seen.pieces
+        );
+        assert!(seen.bytes == text.as_bytes());
+    }
+
+    #[test]
+    fn a_bomb_stops_at_the_limit_having_handed_out_no_more_than_it() {
+        const LIMIT: u64 = 1 << 20;
+        let frame = compressed_frame(Opcode::Binary, true, &bomb((64 << 20) / 258));
+        let mut server = pieces_server(LIMIT);
+        let mut seen = Seen::default();
+        let chunks: Vec<&[u8]> = frame.chunks(16 * 1024).collect();
+        let err = feed(&mut server, &chunks, &mut seen).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.close_code()),
+            (ErrorKind::MessageTooBig, Some(1009))
+        );
+        assert!(
+            seen.bytes.len() as u64 <= LIMIT,
+            "{} bytes handed out",
+            seen.bytes.len()
+        );
+        assert!(seen.ends.is_empty());
+    }
+
+    #[test]
+    fn a_message_exactly_at_the_limit_is_whole() {
+        let data = vec![7u8; 300_000];
+        let mut client = Connection::new(Config {
+            deflate: deflate(),
+            ..Config::client()
+        });
+        client.send_message(MessageKind::Binary, &data, None).unwrap();
+        let wire = client.take_output();
+        let mut seen = Seen::default();
+        feed(&mut pieces_server(300_000), &[&wire], &mut seen).unwrap();
+        assert_eq!(
+            (seen.bytes.len(), &seen.ends[..]),
+            (300_000, &[MessageKind::Binary][..])
+        );
+        let mut seen = Seen::default();
+        let err = feed(&mut pieces_server(299_999), &[&wire], &mut seen).unwrap_err();
+        assert_eq!(err.close_code(), Some(1009));
+    }
+
+    #[test]
+    fn a_final_deflate_block_keeps_the_window_for_the_next_message() {
+        // "Hello" ending in a final block, then a message that only refers
+        // back to it (a peer without context takeover negotiated may not do
+        // this, but one with it may end a message with BFINAL).
+        let first = compressed_frame(Opcode::Text, true, &hex("f348cdc9c9070000"));
+        let second = compressed_frame(Opcode::Text, true, &hex("f200110000"));
+        let mut server = pieces_server(1 << 20);
+        let mut seen = Seen::default();
+        feed(&mut server, &[&first, &second], &mut seen).unwrap();
+        assert_eq!(seen.ends, [MessageKind::Text, MessageKind::Text]);
+        assert_eq!(seen.bytes, b"HelloHello");
+    }
+
+    #[test]
+    fn an_uncompressed_message_across_calls_comes_in_pieces_and_one_in_a_call_whole() {
+        let mut server = Connection::new(Config {
+            delivery: Delivery::Pieces,
+            ..Config::server()
+        });
+        let split = client_frame(Opcode::Text, true, "héllo wörld".as_bytes());
+        let whole = client_frame(Opcode::Binary, true, b"one piece");
+        let mut seen = Seen::default();
+        // The first piece ends inside "é".
+        feed(
+            &mut server,
+            &[&split[..8], &split[8..12], &split[12..], &whole],
+            &mut seen,
+        )
+        .unwrap();
+        assert_eq!(seen.bytes, "héllo wörld".as_bytes());
+        assert_eq!(seen.pieces.len(), 3);
+        assert_eq!(seen.ends, [MessageKind::Text]);
+        assert_eq!(seen.whole, [OwnedEvent::Binary(b"one piece".to_vec())]);
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_piece_fails_where_it_is() {
+        let mut server = Connection::new(Config {
+            delivery: Delivery::Pieces,
+            ..Config::server()
+        });
+        let frame = client_frame(Opcode::Text, true, b"abc\xffdef");
+        let mut seen = Seen::default();
+        // The header and "ab" in one call, the rest in the next.
+        let err = feed(&mut server, &[&frame[..8], &frame[8..]], &mut seen).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.close_code(), err.offset()),
+            (ErrorKind::InvalidUtf8, Some(1007), Some(9))
+        );
+        assert_eq!(seen.bytes, b"ab");
+        // A message ending inside a character fails at its end.
+        let mut server = Connection::new(Config {
+            delivery: Delivery::Pieces,
+            ..Config::server()
+        });
+        let frame = client_frame(Opcode::Text, true, b"ab\xc3");
+        let mut seen = Seen::default();
+        let err = feed(&mut server, &[&frame[..7], &frame[7..]], &mut seen).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidUtf8);
+        assert!(seen.ends.is_empty());
+    }
+
+    #[test]
+    fn the_connection_holds_nothing_between_pieces() {
+        let mut server = Connection::new(Config {
+            delivery: Delivery::Pieces,
+            max_buffered_bytes: 1024,
+            ..Config::server()
+        });
+        // 64 KiB in 16 fragments over 64 calls: far above the buffer limit,
+        // fine because the caller holds the message, not the connection.
+        let data = vec![0x5au8; 64 * 1024];
+        let mut wire = Vec::new();
+        for (i, part) in data.chunks(4096).enumerate() {
+            let opcode = if i == 0 {
+                Opcode::Binary
+            } else {
+                Opcode::Continuation
+            };
+            wire.extend(client_frame(opcode, i == 15, part));
+        }
+        let chunks: Vec<&[u8]> = wire.chunks(1030).collect();
+        let mut seen = Seen::default();
+        feed(&mut server, &chunks, &mut seen).unwrap();
+        assert!(seen.bytes == data && seen.ends == [MessageKind::Binary]);
+    }
+}
