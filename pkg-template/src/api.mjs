@@ -57,25 +57,47 @@ const SLAB_MAX = 1024;
 let slab = new ArrayBuffer(SLAB_SIZE);
 let slabUsed = 0;
 
-/** A fresh Uint8Array of `length` bytes for a result; the caller fills it. */
-function outputBytes(length) {
-  if (length > SLAB_MAX) return new Uint8Array(length);
+/** Node's Buffer class without its checks (what Buffer.prototype.slice makes). */
+const FastBuffer = hasBuffer ? Buffer[Symbol.species] : Uint8Array;
+
+/** A fresh Uint8Array (a Buffer with `buffers`) of `length` bytes for a result; the caller fills it. */
+function outputBytes(length, buffers = false) {
+  const Type = buffers ? FastBuffer : Uint8Array;
+  if (length > SLAB_MAX) return new Type(length);
   // A caller may have transferred a result's buffer away, detaching the slab.
   if (slabUsed + length > SLAB_SIZE || slab.byteLength === 0) {
     slab = new ArrayBuffer(SLAB_SIZE);
     slabUsed = 0;
   }
-  const out = new Uint8Array(slab, slabUsed, length);
+  const out = new Type(slab, slabUsed, length);
   // 8-byte alignment, so a caller can lay a Float64Array or BigUint64Array over a result.
   slabUsed = (slabUsed + length + 7) & ~7;
   return out;
 }
 
-/** A copy of `source[start..end]` in memory of its own (or of the slab). */
-function copyOf(source, start, end) {
-  if (end - start > SLAB_MAX) return source.slice(start, end);
-  const out = outputBytes(end - start);
+/** A copy of `source[start..end]` in memory of its own (or of the slab); a Buffer with `buffers`. */
+function copyOf(source, start, end, buffers = false) {
+  if (end - start > SLAB_MAX) {
+    const copy = Uint8Array.prototype.slice.call(source, start, end);
+    return buffers && !(copy instanceof FastBuffer) ? new FastBuffer(copy.buffer) : copy;
+  }
+  const out = outputBytes(end - start, buffers);
   out.set(source.subarray(start, end));
+  return out;
+}
+
+/** `Connection.receive`'s copies: plain Uint8Arrays (slab-backed when small). */
+const copyPlain = (memory, start, end) => copyOf(memory, start, end);
+
+/** The parts of a message received in pieces, as one Uint8Array. */
+function joinPlain(parts, length) {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
   return out;
 }
 
@@ -106,10 +128,19 @@ function writeToWasm(ptr, bytes) {
  */
 class Packed {
   constructor(ptr, length) {
+    this.at(ptr, length);
+    // For Connection results: the input these bytes came from, and its address.
+    this.chunk = null;
+    this.inputAt = 0;
+  }
+  /** Points this reader at another result (one reader serves a connection's calls). */
+  at(ptr, length) {
     this.base = ptr;
     this.memory = wasmMemory();
     this.bytes = this.memory.subarray(ptr, ptr + length);
     this.nodeMemory = memoryNode;
+    this.memoryView = memoryNode ?? this.memory;
+    return this;
   }
   u32(at) {
     const m = this.memory;
@@ -309,38 +340,52 @@ export class FrameDecoder {
  */
 export class Connection {
   #raw;
+  #buffers = false;
+  #packed = null;
+  /**
+   * Options as below, and `buffers` (Node): byte results are Buffers
+   * (sharing a slab when small, as pooled Buffers do), which sockets take
+   * without converting them.
+   */
   constructor(options) {
+    if (options?.buffers !== undefined) {
+      this.#buffers = !!options.buffers && hasBuffer;
+      options = { ...options };
+      delete options.buffers;
+    }
     this.#raw = new raw.RawConnection(options);
   }
   /**
    * `receive` for bindings that shape their own events: returns `{ events,
    * output, error, pending }` where `events` is flat, three entries per
    * event (`type`: 1 text, 2 binary, 8 close, 9 ping, 10 pong; `data`;
-   * `code`: the close code, else 0). Every payload, close reasons
-   * included, is what `copy(memory, start, end)` returns: `memory` views
-   * wasm memory (a Buffer in Node) and is valid only during that call, so
-   * `copy` must copy. Text is not decoded.
+   * `code`: the close code, else 0). Payloads are made by the caller's
+   * `copy(memory, start, end, chunk, offset)`: `memory` views wasm memory (a
+   * Buffer in Node) and is valid only during that call, so `copy` must copy
+   * or place the bytes; when `offset` is not -1 they are the (unmasked)
+   * bytes of `chunk` from `offset` on, which the caller may write back into
+   * `chunk` to hand out a view of it. A message that came in pieces is made
+   * by `join(parts, length)`. Text is not decoded.
    */
-  receiveRaw(chunk, copy) {
+  receiveRaw(chunk, copy, join) {
     const events = [];
-    let memory;
-    const result = this.#read(chunk, (p, type, a, b, inline) => {
-      memory ??= p.nodeMemory ?? p.memory;
-      if (type === 1 || type === 2) events.push(type, copy(memory, a, a + b), 0);
-      else events.push(type, copy(memory, inline, inline + a), type === 8 ? b : 0);
+    const result = this.#read(chunk, copy, (p, type, a, b, inline, parts, length) => {
+      if (type > 2) events.push(type, copy(p.memoryView, inline, inline + a, null, -1), type === 8 ? b : 0);
+      else if (parts) events.push(type, join(parts, length), 0);
+      else events.push(type, copy(p.memoryView, a, a + b, p.chunk, a - p.inputAt), 0);
     });
     result.events = events;
     return result;
   }
   receive(chunk) {
     const events = [];
-    const result = this.#read(chunk, (p, type, a, b, inline) => {
+    const result = this.#read(chunk, copyPlain, (p, type, a, b, inline, parts, length) => {
       switch (type) {
         case 1:
-          events.push({ type: 'text', data: p.textAt(a, a + b) });
+          events.push({ type: 'text', data: parts ? decoder.decode(joinPlain(parts, length)) : p.textAt(a, a + b) });
           break;
         case 2:
-          events.push({ type: 'binary', data: p.copyAt(a, a + b) });
+          events.push({ type: 'binary', data: parts ? joinPlain(parts, length) : p.copyAt(a, a + b) });
           break;
         case 8:
           events.push({ type: 'close', code: b, reason: p.textAt(inline, inline + a) });
@@ -352,18 +397,37 @@ export class Connection {
     result.events = events;
     return result;
   }
+  // The message being received in pieces: the pieces from the input so far,
+  // and the inflated ones the core handed over during calls.
+  #pieces = [];
+  #piecesLength = 0;
+  #inflated = [];
+  #copy = copyPlain;
+  #onPiece = (at, length) => {
+    wasmMemory();
+    this.#inflated.push(this.#copy(memoryNode ?? memoryBytes, at, at + length, null, -1));
+  };
   /**
    * Feeds `chunk` to the core and walks its packed result, calling
-   * `onEvent(packed, type, a, b, inline)` for each event. Each is u8 type,
-   * u32 a, u32 b: messages (1 text, 2 binary) point into wasm memory (a =
-   * address, b = length); control frames (8 close, 9 ping, 10 pong) follow
-   * inline at address `inline` (a = length; b = close code).
+   * `onEvent(packed, type, a, b, inline, parts, length)` for each message
+   * and control frame. Each packed event is u8 type, u32 a, u32 b: whole
+   * messages (1 text, 2 binary) and pieces (3) lie in the input (a =
+   * address, b = length; `packed.chunk` and `packed.inputAt` tell where
+   * the input came from); 4 ends a message of pieces (a = its type; b = how many
+   * of them were inflated output, handed to #onPiece), reported as type a
+   * with its `parts` and `length`; control frames (8 close, 9 ping, 10 pong)
+   * follow inline at address `inline` (a = length; b = close code).
    */
-  #read(chunk, onEvent) {
+  #read(chunk, copy, onEvent) {
     const bytes = toBytes(chunk);
-    writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
-    const length = this.#raw.receiveInput(bytes.length);
-    const p = new Packed(this.#raw.resultPtr(), length);
+    const inputAt = this.#raw.inputBuffer(bytes.length);
+    writeToWasm(inputAt, bytes);
+    this.#copy = copy;
+    const length = this.#raw.receiveInput(bytes.length, this.#onPiece);
+    const ptr = this.#raw.resultPtr();
+    const p = this.#packed ? this.#packed.at(ptr, length) : (this.#packed = new Packed(ptr, length));
+    p.chunk = bytes;
+    p.inputAt = inputAt;
     const count = p.u32(0);
     const outputAt = p.u32(4);
     const outputLength = p.u32(8);
@@ -375,14 +439,32 @@ export class Connection {
       const a = p.u32(at + 1);
       const b = p.u32(at + 5);
       at += 9;
-      if (type === 255) {
+      if (type === 1 || type === 2) {
+        onEvent(p, type, a, b, 0, null, b);
+      } else if (type === 3) {
+        this.#pieces.push(copy(p.memoryView, a, a + b, bytes, a - inputAt));
+        this.#piecesLength += b;
+      } else if (type === 4) {
+        let parts;
+        let total = 0;
+        if (b > 0) {
+          parts = this.#inflated.splice(0, b);
+          for (const part of parts) total += part.length;
+        } else {
+          [parts, total] = [this.#pieces, this.#piecesLength];
+        }
+        this.#pieces = [];
+        this.#piecesLength = 0;
+        onEvent(p, a, 0, 0, 0, parts, total);
+      } else if (type === 255) {
         error = this.#raw.takeError();
-        continue;
+      } else {
+        onEvent(p, type, a, b, p.base + at, null, a);
+        at += a;
       }
-      onEvent(p, type, a, b, p.base + at);
-      if (type !== 1 && type !== 2) at += a;
     }
-    const output = outputLength ? p.copy(outputAt, outputAt + outputLength) : null;
+    const output = outputLength ? copyOf(p.memory, p.base + outputAt, p.base + outputAt + outputLength, this.#buffers) : null;
+    p.chunk = null;
     return { events: null, output, error, pending };
   }
   /** The close owed after a `receive` flagged `pending` (reply or failure), or null. */
@@ -457,7 +539,7 @@ export class Connection {
   }
   #sent(length) {
     const at = this.#raw.sentPtr();
-    return copyOf(wasmMemory(), at, at + length);
+    return copyOf(wasmMemory(), at, at + length, this.#buffers);
   }
   /**
    * Starts a binary message of `length` bytes without copying its payload:
@@ -467,6 +549,25 @@ export class Connection {
    */
   sendBinaryHeader(length) {
     const headerLength = this.#raw.sendBinaryHeader(length);
+    return headerLength ? this.#sent(headerLength) : null;
+  }
+  /**
+   * `sendBinaryHeader` for either type: the header of a one-frame message
+   * of `length` bytes whose payload the caller writes after it, unchanged,
+   * or null when it must go through `send`. Options: `binary` (default
+   * true); `check`, the payload's bytes, for text that must be checked
+   * (text encoded from a string needs none); `compress` (false: this
+   * message uncompressed).
+   */
+  sendHeader(length, options = {}) {
+    let check = false;
+    if (options.check) {
+      const bytes = toBytes(options.check);
+      writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
+      check = true;
+    }
+    const flags = options.compress === false ? SEND_NO_COMPRESS : 0;
+    const headerLength = this.#raw.sendHeaderInput(options.binary ?? true, length, check, flags);
     return headerLength ? this.#sent(headerLength) : null;
   }
   /** One fragment of a message sent piece by piece; `fin` ends it. */

@@ -50,7 +50,6 @@ pub fn encode_close_payload(code: Option<f64>, reason: &[u8]) -> Result<Vec<u8>,
         Some(c) => Some(code_from(c).ok_or_else(|| super::invalid_argument(format!("close code {c}")))?),
     };
     let mut out = Vec::new();
-    crate::close::encode_close_payload(&mut out, code, reason)
-        .map_err(|e| js_error(&e))?;
+    crate::close::encode_close_payload(&mut out, code, reason).map_err(|e| js_error(&e))?;
     Ok(out)
 }

@@ -1,7 +1,9 @@
 use super::{js_error, options, patch_u32, put_u32};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::frame::Opcode;
-use crate::protocol::{Config, Connection, Event, Masking, MessageKind, Role, SendOptions, State};
+use crate::protocol::{
+    Config, Connection, Delivery, Event, Masking, MessageKind, Payload, Role, SendOptions, State,
+};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -54,6 +56,11 @@ pub(crate) fn parse_role(role: Option<&str>) -> Result<Role, JsValue> {
 /// Packed event types (see `lib/api.mjs`, which reads them).
 const EVENT_TEXT: u8 = 1;
 const EVENT_BINARY: u8 = 2;
+/// The next piece of a message, where it lies in the input (a = address, b = length).
+const EVENT_PIECE: u8 = 3;
+/// The message is complete (a = 1 text, 2 binary; b = how many of its
+/// pieces went to the `onPiece` callback, inflated output, rather than here).
+const EVENT_END: u8 = 4;
 const EVENT_CLOSE: u8 = 8;
 const EVENT_PING: u8 = 9;
 const EVENT_PONG: u8 = 10;
@@ -73,6 +80,13 @@ fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
     let (kind, inline): (u8, &[u8]) = match event {
         Event::Text(t) => (EVENT_TEXT, t.as_bytes()),
         Event::UncheckedText(b) => (EVENT_TEXT, b),
+        Event::MessagePiece(b) => (EVENT_PIECE, b),
+        Event::MessageEnd(kind) => {
+            buf.push(EVENT_END);
+            put_u32(buf, if kind == MessageKind::Text { 1 } else { 2 });
+            put_u32(buf, 0);
+            return;
+        }
         Event::Binary(b) => (EVENT_BINARY, b),
         Event::Ping(b) => (EVENT_PING, b),
         Event::Pong(b) => (EVENT_PONG, b),
@@ -86,7 +100,7 @@ fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
         }
     };
     buf.push(kind);
-    if kind == EVENT_TEXT || kind == EVENT_BINARY {
+    if kind == EVENT_TEXT || kind == EVENT_BINARY || kind == EVENT_PIECE {
         put_u32(buf, inline.as_ptr() as u32);
         put_u32(buf, inline.len() as u32);
     } else {
@@ -111,6 +125,8 @@ pub struct WasmConnection {
     /// What the last `sendInput` or `sendBinaryHeader` framed, until the next call.
     sent: Vec<u8>,
     error: Option<Error>,
+    /// Pieces of the message being received that went to `onPiece` so far.
+    outside_pieces: u32,
 }
 
 impl WasmConnection {
@@ -166,6 +182,9 @@ impl WasmConnection {
         config.auto_pong = o.auto_pong.unwrap_or(config.auto_pong);
         config.strict_length = o.strict_length.unwrap_or(config.strict_length);
         config.validate_utf8 = o.validate_utf8.unwrap_or(config.validate_utf8);
+        // JS assembles what does not arrive whole: wasm memory never grows
+        // with the size of the messages received.
+        config.delivery = Delivery::Pieces;
         config.deflate = o.deflate.as_ref().map(|d| d.to_settings()).transpose()?;
         Ok(WasmConnection {
             inner: Connection::new(config),
@@ -173,6 +192,7 @@ impl WasmConnection {
             packed: Vec::with_capacity(4096),
             sent: Vec::new(),
             error: None,
+            outside_pieces: 0,
         })
     }
 
@@ -193,15 +213,47 @@ impl WasmConnection {
 
     /// Processes `len` bytes written at `inputBuffer(len)`. Returns the length
     /// of the packed result at `resultPtr()`; it and the payloads it points
-    /// to stay valid until the next call on this connection.
+    /// to stay valid until the next call on this connection. Messages that
+    /// do not arrive whole come in pieces: those in the input are packed;
+    /// inflated output is handed to `onPiece(address, length)` during the
+    /// call (copy it there: the memory is reused), and each message's end
+    /// says how many pieces went that way.
     #[wasm_bindgen(js_name = receiveInput)]
-    pub fn receive_input(&mut self, len: usize) -> usize {
+    pub fn receive_input(&mut self, len: usize, on_piece: &js_sys::Function) -> usize {
         let len = len.min(self.input.len());
         let packed = &mut self.packed;
         packed.clear();
         packed.resize(HEADER, 0);
         let mut count = 0u32;
+        let input_start = self.input.as_ptr() as usize;
+        let input_end = input_start + len;
+        let outside = &mut self.outside_pieces;
         let result = self.inner.receive_with(&mut self.input[..len], |event| {
+            match event {
+                Event::MessagePiece(bytes) => {
+                    let at = bytes.as_ptr() as usize;
+                    if !(at >= input_start && at + bytes.len() <= input_end) {
+                        *outside += 1;
+                        // A throwing callback cannot stop the core here;
+                        // the piece is then simply missing, as JS chose.
+                        let _ = on_piece.call2(
+                            &JsValue::NULL,
+                            &JsValue::from(at as u32),
+                            &JsValue::from(bytes.len() as u32),
+                        );
+                        return;
+                    }
+                }
+                Event::MessageEnd(_) => {
+                    pack_event(packed, event);
+                    let at = packed.len() - 4;
+                    patch_u32(packed, at, *outside);
+                    *outside = 0;
+                    count += 1;
+                    return;
+                }
+                _ => {}
+            }
             count += 1;
             pack_event(packed, event);
         });
@@ -216,10 +268,10 @@ impl WasmConnection {
     }
 
     /// Copies `chunk` in and processes it (`inputBuffer` + `receiveInput`).
-    pub fn receive(&mut self, chunk: &[u8]) -> usize {
+    pub fn receive(&mut self, chunk: &[u8], on_piece: &js_sys::Function) -> usize {
         self.input_buffer(chunk.len());
         self.input[..chunk.len()].copy_from_slice(chunk);
-        self.receive_input(chunk.len())
+        self.receive_input(chunk.len(), on_piece)
     }
 
     /// Appends the pending output and fills in the header.
@@ -341,6 +393,47 @@ impl WasmConnection {
     pub fn send_binary_header(&mut self, length: f64) -> Result<usize, JsValue> {
         let length = super::js_length(length, "length")?;
         if !self.inner.send_binary_header(length).map_err(|e| js_error(&e))? {
+            return Ok(0);
+        }
+        self.inner.take_output_into(&mut self.sent);
+        Ok(self.sent.len())
+    }
+
+    /// `sendBinaryHeader` for either type (see `Connection::send_header`):
+    /// with `check`, the `length` bytes at `inputBuffer(length)` are the
+    /// text to check; without, text is taken as valid (encoded from a
+    /// string). `flags` as for `sendInput` (compression only). Returns the
+    /// header's length at `sentPtr()`, or 0 when the payload must go
+    /// through `sendInput`.
+    #[wasm_bindgen(js_name = sendHeaderInput)]
+    pub fn send_header_input(
+        &mut self,
+        binary: bool,
+        length: f64,
+        check: bool,
+        flags: u32,
+    ) -> Result<usize, JsValue> {
+        let length = super::js_length(length, "length")?;
+        let payload = if check {
+            let text = usize::try_from(length)
+                .ok()
+                .and_then(|len| self.input.get(..len))
+                .ok_or_else(|| {
+                    js_error(&Error::new(
+                        ErrorKind::InvalidArgument,
+                        "text to check is not in the input buffer",
+                    ))
+                })?;
+            Payload::Check(text)
+        } else {
+            Payload::Unseen
+        };
+        let compress = flags & SEND_NO_COMPRESS == 0;
+        if !self
+            .inner
+            .send_header(kind_of(binary), length, payload, compress)
+            .map_err(|e| js_error(&e))?
+        {
             return Ok(0);
         }
         self.inner.take_output_into(&mut self.sent);

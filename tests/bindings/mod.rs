@@ -4,6 +4,7 @@
 //! tests/node.rs (Node) and tests/web.rs (headless browsers).
 
 use js_sys::Reflect;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 use wsframe::wasm::{close, frame, handshake, inspect, mask, protocol, utf8};
@@ -46,8 +47,10 @@ fn options(pairs: &[(&str, JsValue)]) -> JsValue {
 type PackedEvent = (u8, Vec<u8>);
 
 /// Reads a packed Connection result: (events, output, pending). Message
-/// payloads are read from wasm memory at the address the record gives.
-fn unpack_events(p: &[u8]) -> (Vec<PackedEvent>, Vec<u8>, bool) {
+/// payloads are read from wasm memory at the address the record gives; a
+/// message that came in pieces (types 3 and 4) is assembled in `pieces`
+/// across calls and reported whole.
+fn unpack_events(p: &[u8], pieces: &mut Vec<u8>) -> (Vec<PackedEvent>, Vec<u8>, bool) {
     let u32_at = |at: usize| u32::from_le_bytes(p[at..at + 4].try_into().unwrap()) as usize;
     let (count, out_at, out_len) = (u32_at(0), u32_at(4), u32_at(8));
     let memory = js_sys::Uint8Array::new(
@@ -62,6 +65,8 @@ fn unpack_events(p: &[u8]) -> (Vec<PackedEvent>, Vec<u8>, bool) {
         at += 9;
         match kind {
             1 | 2 => events.push((kind, memory.subarray(a as u32, (a + b) as u32).to_vec())),
+            3 => pieces.extend(memory.subarray(a as u32, (a + b) as u32).to_vec()),
+            4 => events.push((a as u8, std::mem::take(pieces))),
             8 => {
                 let mut payload = (b as u16).to_le_bytes().to_vec();
                 payload.extend_from_slice(&p[at..at + a]);
@@ -75,6 +80,11 @@ fn unpack_events(p: &[u8]) -> (Vec<PackedEvent>, Vec<u8>, bool) {
         }
     }
     (events, p[out_at..out_at + out_len].to_vec(), u32_at(12) & 1 == 1)
+}
+
+/// An `onPiece` callback for connections that receive nothing compressed.
+fn no_callback() -> js_sys::Function {
+    js_sys::Function::new_no_args("")
 }
 
 /// Reads a packed FrameDecoder result: (first header byte, payload) per frame.
@@ -168,9 +178,10 @@ fn connection_delivers_events_across_any_chunking() {
         let mut events = Vec::new();
         let mut output = Vec::new();
         let mut pending = false;
+        let mut pieces = Vec::new();
         for chunk in input.chunks(size) {
-            conn.receive(chunk);
-            let (e, o, p) = unpack_events(conn.packed());
+            conn.receive(chunk, &no_callback());
+            let (e, o, p) = unpack_events(conn.packed(), &mut pieces);
             events.extend(e);
             output.extend(o);
             pending |= p;
@@ -196,10 +207,70 @@ fn connection_delivers_events_across_any_chunking() {
 }
 
 #[wasm_bindgen_test]
+fn inflated_pieces_go_to_the_callback_and_the_end_counts_them() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wsframe::deflate::{DeflateParams, DeflateSettings};
+    use wsframe::protocol::{Config, Connection, MessageKind};
+    let settings = DeflateSettings {
+        threshold: 0,
+        ..DeflateSettings::new(DeflateParams::default())
+    };
+    let mut client = Connection::new(Config {
+        deflate: Some(settings),
+        ..Config::client()
+    });
+    let text: Vec<u8> = (0..600_000u32).map(|i| b'a' + (i % 13) as u8).collect();
+    client.send_message(MessageKind::Text, &text, None).unwrap();
+    client.send_message(MessageKind::Binary, b"after", None).unwrap();
+    let wire = client.take_output();
+
+    let deflate = options(&[]);
+    let mut server =
+        protocol::WasmConnection::new(options(&[("role", "server".into()), ("deflate", deflate)])).unwrap();
+    let inflated = Rc::new(RefCell::new(Vec::<Vec<u8>>::new()));
+    let sink = inflated.clone();
+    let on_piece = Closure::<dyn FnMut(u32, u32)>::new(move |at: u32, len: u32| {
+        // Allocated before the view is made: growing memory detaches views.
+        let mut piece = vec![0; len as usize];
+        let memory = js_sys::Uint8Array::new(
+            &wasm_bindgen::memory()
+                .unchecked_into::<js_sys::WebAssembly::Memory>()
+                .buffer(),
+        );
+        memory.subarray(at, at + len).copy_to(&mut piece);
+        sink.borrow_mut().push(piece);
+    });
+    let callback: &js_sys::Function = on_piece.as_ref().unchecked_ref();
+    let mut ends = Vec::new();
+    for chunk in wire.chunks(1000) {
+        server.receive(chunk, callback);
+        let p = server.packed();
+        let u32_at = |at: usize| u32::from_le_bytes(p[at..at + 4].try_into().unwrap());
+        let mut at = 16;
+        for _ in 0..u32_at(0) {
+            let (kind, a, b) = (p[at], u32_at(at + 1), u32_at(at + 5));
+            at += 9;
+            match kind {
+                4 => ends.push((a, b)),
+                other => panic!("unexpected event {other}"),
+            }
+        }
+    }
+    // Both messages, the small one too, came inflated through the callback.
+    let pieces = inflated.borrow();
+    let n = pieces.len() - 1;
+    assert!(n >= 3 && pieces.iter().all(|p| p.len() <= 256 * 1024));
+    assert_eq!(ends, [(1, n as u32), (2, 1)]);
+    assert_eq!(pieces[..n].concat(), text);
+    assert_eq!(pieces[n], b"after");
+}
+
+#[wasm_bindgen_test]
 fn protocol_errors_reach_js_as_errors() {
     let mut conn = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
-    conn.receive(&hex("810548656c6c6f"));
-    let (events, _, pending) = unpack_events(conn.packed());
+    conn.receive(&hex("810548656c6c6f"), &no_callback());
+    let (events, _, pending) = unpack_events(conn.packed(), &mut Vec::new());
     assert_eq!(events, [(255, vec![])]);
     assert!(pending);
     assert_js_error(&conn.take_error(), "mask_missing", Some(1002.0), Some(1.0));
@@ -207,7 +278,7 @@ fn protocol_errors_reach_js_as_errors() {
     assert_js_error(&conn.send_text("x").unwrap_err(), "invalid_state", None, None);
 
     let mut conn = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
-    conn.receive(&hex("818437fa213d7f9f4dc2"));
+    conn.receive(&hex("818437fa213d7f9f4dc2"), &no_callback());
     assert_js_error(&conn.take_error(), "invalid_utf8", Some(1007.0), Some(9.0));
 
     let bad_role = protocol::WasmConnection::new(options(&[("role", "peer".into())]))
@@ -228,7 +299,7 @@ fn limits_are_options() {
         ("maxMessageSize", 4.into()),
     ]))
     .unwrap();
-    conn.receive(&hex("820501020304 05"));
+    conn.receive(&hex("820501020304 05"), &no_callback());
     assert_js_error(&conn.take_error(), "message_too_big", Some(1009.0), Some(0.0));
 }
 

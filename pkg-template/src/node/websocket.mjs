@@ -21,8 +21,6 @@ import { connectionDefaults, connectionLimits, deflateSettings } from './options
 import { initAsClient, abortHandshake } from './client.mjs';
 
 const DEFLATE = 'permessage-deflate';
-/** Binary payloads from this size are written as given, after a header, not copied. */
-const DIRECT_SEND_MIN = 16 * 1024;
 // Packed event types of the core (Connection.receiveRaw).
 const TEXT = 1;
 const BINARY = 2;
@@ -32,22 +30,38 @@ const PONG = 10;
 
 const isBlob = (value) => typeof Blob !== 'undefined' && value instanceof Blob;
 
-/** Payloads from this size are copied into memory of their own, not Node's pool. */
-const UNPOOLED_COPY = 4096;
+/** Payloads from this size are handed out as views of the socket's chunk (or, assembled elsewhere, copies of their own). */
+const LARGE = 4096;
 
 /**
- * A payload copied out of wasm memory into a Buffer of its own: small ones
- * into Node's pooled Buffers; large ones by `slice`, which allocates and
- * copies in one step (measured: a fresh Buffer then `copy` costs more, in
- * allocation and page faults, for a 1 MiB message).
+ * A payload out of the core, as ws hands it out. A large one that lies in
+ * the socket's chunk (`offset` not -1) becomes a view of that chunk, once
+ * the unmasked bytes are written back into it (a copy, but no allocation:
+ * a fresh buffer of 64 KiB costs more than all the rest, in allocation and
+ * garbage collection); ws unmasks in that chunk too. Other large ones are
+ * copied into memory of their own by `slice`; small ones into Node's pool.
  */
-function copyOut(memory, start, end) {
-  if (end === start) return EMPTY_BUFFER;
-  if (end - start >= UNPOOLED_COPY) return Uint8Array.prototype.slice.call(memory, start, end);
-  const buffer = Buffer.allocUnsafe(end - start);
+function payloadOf(memory, start, end, chunk, offset) {
+  const length = end - start;
+  if (length === 0) return EMPTY_BUFFER;
+  if (length >= LARGE) {
+    if (offset < 0) return Uint8Array.prototype.slice.call(memory, start, end);
+    chunk.set(memory.subarray(start, end), offset);
+    return chunk.subarray(offset, offset + length);
+  }
+  const buffer = Buffer.allocUnsafe(length);
   memory.copy(buffer, 0, start, end);
   return buffer;
 }
+
+/** The same for a client, whose payloads arrive unmasked: they are in the chunk already. */
+function clientPayloadOf(memory, start, end, chunk, offset) {
+  if (end - start >= LARGE && offset >= 0) return chunk.subarray(offset, offset + (end - start));
+  return payloadOf(memory, start, end, chunk, offset);
+}
+
+/** A message received in pieces, as one Buffer. */
+const joinParts = (parts, length) => (parts.length === 1 ? parts[0] : Buffer.concat(parts, length));
 
 /** ws's `toBuffer`: Buffers as they are, views over their memory, the rest through Buffer.from (which may throw). */
 function toBuffer(data) {
@@ -170,6 +184,7 @@ export class WebSocket extends EventEmitter {
   setSocket(socket, head, options) {
     const deflate = this._extensions[DEFLATE];
     this._conn = new Connection({
+      buffers: true,
       role: this._isServer ? 'server' : 'client',
       ...connectionLimits(options),
       deflate: deflate ? deflateSettings(deflate.params, deflate.preferences) : undefined,
@@ -375,18 +390,26 @@ export class WebSocket extends EventEmitter {
   }
 
   /**
-   * A large binary payload of a server goes out as the caller gave it,
-   * after a header from the core (as ws writes it): two copies fewer.
+   * A large payload of a server goes out as the caller gave it (a string
+   * once encoded), after a header from the core, as ws writes it: no copy
+   * and no buffer of its own (which, at 64 KiB, costs more than the rest).
    * False when the core must frame it (masking, compression, fragments).
    */
   _sendDirect(payload, opts, cb) {
-    if (!opts.binary || typeof payload === 'string' || payload.length < DIRECT_SEND_MIN) return false;
-    if (opts.mask || !opts.fin || this._fragmenting) return false;
-    const header = this._conn.sendBinaryHeader(payload.length);
-    if (!header) return false;
+    if (!this._isServer || opts.mask || !opts.fin || this._fragmenting) return false;
+    if (payload.length < LARGE) return false;
+    const fromString = typeof payload === 'string';
+    const bytes = fromString ? Buffer.from(payload) : payload;
+    // Text from bytes is checked by the core; text encoded from a string is valid.
+    const check = !opts.binary && !fromString ? bytes : undefined;
+    const header = this._conn.sendHeader(bytes.length, { binary: opts.binary, check, compress: opts.compress });
+    if (!header) {
+      this._write(this._frameMessage(bytes, opts), cb);
+      return true;
+    }
     this._socket.cork();
     this._write(header);
-    this._write(payload, cb);
+    this._write(bytes, cb);
     this._socket.uncork();
     return true;
   }
@@ -509,12 +532,16 @@ export class WebSocket extends EventEmitter {
   _receive(chunk) {
     if (this._receiverDone) return;
     this._armIdleTimer();
-    const { events, error } = this._conn.receiveRaw(chunk, copyOut);
+    const { events, error } = this._conn.receiveRaw(chunk, this._isServer ? payloadOf : clientPayloadOf, joinParts);
     if (events.length === 0 && !error) return;
     if (this._allowSynchronousEvents && !this._deferred) {
+      // Replies to the messages of one chunk leave in one write.
+      const batch = events.length > 3;
+      if (batch) this._socket.cork();
       for (let i = 0; i < events.length; i += 3) {
         this._onEvent(events[i], events[i + 1], events[i + 2]);
       }
+      if (batch) this._socket.uncork();
       if (error) this._onReceiveError(error);
       return;
     }
