@@ -442,6 +442,19 @@ pub fn peek_text(text: &str, version: Version) -> Result<Option<PacketType>> {
     }
 }
 
+/// [`peek_text`] as a table, for callers that hold the text themselves: by
+/// the packet's first character (ASCII), the type of a text packet that
+/// needs no further check, or `None` where [`peek_text`] must look (base64
+/// data, errors). Derived from [`PacketType::from_digit`], so it cannot
+/// disagree with it.
+pub fn text_kinds() -> [Option<PacketType>; 128] {
+    let mut table = [None; 128];
+    for (byte, slot) in (0u8..).zip(table.iter_mut()) {
+        *slot = PacketType::from_digit(byte);
+    }
+    table
+}
+
 /// Where one packet of a payload is: its type (as [`peek_text`]) and byte range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PacketSpan {
@@ -804,6 +817,26 @@ mod tests {
 
     fn msg(text: &str) -> Packet {
         Packet::text(PacketType::Message, text)
+    }
+
+    #[test]
+    fn the_kind_table_is_peek_text_where_it_answers() {
+        let table = text_kinds();
+        for (byte, entry) in (0u8..128).zip(table) {
+            for text in [
+                String::from(char::from(byte)),
+                format!("{}hello", char::from(byte)),
+            ] {
+                for version in [Version::V3, Version::V4] {
+                    match entry {
+                        Some(kind) => assert_eq!(peek_text(&text, version), Ok(Some(kind))),
+                        // Base64 or an error: left to peek_text.
+                        None => assert!(!matches!(peek_text(&text, version), Ok(Some(_))), "{text:?}"),
+                    }
+                }
+            }
+        }
+        assert_eq!(table.iter().flatten().count(), PacketType::ALL.len());
     }
 
     #[test]

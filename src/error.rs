@@ -189,6 +189,7 @@ pub struct Error {
     offset: Option<u64>,
     value: Option<u64>,
     message: String,
+    upstream: Option<Box<str>>,
 }
 
 impl Error {
@@ -199,6 +200,7 @@ impl Error {
             offset: Some(offset),
             value: None,
             message: message.into(),
+            upstream: None,
         }
     }
 
@@ -209,12 +211,20 @@ impl Error {
             offset: None,
             value: None,
             message: message.into(),
+            upstream: None,
         }
     }
 
     /// The same error, naming the value at fault.
     pub fn with_value(mut self, value: u64) -> Self {
         self.value = Some(value);
+        self
+    }
+
+    /// The same error, with the message the library wsframe stands in for
+    /// (socket.io-parser, …) gives for the same fault.
+    pub fn with_upstream(mut self, message: impl Into<Box<str>>) -> Self {
+        self.upstream = Some(message.into());
         self
     }
 
@@ -247,6 +257,12 @@ impl Error {
     /// The value at fault (opcode, length, close code), when the error has one.
     pub fn value(&self) -> Option<u64> {
         self.value
+    }
+
+    /// The message the replaced library gives for the same fault, when
+    /// it fails on it too (see [`with_upstream`](Error::with_upstream)).
+    pub fn upstream_message(&self) -> Option<&str> {
+        self.upstream.as_deref()
     }
 
     /// The `code` the `ws` package gives the same fault, if it has one.

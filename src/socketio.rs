@@ -195,7 +195,44 @@ struct Parsed {
     id: Option<u64>,
     data: Option<Value>,
     spans: PacketSpans,
-    diagnostics: Vec<(ErrorKind, String, usize)>,
+    diagnostics: Vec<Problem>,
+}
+
+/// A problem [`parse`] found.
+#[derive(Clone, Debug, PartialEq)]
+struct Problem {
+    kind: ErrorKind,
+    message: String,
+    offset: usize,
+    /// What socket.io-parser throws on the same input, if it throws.
+    upstream: Option<String>,
+}
+
+impl Problem {
+    fn into_error(self) -> Error {
+        let error = Error::at(self.kind, self.offset as u64, self.message);
+        match self.upstream {
+            Some(upstream) => error.with_upstream(upstream),
+            None => error,
+        }
+    }
+}
+
+// socket.io-parser's own messages for the faults it detects too.
+const UPSTREAM_ILLEGAL_COUNT: &str = "Illegal attachments";
+const UPSTREAM_TOO_MANY: &str = "too many attachments";
+const UPSTREAM_INVALID_PAYLOAD: &str = "invalid payload";
+const UPSTREAM_ILLEGAL_PLACEHOLDER: &str = "illegal attachments";
+const UPSTREAM_TEXT_WHILE_RECONSTRUCTING: &str = "got plaintext data when reconstructing a packet";
+const UPSTREAM_BINARY_WHILE_NOT: &str = "got binary data when not reconstructing a packet";
+
+/// socket.io-parser's message for an unknown type: it reads the first
+/// character with JS `Number()`.
+fn upstream_unknown_type(first: Option<char>) -> String {
+    match first.and_then(|c| c.to_digit(10)) {
+        Some(digit) => format!("unknown packet type {digit}"),
+        None => "unknown packet type NaN".to_string(),
+    }
 }
 
 /// The byte spans of a packet's parts.
@@ -211,8 +248,19 @@ pub struct PacketSpans {
 }
 
 impl Parsed {
-    fn problem(&mut self, kind: ErrorKind, offset: usize, message: impl Into<String>) {
-        self.diagnostics.push((kind, message.into(), offset));
+    fn problem(
+        &mut self,
+        kind: ErrorKind,
+        offset: usize,
+        message: impl Into<String>,
+        upstream: Option<&str>,
+    ) {
+        self.diagnostics.push(Problem {
+            kind,
+            message: message.into(),
+            offset,
+            upstream: upstream.map(str::to_string),
+        });
     }
 }
 
@@ -228,10 +276,12 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
             .chars()
             .next()
             .map_or("nothing".to_string(), |c| format!("{c:?}"));
+        let upstream = upstream_unknown_type(text.chars().next());
         p.problem(
             ErrorKind::SocketioInvalidPacket,
             0,
             format!("unknown packet type {what}"),
+            Some(&upstream),
         );
         return p;
     };
@@ -246,6 +296,7 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
                 ErrorKind::SocketioInvalidPacket,
                 end,
                 "binary packet without <attachments>- after its type",
+                Some(UPSTREAM_ILLEGAL_COUNT),
             );
             return p;
         }
@@ -259,6 +310,7 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
                 ErrorKind::SocketioInvalidPacket,
                 i,
                 "a binary packet needs at least 1 attachment",
+                Some(UPSTREAM_ILLEGAL_COUNT),
             );
         } else if count > options.max_attachments {
             p.problem(
@@ -269,6 +321,7 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
                     &text[i..end],
                     options.max_attachments
                 ),
+                Some(UPSTREAM_TOO_MANY),
             );
         }
         p.attachments = Some(count);
@@ -297,6 +350,8 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
                 ErrorKind::SocketioInvalidPacket,
                 i,
                 format!("ack id {} is larger than {MAX_ACK_ID}", &text[i..end]),
+                // socket.io-parser takes it, rounded to a double.
+                None,
             ),
         }
         i = end;
@@ -324,6 +379,7 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
                 ErrorKind::SocketioInvalidPacket,
                 i + json_error_offset(&text[i..], &e),
                 format!("data is not JSON: {e}"),
+                Some(UPSTREAM_INVALID_PAYLOAD),
             ),
         }
     }
@@ -333,7 +389,12 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
         collect_placeholders(data, &mut Vec::new(), &mut found);
         for placeholder in found {
             if let Err(message) = placeholder.num_below(count) {
-                p.problem(ErrorKind::SocketioInvalidAttachment, start, message);
+                p.problem(
+                    ErrorKind::SocketioInvalidAttachment,
+                    start,
+                    message,
+                    Some(UPSTREAM_ILLEGAL_PLACEHOLDER),
+                );
             }
         }
     }
@@ -487,7 +548,12 @@ fn shape_problem(kind: PacketType, data: &Shape<'_>) -> Option<String> {
 
 fn check_shape(kind: PacketType, data: &Value, at: usize, p: &mut Parsed) {
     if let Some(message) = shape_problem(kind, &Shape::of(data)) {
-        p.problem(ErrorKind::SocketioInvalidPacket, at, message);
+        p.problem(
+            ErrorKind::SocketioInvalidPacket,
+            at,
+            message,
+            Some(UPSTREAM_INVALID_PAYLOAD),
+        );
     }
 }
 
@@ -496,13 +562,19 @@ fn check_shape_light(kind: PacketType, json: &str, at: usize, p: &mut Parsed) {
     match serde_json::from_str::<Shape<'_>>(json) {
         Ok(shape) => {
             if let Some(message) = shape_problem(kind, &shape) {
-                p.problem(ErrorKind::SocketioInvalidPacket, at, message);
+                p.problem(
+                    ErrorKind::SocketioInvalidPacket,
+                    at,
+                    message,
+                    Some(UPSTREAM_INVALID_PAYLOAD),
+                );
             }
         }
         Err(e) => p.problem(
             ErrorKind::SocketioInvalidPacket,
             at + json_error_offset(json, &e),
             format!("data is not JSON: {e}"),
+            Some(UPSTREAM_INVALID_PAYLOAD),
         ),
     }
 }
@@ -593,9 +665,9 @@ pub fn placeholders(data: &Value) -> Vec<Placeholder> {
 /// Checks that every placeholder in `data` refers to one of `count` attachments.
 pub fn check_placeholders(data: &Value, count: usize) -> Result<()> {
     for placeholder in placeholders(data) {
-        placeholder
-            .num_below(count)
-            .map_err(|m| Error::new(ErrorKind::SocketioInvalidAttachment, m))?;
+        placeholder.num_below(count).map_err(|m| {
+            Error::new(ErrorKind::SocketioInvalidAttachment, m).with_upstream(UPSTREAM_ILLEGAL_PLACEHOLDER)
+        })?;
     }
     Ok(())
 }
@@ -612,8 +684,8 @@ pub fn placeholder(num: usize) -> Value {
 /// `attachments` count; their attachments are not yet there.
 pub fn decode(text: &str, options: &DecodeOptions) -> Result<Packet> {
     let parsed = parse(text, options, true);
-    if let Some((kind, message, offset)) = parsed.diagnostics.into_iter().next() {
-        return Err(Error::at(kind, offset as u64, message));
+    if let Some(problem) = parsed.diagnostics.into_iter().next() {
+        return Err(problem.into_error());
     }
     Ok(Packet {
         // No diagnostic means the type was read.
@@ -644,8 +716,8 @@ pub struct Head {
 /// binary packets): the header, and where the checked JSON is.
 pub fn scan(text: &str, options: &DecodeOptions) -> Result<Head> {
     let parsed = parse(text, options, false);
-    if let Some((kind, message, offset)) = parsed.diagnostics.into_iter().next() {
-        return Err(Error::at(kind, offset as u64, message));
+    if let Some(problem) = parsed.diagnostics.into_iter().next() {
+        return Err(problem.into_error());
     }
     let nsp_len = parsed.nsp.as_deref().map_or(0, str::len);
     Ok(Head {
@@ -707,7 +779,8 @@ impl<A> Decoder<A> {
                 ErrorKind::SocketioInvalidAttachment,
                 0,
                 "text packet while the attachments of a binary packet were awaited",
-            ));
+            )
+            .with_upstream(UPSTREAM_TEXT_WHILE_RECONSTRUCTING));
         }
         let packet = decode(text, &self.options)?;
         let complete = Complete {
@@ -731,7 +804,8 @@ impl<A> Decoder<A> {
                 ErrorKind::SocketioInvalidAttachment,
                 0,
                 "text packet while the attachments of a binary packet were awaited",
-            ));
+            )
+            .with_upstream(UPSTREAM_TEXT_WHILE_RECONSTRUCTING));
         }
         let head = scan(text, &self.options)?;
         if !head.kind.is_binary() {
@@ -755,7 +829,8 @@ impl<A> Decoder<A> {
                 ErrorKind::SocketioInvalidAttachment,
                 0,
                 "binary message while no binary packet awaited attachments",
-            ));
+            )
+            .with_upstream(UPSTREAM_BINARY_WHILE_NOT));
         };
         pending.attachments.push(attachment);
         if pending.attachments.len() < pending.packet.attachments {
@@ -817,10 +892,10 @@ pub fn inspect(text: &str, options: &DecodeOptions) -> Inspection {
         diagnostics: parsed
             .diagnostics
             .into_iter()
-            .map(|(kind, message, offset)| Diagnostic {
-                code: kind.code(),
-                message,
-                offset,
+            .map(|problem| Diagnostic {
+                code: problem.kind.code(),
+                message: problem.message,
+                offset: problem.offset,
             })
             .collect(),
     }

@@ -21,5 +21,11 @@ function rawBinary(data, forStream) {
   return data instanceof ArrayBuffer ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-setPlatform({ mapBinary, rawBinary, isBlob: () => false });
+/** Standard base64 with padding, as the core writes it, natively. */
+function base64(data) {
+  const bytes = Buffer.isBuffer(data) ? data : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+  return bytes.toString('base64');
+}
+
+setPlatform({ mapBinary, rawBinary, isBlob: () => false, base64 });
 export * from './engineio-parser.mjs';

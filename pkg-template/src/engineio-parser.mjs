@@ -10,7 +10,32 @@ import { raw } from './raw.mjs';
 import { platform } from './engineio-platform.mjs';
 
 export const protocol = 4;
-const ERROR_PACKET = { type: 'error', data: 'parser error' };
+/**
+ * engine.io-parser's error packet, `{ type: 'error', data: 'parser error' }`,
+ * with what the core found in `code`, `offset` and `detail` (not enumerable,
+ * so the packet still deep-equals engine.io-parser's).
+ */
+function errorPacket(error) {
+  const packet = { type: 'error', data: 'parser error' };
+  if (error) {
+    Object.defineProperties(packet, {
+      code: { value: error.code, configurable: true, writable: true },
+      offset: { value: error.offset, configurable: true, writable: true },
+      detail: { value: error.message, configurable: true, writable: true },
+    });
+  }
+  return packet;
+}
+
+/** The core's finding on a packet it refused (the rare path: decoded again for the detail). */
+function packetError(text) {
+  try {
+    raw.eioDecodePacket(text, 4);
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
 const DEFAULT_LIMITS = { maxBytes: 0xffffffff, maxPackets: 1_000_000 };
 const textEncoder = new TextEncoder();
 
@@ -30,17 +55,49 @@ const fromWasm = (packet, binaryType) => {
   return packet;
 };
 
+// The core's grammar as data, fetched once, so that packets JS holds as
+// strings are typed, split and prefixed without a copy into wasm; anything
+// the tables do not settle (base64 data, malformed packets, unknown types)
+// goes to the core itself.
+let kinds; // first UTF-16 unit (0-127) → type number, or -1: ask the core
+let prefixes; // type name → what starts its text packet
+let separator;
+let base64Prefix; // what starts a binary packet written as text
+function loadTables() {
+  kinds = Int8Array.from(raw.eioTextKinds());
+  typeNames ??= raw.eioPacketTypeNames();
+  prefixes = new Map(typeNames.map((name) => [name, raw.eioEncodePacket(name, undefined, 4)]));
+  separator = raw.eioSeparator();
+  base64Prefix = raw.eioEncodePacket('message', new Uint8Array(0), 4);
+}
+
+/** A binary packet in a text payload (engine.io-parser's supportsBinary false). */
+function base64Packet(data) {
+  if (!platform.base64) return raw.eioEncodePacket('message', toUint8(data), 4);
+  if (base64Prefix === undefined) loadTables();
+  return base64Prefix + platform.base64(data);
+}
+
+/** A packet's text form, or undefined for what only the core can write. */
+function textForm(type, data) {
+  if (prefixes === undefined) loadTables();
+  const prefix = prefixes.get(type);
+  if (prefix === undefined) return undefined;
+  const text = textData(data);
+  return text === undefined ? prefix : prefix + text;
+}
+
 export function encodePacket({ type, data }, supportsBinary, callback) {
   if (isBinaryData(data)) {
-    return callback(supportsBinary ? platform.rawBinary(data) : raw.eioEncodePacket('message', toUint8(data), 4));
+    return callback(supportsBinary ? platform.rawBinary(data) : base64Packet(data));
   }
   if (platform.isBlob(data)) {
     if (supportsBinary) return callback(data);
     // Blobs are read asynchronously, as engine.io-parser's FileReader does.
-    data.arrayBuffer().then((buffer) => callback(raw.eioEncodePacket('message', new Uint8Array(buffer), 4)));
+    data.arrayBuffer().then((buffer) => callback(base64Packet(new Uint8Array(buffer))));
     return undefined;
   }
-  return callback(raw.eioEncodePacket(type, textData(data), 4));
+  return callback(textForm(type, data) ?? raw.eioEncodePacket(type, textData(data), 4));
 }
 
 let typeNames;
@@ -57,13 +114,24 @@ export function decodePacket(encodedPacket, binaryType) {
   if (typeof encodedPacket !== 'string') {
     return { type: 'message', data: platform.mapBinary(encodedPacket, binaryType) };
   }
+  if (kinds === undefined) loadTables();
+  const known = kinds[encodedPacket.charCodeAt(0)];
+  if (known >= 0) return textPacket(encodedPacket, 0, encodedPacket.length, known);
   const kind = raw.eioPeekPacket(encodedPacket, 4);
-  if (kind < 0) return ERROR_PACKET;
+  if (kind < 0) return errorPacket(packetError(encodedPacket));
   if (kind === BASE64_PACKET) return fromWasm(raw.eioDecodePacket(encodedPacket, 4), binaryType);
   return textPacket(encodedPacket, 0, encodedPacket.length, kind);
 }
 
 export function encodePayload(packets, callback) {
+  if (prefixes === undefined) loadTables();
+  const texts = [];
+  for (const { type, data } of packets) {
+    const text = isBinaryData(data) ? base64Packet(data) : platform.isBlob(data) ? undefined : textForm(type, data);
+    if (text === undefined) break;
+    texts.push(text);
+  }
+  if (texts.length === packets.length) return callback(texts.join(separator));
   const blobs = packets.filter((p) => platform.isBlob(p.data));
   const finish = (buffers) => {
     const normalized = packets.map((p) => {
@@ -83,11 +151,35 @@ export function encodePayload(packets, callback) {
 export function decodePayload(encodedPayload, binaryType, limits = {}) {
   const maxBytes = limits.maxBytes ?? DEFAULT_LIMITS.maxBytes;
   const maxPackets = limits.maxPackets ?? DEFAULT_LIMITS.maxPackets;
+  // Within the byte limit whatever the characters (at most 3 UTF-8 bytes per UTF-16 unit).
+  if (typeof encodedPayload === 'string' && encodedPayload.length * 3 <= maxBytes) {
+    if (separator === undefined) loadTables();
+    const texts = encodedPayload.split(separator);
+    if (texts.length <= maxPackets) {
+      const packets = [];
+      for (const text of texts) {
+        const known = kinds[text.charCodeAt(0)];
+        if (known >= 0) {
+          packets.push(textPacket(text, 0, text.length, known));
+          continue;
+        }
+        const kind = raw.eioPeekPacket(text, 4);
+        if (kind === BASE64_PACKET) packets.push(fromWasm(raw.eioDecodePacket(text, 4), binaryType));
+        // An error: the core's whole view of the payload, for where it is.
+        else return decodePayloadInCore(encodedPayload, binaryType, maxBytes, maxPackets);
+      }
+      return packets;
+    }
+  }
+  return decodePayloadInCore(encodedPayload, binaryType, maxBytes, maxPackets);
+}
+
+function decodePayloadInCore(encodedPayload, binaryType, maxBytes, maxPackets) {
   const index = raw.eioIndexPayload(encodedPayload, 4, maxBytes, maxPackets);
   const packets = [];
   for (let i = 0; i < index.length; i += 3) {
     const [kind, start, end] = [index[i], index[i + 1], index[i + 2]];
-    if (kind === PAYLOAD_ERROR) packets.push(ERROR_PACKET);
+    if (kind === PAYLOAD_ERROR) packets.push(errorPacket(raw.eioDecodePayload(encodedPayload, 4, { maxBytes, maxPackets }).error));
     else if (kind === BASE64_PACKET) packets.push(fromWasm(raw.eioDecodePacket(encodedPayload.substring(start, end), 4), binaryType));
     else packets.push(textPacket(encodedPayload, start, end, kind));
   }
@@ -125,7 +217,7 @@ export function createPacketDecoderStream(maxPayload, binaryType) {
       for (const packet of packets) controller.enqueue(fromWasm(packet, binaryType));
       if (error) {
         failed = true;
-        controller.enqueue(ERROR_PACKET);
+        controller.enqueue(errorPacket(error));
       }
     },
   });

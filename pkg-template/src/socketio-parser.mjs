@@ -130,6 +130,28 @@ class Emitter {
   }
 }
 
+/**
+ * The error socket.io-parser throws for the fault the core found: its
+ * message, with wsframe's finding kept in `code`, `offset` and `detail`.
+ */
+function asUpstreamError(error) {
+  if (typeof error?.code !== 'string' || error.name !== 'WsframeError') return error;
+  const upstream = new Error(error.upstreamMessage ?? error.message);
+  upstream.code = error.code;
+  upstream.offset = error.offset;
+  upstream.detail = error.message;
+  return upstream;
+}
+
+/** What socket.io-parser throws when the data is not JSON (or the reviver fails). */
+function parseData(text, reviver) {
+  try {
+    return JSON.parse(text, reviver);
+  } catch (cause) {
+    throw Object.assign(new Error('invalid payload'), { code: 'socketio_invalid_packet', detail: String(cause) });
+  }
+}
+
 export class Decoder extends Emitter {
   #core;
   #pending = null;
@@ -142,12 +164,20 @@ export class Decoder extends Emitter {
 
   /** One Engine.IO message: a string, or an attachment. Emits "decoded". */
   add(obj) {
+    try {
+      this.#add(obj);
+    } catch (error) {
+      throw asUpstreamError(error);
+    }
+  }
+
+  #add(obj) {
     if (typeof obj === 'string') {
       this.#pending = null;
       const [type, attachments, nspStart, nspEnd, id, dataStart] = this.#core.addText(obj);
       const packet = { type, nsp: nspStart < 0 ? '/' : obj.substring(nspStart, nspEnd) };
       if (id >= 0) packet.id = id;
-      if (dataStart >= 0) packet.data = JSON.parse(obj.substring(dataStart), this.opts.reviver);
+      if (dataStart >= 0) packet.data = parseData(obj.substring(dataStart), this.opts.reviver);
       if (attachments > 0) {
         this.#pending = { packet, placeholders: this.#core.placeholders(), buffers: [] };
       } else {

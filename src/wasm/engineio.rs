@@ -106,6 +106,25 @@ pub fn eio_packet_type_names() -> Array {
         .collect()
 }
 
+/// `eioPeekPacket` as a table by the packet's first UTF-16 unit (0-127):
+/// the type number, or -1 where `eioPeekPacket` must be asked (base64
+/// data, malformed packets). With `SEPARATOR`, what a caller holding the
+/// text needs to split a payload and type its packets without copying them
+/// into wasm.
+#[wasm_bindgen(js_name = eioTextKinds)]
+pub fn eio_text_kinds() -> Vec<i8> {
+    engineio::text_kinds()
+        .iter()
+        .map(|kind| kind.map_or(-1, |k| k as i8))
+        .collect()
+}
+
+/// The separator of packets in a protocol 4 text payload, as a string.
+#[wasm_bindgen(js_name = eioSeparator)]
+pub fn eio_separator() -> String {
+    engineio::SEPARATOR.to_string()
+}
+
 /// What `eioPeekPacket` and `eioIndexPayload` report for binary data in base64.
 const BASE64_PACKET: u32 = 7;
 /// What `eioIndexPayload` appends when the payload has an error.

@@ -73,6 +73,9 @@ pub(crate) fn js_error(error: &Error) -> JsValue {
     if let Some(ws) = error.ws_code() {
         set(&value, "wsCode", JsValue::from_str(ws));
     }
+    if let Some(upstream) = error.upstream_message() {
+        set(&value, "upstreamMessage", JsValue::from_str(upstream));
+    }
     value
 }
 

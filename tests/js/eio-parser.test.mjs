@@ -118,6 +118,15 @@ test('malformed input: the error packet, like engine.io-parser', () => {
   }
   // Stricter than engine.io-parser, which decodes garbage base64 to bytes.
   assert.deepEqual(ours.decodePacket('b!!!'), { type: 'error', data: 'parser error' });
+  // What the core found rides along, not enumerable.
+  const found = ours.decodePacket('9hello');
+  assert.equal(found.code, 'engineio_invalid_packet');
+  assert.equal(found.offset, 0);
+  assert.match(found.detail, /^engineio_invalid_packet: /);
+  assert.deepEqual(Object.keys(found), ['type', 'data']);
+  const inPayload = ours.decodePayload('4a\x1e9b')[1];
+  assert.equal(inPayload.code, 'engineio_invalid_packet');
+  assert.equal(inPayload.offset, 3);
   assert.equal(official.decodePacket('b!!!').type, 'message');
 });
 
