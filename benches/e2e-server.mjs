@@ -15,6 +15,7 @@ const { values } = parseArgs({
   },
 });
 const modules = { ws: 'ws', wsframe: 'wsframe/node' };
+const wasmMemorySize = values.impl === 'wsframe' ? (await import('wsframe')).wasmMemorySize : undefined;
 const { WebSocketServer } = modules[values.impl]
   ? await import(modules[values.impl])
   : createRequire(import.meta.url)(values.impl);
@@ -31,6 +32,7 @@ wss.on('listening', () => console.log(JSON.stringify({ port: wss.address().port 
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line !== 'memory') return;
   globalThis.gc?.();
-  console.log(JSON.stringify({ rss: process.memoryUsage().rss }));
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  console.log(JSON.stringify({ rss, heapTotal, heapUsed, external, arrayBuffers, wasm: wasmMemorySize?.() }));
 });
 process.on('SIGTERM', () => process.exit(0));

@@ -108,11 +108,11 @@ async function startServer(impl, deflate) {
   const port = await new Promise((resolve, reject) => {
     jsonLines(child, (line) => {
       if (line.port) resolve(line.port);
-      else if (line.rss) waiting.shift()?.(line.rss);
+      else if (line.rss) waiting.shift()?.(line);
     });
     child.on('exit', (code) => reject(new Error(`${impl} server exited with ${code}`)));
   });
-  /** The server's resident memory after a full collection. */
+  /** The server's memory after a full collection: rss, heapUsed, external, arrayBuffers (and wasm, for wsframe). */
   const memory = () =>
     new Promise((resolve) => {
       waiting.push(resolve);
@@ -173,7 +173,8 @@ async function idleRound(scenario, impl) {
   gen.stdin.end();
   await new Promise((r) => gen.on('exit', r));
   await stop(server.child);
-  return { idleRss: before, perConnection: (after - before) / scenario.idle };
+  const per = (key) => (after[key] - before[key]) / scenario.idle;
+  return { idleRss: before.rss, perConnection: per('rss'), heapPerConnection: per('heapUsed'), heapTotalPerConnection: per('heapTotal'), externalPerConnection: per('external'), wasmPerConnection: per('wasm') };
 }
 
 const median = (xs) => {
@@ -217,13 +218,14 @@ for (const r of results.filter((x) => !('perConnection' in x.summary.ws))) {
 }
 const idle = results.filter((x) => 'perConnection' in x.summary.ws);
 if (idle.length) {
-  console.log('\n| scenario | implementation | idle process RSS | RSS per connection | ratio |');
-  console.log('|---|---|---:|---:|---:|');
+  console.log('\n| scenario | implementation | idle process RSS | RSS per connection | of which JS heap | wasm memory | ratio |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  const kib = (n) => `${fmt(n / 1024, 1)} KiB`;
   for (const r of idle) {
     for (const impl of IMPLEMENTATIONS) {
       const s = r.summary[impl];
       console.log(
-        `| ${r.what} | ${LABELS[impl] ?? impl} | ${fmt(s.idleRss / 2 ** 20, 1)} MiB | ${fmt(s.perConnection / 1024, 1)} KiB | ${fmt(s.perConnection / r.summary.ws.perConnection, 2)}x |`,
+        `| ${r.what} | ${LABELS[impl] ?? impl} | ${fmt(s.idleRss / 2 ** 20, 1)} MiB | ${kib(s.perConnection)} | ${kib(s.heapPerConnection)} | ${Number.isFinite(s.wasmPerConnection) ? kib(s.wasmPerConnection) : '-'} | ${fmt(s.perConnection / r.summary.ws.perConnection, 2)}x |`,
       );
     }
   }

@@ -300,6 +300,13 @@ export declare function rejectResponse(status: number, body?: string, headers?: 
 /** The HTTP answer for a handshake WsframeError (426 carries Sec-WebSocket-Version: 13). */
 export declare function rejectionFor(error: WsframeError): Uint8Array;
 export declare function isValidUtf8(bytes: BytesLike): boolean;
+/**
+ * Bytes of linear memory held by the module's one WebAssembly instance,
+ * which every connection of the process shares. Linear memory cannot shrink;
+ * wsframe keeps it the size of the largest input chunk plus what live
+ * connections hold, and reuses what it frees.
+ */
+export declare function wasmMemorySize(): number;
 /** 1000-1003, 1007-1014 and 3000-4999. */
 export declare function isValidCloseCode(code: number): boolean;
 export declare function closeCodeName(code: number): string;

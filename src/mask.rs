@@ -118,29 +118,31 @@ pub fn apply_mask_simd128(buf: &mut [u8], key: [u8; 4], offset: usize) {
 
 /// A source of masking keys for the client role: a pool filled from the
 /// system's cryptographic random source, drawn four bytes at a time, so
-/// sending a frame does not cost a call into the OS (or out of wasm).
+/// sending a frame does not cost a call into the OS (or out of wasm). The
+/// pool is made on the first key: a server never needs one.
 pub struct MaskKeySource {
-    pool: [u8; 256],
+    pool: Option<Box<[u8; 256]>>,
     next: usize,
 }
 
 impl MaskKeySource {
     pub fn new() -> Self {
         MaskKeySource {
-            pool: [0; 256],
+            pool: None,
             next: 256,
         }
     }
 
     /// Returns a fresh unpredictable key (RFC 6455 §5.3, §10.3).
     pub fn next_key(&mut self) -> Result<[u8; 4]> {
-        if self.next + 4 > self.pool.len() {
-            getrandom::getrandom(&mut self.pool)
+        let pool = self.pool.get_or_insert_with(|| Box::new([0; 256]));
+        if self.next + 4 > pool.len() {
+            getrandom::getrandom(&mut pool[..])
                 .map_err(|e| Error::new(ErrorKind::RandomUnavailable, format!("no random source: {e}")))?;
             self.next = 0;
         }
         let mut key = [0u8; 4];
-        key.copy_from_slice(&self.pool[self.next..self.next + 4]);
+        key.copy_from_slice(&pool[self.next..self.next + 4]);
         self.next += 4;
         Ok(key)
     }

@@ -370,7 +370,7 @@ impl Connection {
             failed: false,
             frame: None,
             message: Assembly::default(),
-            control: Vec::with_capacity(MAX_CONTROL_PAYLOAD),
+            control: Vec::new(),
             delivered: Vec::new(),
             spare: Vec::new(),
             sending: None,
@@ -456,6 +456,13 @@ impl Connection {
     pub fn take_output_into(&mut self, into: &mut Vec<u8>) {
         into.clear();
         std::mem::swap(&mut self.output, into);
+    }
+
+    /// Swaps the output buffer with `buffer`, bytes waiting to be written
+    /// included: for callers that lend one buffer to many connections
+    /// around each call, so that an idle connection holds none.
+    pub fn swap_output(&mut self, buffer: &mut Vec<u8>) {
+        std::mem::swap(&mut self.output, buffer);
     }
 
     /// Forgets the first `n` output bytes (after writing them).

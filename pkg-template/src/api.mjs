@@ -320,6 +320,9 @@ export class FrameDecoder {
   }
 }
 
+/** Reads the core's packed results: one for every connection, as the core has one result buffer. */
+let packedReader = null;
+
 /**
  * One WebSocket connection as a sans-I/O state machine. Feed it what the
  * peer sent with `receive(chunk)`; it returns `{ events, output, error,
@@ -341,7 +344,6 @@ export class FrameDecoder {
 export class Connection {
   #raw;
   #buffers = false;
-  #packed = null;
   /**
    * Options as below, and `buffers` (Node): byte results are Buffers
    * (sharing a slab when small, as pooled Buffers do), which sockets take
@@ -425,7 +427,7 @@ export class Connection {
     this.#copy = copy;
     const length = this.#raw.receiveInput(bytes.length, this.#onPiece);
     const ptr = this.#raw.resultPtr();
-    const p = this.#packed ? this.#packed.at(ptr, length) : (this.#packed = new Packed(ptr, length));
+    const p = packedReader ? packedReader.at(ptr, length) : (packedReader = new Packed(ptr, length));
     p.chunk = bytes;
     p.inputAt = inputAt;
     const count = p.u32(0);
@@ -691,6 +693,13 @@ export class Inflater {
     this.#raw.free();
   }
 }
+
+/**
+ * Bytes of linear memory the module's one wasm instance holds (every
+ * connection of the process shares it). Linear memory cannot shrink; what
+ * wsframe frees inside it is reused.
+ */
+export const wasmMemorySize = () => raw.__memory().buffer.byteLength;
 
 export const deflateOffer = (options) => raw.deflateOffer(options);
 export const negotiateDeflate = (offers, options) => raw.negotiateDeflate(offers, options);

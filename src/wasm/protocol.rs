@@ -118,32 +118,68 @@ fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
 #[wasm_bindgen(js_name = RawConnection)]
 pub struct WasmConnection {
     inner: Connection,
-    /// Where JS writes received bytes; kept until the next call, since
-    /// message payloads handed out may point into it.
-    input: Vec<u8>,
-    packed: Vec<u8>,
-    /// What the last `sendInput` or `sendBinaryHeader` framed, until the next call.
-    sent: Vec<u8>,
     error: Option<Error>,
     /// Pieces of the message being received that went to `onPiece` so far.
     outside_pieces: u32,
 }
 
+/// The buffers of a call: JS writes the bytes received or to send into
+/// `input`, and reads the packed result or the framed bytes right after
+/// the call. One set serves every connection (wasm runs one call at a
+/// time), so an idle connection holds none of them.
+#[derive(Default)]
+struct Scratch {
+    input: Vec<u8>,
+    packed: Vec<u8>,
+    /// What the last send call framed, until the next call.
+    sent: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+/// Runs `f` with the shared buffers. A call made while another holds them
+/// (JS calling back in from `onPiece`) is refused, not a panic.
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> Result<T, JsValue>) -> Result<T, JsValue> {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => Err(js_error(&Error::new(
+            ErrorKind::InvalidState,
+            "a connection was called from inside another connection's call",
+        ))),
+    })
+}
+
 impl WasmConnection {
     /// The last packed result (for Rust callers and tests; JS reads it
     /// through `resultPtr`).
-    pub fn packed(&self) -> &[u8] {
-        &self.packed
+    pub fn packed(&self) -> Vec<u8> {
+        SCRATCH.with(|cell| cell.borrow().packed.clone())
     }
 
-    /// Moves the output into `sent` and returns its length.
-    fn keep_sent(&mut self) -> Result<usize, JsValue> {
-        if self.sent.capacity() > 4 << 20 {
-            // Do not keep a large buffer (it becomes the next output's) for one large message.
-            self.sent = Vec::new();
-        }
-        self.inner.take_output_into(&mut self.sent);
-        Ok(self.sent.len())
+    /// Runs a send `f` on the connection and the `input` bytes, with the
+    /// shared `sent` buffer lent as the connection's output; returns how
+    /// many bytes it framed there.
+    fn framed(
+        &mut self,
+        len: usize,
+        f: impl FnOnce(&mut Connection, &[u8]) -> crate::error::Result<()>,
+    ) -> Result<usize, JsValue> {
+        with_scratch(|scratch| {
+            if scratch.sent.capacity() > 4 << 20 {
+                // Do not keep a large buffer for one large message.
+                scratch.sent = Vec::new();
+            }
+            scratch.sent.clear();
+            let len = len.min(scratch.input.len());
+            let Scratch { input, sent, .. } = scratch;
+            self.inner.swap_output(sent);
+            let result = f(&mut self.inner, &input[..len]);
+            self.inner.swap_output(sent);
+            result.map_err(|e| js_error(&e))?;
+            Ok(sent.len())
+        })
     }
 }
 
@@ -188,9 +224,6 @@ impl WasmConnection {
         config.deflate = o.deflate.as_ref().map(|d| d.to_settings()).transpose()?;
         Ok(WasmConnection {
             inner: Connection::new(config),
-            input: Vec::new(),
-            packed: Vec::with_capacity(4096),
-            sent: Vec::new(),
             error: None,
             outside_pieces: 0,
         })
@@ -200,15 +233,18 @@ impl WasmConnection {
     /// writes them (then calls `receiveInput(len)`). Saves an allocation and
     /// a free per chunk.
     #[wasm_bindgen(js_name = inputBuffer)]
-    pub fn input_buffer(&mut self, len: usize) -> usize {
-        if self.input.capacity() > 4 << 20 && len < 1 << 20 {
-            // Do not keep a large buffer for one large chunk.
-            self.input = Vec::new();
-        }
-        if self.input.len() < len {
-            self.input.resize(len, 0);
-        }
-        self.input.as_mut_ptr() as usize
+    pub fn input_buffer(&mut self, len: usize) -> Result<usize, JsValue> {
+        with_scratch(|scratch| {
+            let input = &mut scratch.input;
+            if input.capacity() > 4 << 20 && len < 1 << 20 {
+                // Do not keep a large buffer for one large chunk.
+                *input = Vec::new();
+            }
+            if input.len() < len {
+                input.resize(len, 0);
+            }
+            Ok(input.as_mut_ptr() as usize)
+        })
     }
 
     /// Processes `len` bytes written at `inputBuffer(len)`. Returns the length
@@ -219,79 +255,86 @@ impl WasmConnection {
     /// call (copy it there: the memory is reused), and each message's end
     /// says how many pieces went that way.
     #[wasm_bindgen(js_name = receiveInput)]
-    pub fn receive_input(&mut self, len: usize, on_piece: &js_sys::Function) -> usize {
-        let len = len.min(self.input.len());
-        let packed = &mut self.packed;
-        packed.clear();
-        packed.resize(HEADER, 0);
-        let mut count = 0u32;
-        let input_start = self.input.as_ptr() as usize;
-        let input_end = input_start + len;
-        let outside = &mut self.outside_pieces;
-        let result = self.inner.receive_with(&mut self.input[..len], |event| {
-            match event {
-                Event::MessagePiece(bytes) => {
-                    let at = bytes.as_ptr() as usize;
-                    if !(at >= input_start && at + bytes.len() <= input_end) {
-                        *outside += 1;
-                        // A throwing callback cannot stop the core here;
-                        // the piece is then simply missing, as JS chose.
-                        let _ = on_piece.call2(
-                            &JsValue::NULL,
-                            &JsValue::from(at as u32),
-                            &JsValue::from(bytes.len() as u32),
-                        );
+    pub fn receive_input(&mut self, len: usize, on_piece: &js_sys::Function) -> Result<usize, JsValue> {
+        with_scratch(|scratch| {
+            let Scratch { input, packed, sent } = scratch;
+            let input = {
+                let len = len.min(input.len());
+                &mut input[..len]
+            };
+            packed.clear();
+            packed.resize(HEADER, 0);
+            let mut count = 0u32;
+            let input_start = input.as_ptr() as usize;
+            let input_end = input_start + input.len();
+            let outside = &mut self.outside_pieces;
+            sent.clear();
+            // Replies (pongs, the close echo) go into the shared buffer too.
+            self.inner.swap_output(sent);
+            let result = self.inner.receive_with(input, |event| {
+                match event {
+                    Event::MessagePiece(bytes) => {
+                        let at = bytes.as_ptr() as usize;
+                        if !(at >= input_start && at + bytes.len() <= input_end) {
+                            *outside += 1;
+                            // A throwing callback cannot stop the core here;
+                            // the piece is then simply missing, as JS chose.
+                            let _ = on_piece.call2(
+                                &JsValue::NULL,
+                                &JsValue::from(at as u32),
+                                &JsValue::from(bytes.len() as u32),
+                            );
+                            return;
+                        }
+                    }
+                    Event::MessageEnd(_) => {
+                        pack_event(packed, event);
+                        let at = packed.len() - 4;
+                        patch_u32(packed, at, *outside);
+                        *outside = 0;
+                        count += 1;
                         return;
                     }
+                    _ => {}
                 }
-                Event::MessageEnd(_) => {
-                    pack_event(packed, event);
-                    let at = packed.len() - 4;
-                    patch_u32(packed, at, *outside);
-                    *outside = 0;
-                    count += 1;
-                    return;
-                }
-                _ => {}
+                count += 1;
+                pack_event(packed, event);
+            });
+            if let Err(e) = result {
+                count += 1;
+                packed.push(EVENT_ERROR);
+                put_u32(packed, 0);
+                put_u32(packed, 0);
+                self.error = Some(e);
             }
-            count += 1;
-            pack_event(packed, event);
-        });
-        if let Err(e) = result {
-            count += 1;
-            packed.push(EVENT_ERROR);
-            put_u32(packed, 0);
-            put_u32(packed, 0);
-            self.error = Some(e);
-        }
-        self.finish_packed(count)
+            // Appends the output and fills in the header.
+            let output_at = packed.len();
+            packed.extend_from_slice(self.inner.output());
+            let output_len = self.inner.output().len();
+            self.inner.consume_output(output_len);
+            self.inner.swap_output(sent);
+            patch_u32(packed, 0, count);
+            patch_u32(packed, 4, output_at as u32);
+            patch_u32(packed, 8, output_len as u32);
+            patch_u32(packed, 12, self.inner.has_pending_close() as u32);
+            Ok(packed.len())
+        })
     }
 
     /// Copies `chunk` in and processes it (`inputBuffer` + `receiveInput`).
-    pub fn receive(&mut self, chunk: &[u8], on_piece: &js_sys::Function) -> usize {
-        self.input_buffer(chunk.len());
-        self.input[..chunk.len()].copy_from_slice(chunk);
+    pub fn receive(&mut self, chunk: &[u8], on_piece: &js_sys::Function) -> Result<usize, JsValue> {
+        let at = self.input_buffer(chunk.len())?;
+        with_scratch(|scratch| {
+            scratch.input[..chunk.len()].copy_from_slice(chunk);
+            Ok(at)
+        })?;
         self.receive_input(chunk.len(), on_piece)
-    }
-
-    /// Appends the pending output and fills in the header.
-    fn finish_packed(&mut self, count: u32) -> usize {
-        let output_at = self.packed.len();
-        let output = self.inner.output();
-        self.packed.extend_from_slice(output);
-        let output_len = output.len();
-        self.inner.consume_output(output_len);
-        patch_u32(&mut self.packed, 0, count);
-        patch_u32(&mut self.packed, 4, output_at as u32);
-        patch_u32(&mut self.packed, 8, output_len as u32);
-        patch_u32(&mut self.packed, 12, self.inner.has_pending_close() as u32);
-        self.packed.len()
     }
 
     /// Where the last packed result starts in the module's memory.
     #[wasm_bindgen(js_name = resultPtr)]
     pub fn result_ptr(&self) -> usize {
-        self.packed.as_ptr() as usize
+        SCRATCH.with(|cell| cell.try_borrow().map_or(0, |s| s.packed.as_ptr() as usize))
     }
 
     /// After handling the events of a `receive` whose result flagged a
@@ -323,12 +366,10 @@ impl WasmConnection {
         flags: u32,
         key: u32,
     ) -> Result<usize, JsValue> {
-        let len = len.min(self.input.len());
         let options = send_options(flags, key, max_frame);
-        self.inner
-            .send_message_with(kind_of(binary), &self.input[..len], &options)
-            .map_err(|e| js_error(&e))?;
-        self.keep_sent()
+        self.framed(len, |conn, payload| {
+            conn.send_message_with(kind_of(binary), payload, &options)
+        })
     }
 
     /// One fragment of a message sent piece by piece, from the `len` bytes
@@ -344,12 +385,10 @@ impl WasmConnection {
         flags: u32,
         key: u32,
     ) -> Result<usize, JsValue> {
-        let len = len.min(self.input.len());
         let options = send_options(flags, key, 0);
-        self.inner
-            .send_fragment_with(kind_of(binary), &self.input[..len], fin, &options)
-            .map_err(|e| js_error(&e))?;
-        self.keep_sent()
+        self.framed(len, |conn, payload| {
+            conn.send_fragment_with(kind_of(binary), payload, fin, &options)
+        })
     }
 
     /// A ping (`pong` false) or a pong of the `len` bytes at
@@ -363,12 +402,10 @@ impl WasmConnection {
         flags: u32,
         key: u32,
     ) -> Result<usize, JsValue> {
-        let len = len.min(self.input.len());
         let opcode = if pong { Opcode::Pong } else { Opcode::Ping };
-        self.inner
-            .send_control(opcode, &self.input[..len], masking_of(flags, key))
-            .map_err(|e| js_error(&e))?;
-        self.keep_sent()
+        self.framed(len, |conn, payload| {
+            conn.send_control(opcode, payload, masking_of(flags, key))
+        })
     }
 
     /// Starts or answers the closing handshake with the reason in the `len`
@@ -377,12 +414,10 @@ impl WasmConnection {
     /// bytes at `sentPtr()`.
     #[wasm_bindgen(js_name = closeInput)]
     pub fn close_input(&mut self, code: u16, len: usize, flags: u32, key: u32) -> Result<usize, JsValue> {
-        let len = len.min(self.input.len());
         let code = (code != 0).then_some(code);
-        self.inner
-            .close_with(code, &self.input[..len], masking_of(flags, key))
-            .map_err(|e| js_error(&e))?;
-        self.keep_sent()
+        self.framed(len, |conn, reason| {
+            conn.close_with(code, reason, masking_of(flags, key))
+        })
     }
 
     /// Starts a binary message of `length` bytes that JS writes itself after
@@ -392,11 +427,8 @@ impl WasmConnection {
     #[wasm_bindgen(js_name = sendBinaryHeader)]
     pub fn send_binary_header(&mut self, length: f64) -> Result<usize, JsValue> {
         let length = super::js_length(length, "length")?;
-        if !self.inner.send_binary_header(length).map_err(|e| js_error(&e))? {
-            return Ok(0);
-        }
-        self.inner.take_output_into(&mut self.sent);
-        Ok(self.sent.len())
+        // Nothing framed (0) when the payload must go through `sendInput`.
+        self.framed(0, |conn, _| conn.send_binary_header(length).map(|_| ()))
     }
 
     /// `sendBinaryHeader` for either type (see `Connection::send_header`):
@@ -414,36 +446,32 @@ impl WasmConnection {
         flags: u32,
     ) -> Result<usize, JsValue> {
         let length = super::js_length(length, "length")?;
-        let payload = if check {
-            let text = usize::try_from(length)
-                .ok()
-                .and_then(|len| self.input.get(..len))
-                .ok_or_else(|| {
-                    js_error(&Error::new(
-                        ErrorKind::InvalidArgument,
-                        "text to check is not in the input buffer",
-                    ))
-                })?;
-            Payload::Check(text)
-        } else {
-            Payload::Unseen
-        };
         let compress = flags & SEND_NO_COMPRESS == 0;
-        if !self
-            .inner
-            .send_header(kind_of(binary), length, payload, compress)
-            .map_err(|e| js_error(&e))?
-        {
-            return Ok(0);
-        }
-        self.inner.take_output_into(&mut self.sent);
-        Ok(self.sent.len())
+        let in_input = if check {
+            usize::try_from(length).unwrap_or(usize::MAX)
+        } else {
+            0
+        };
+        self.framed(in_input, |conn, text| {
+            let payload = if !check {
+                Payload::Unseen
+            } else if text.len() as u64 == length {
+                Payload::Check(text)
+            } else {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    "text to check is not in the input buffer",
+                ));
+            };
+            conn.send_header(kind_of(binary), length, payload, compress)
+                .map(|_| ())
+        })
     }
 
     /// Where the bytes the last `sendInput` or `sendBinaryHeader` framed start.
     #[wasm_bindgen(js_name = sentPtr)]
     pub fn sent_ptr(&self) -> usize {
-        self.sent.as_ptr() as usize
+        SCRATCH.with(|cell| cell.try_borrow().map_or(0, |s| s.sent.as_ptr() as usize))
     }
 
     /// Frames a text message; returns the bytes to write.

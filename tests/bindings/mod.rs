@@ -180,8 +180,8 @@ fn connection_delivers_events_across_any_chunking() {
         let mut pending = false;
         let mut pieces = Vec::new();
         for chunk in input.chunks(size) {
-            conn.receive(chunk, &no_callback());
-            let (e, o, p) = unpack_events(conn.packed(), &mut pieces);
+            conn.receive(chunk, &no_callback()).unwrap();
+            let (e, o, p) = unpack_events(&conn.packed(), &mut pieces);
             events.extend(e);
             output.extend(o);
             pending |= p;
@@ -244,7 +244,7 @@ fn inflated_pieces_go_to_the_callback_and_the_end_counts_them() {
     let callback: &js_sys::Function = on_piece.as_ref().unchecked_ref();
     let mut ends = Vec::new();
     for chunk in wire.chunks(1000) {
-        server.receive(chunk, callback);
+        server.receive(chunk, callback).unwrap();
         let p = server.packed();
         let u32_at = |at: usize| u32::from_le_bytes(p[at..at + 4].try_into().unwrap());
         let mut at = 16;
@@ -267,10 +267,65 @@ fn inflated_pieces_go_to_the_callback_and_the_end_counts_them() {
 }
 
 #[wasm_bindgen_test]
+fn connections_share_the_call_buffers_and_refuse_reentry() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let mut a = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
+    let mut b = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
+    // Interleaved calls: each result is read before the next call.
+    let hello = hex("818537fa213d7f9f4d5158");
+    let mut pieces = Vec::new();
+    for _ in 0..3 {
+        a.receive(&hello[..4], &no_callback()).unwrap();
+        let (events, _, _) = unpack_events(&a.packed(), &mut pieces);
+        assert!(events.is_empty());
+        b.receive(&hello, &no_callback()).unwrap();
+        assert_eq!(
+            unpack_events(&b.packed(), &mut Vec::new()).0,
+            [(1, b"Hello".to_vec())]
+        );
+        a.receive(&hello[4..], &no_callback()).unwrap();
+        assert_eq!(
+            unpack_events(&a.packed(), &mut pieces).0,
+            [(1, b"Hello".to_vec())]
+        );
+    }
+    assert_eq!(a.input_buffer(8).unwrap(), b.input_buffer(8).unwrap());
+
+    // A callback that calls another connection gets an error, not a panic.
+    let other = Rc::new(RefCell::new(b));
+    let seen = Rc::new(RefCell::new(None));
+    let (inner, sink) = (other.clone(), seen.clone());
+    let on_piece = Closure::<dyn FnMut(u32, u32)>::new(move |_: u32, _: u32| {
+        *sink.borrow_mut() = Some(inner.borrow_mut().input_buffer(8).is_err());
+    });
+    let deflate = options(&[]);
+    let mut c =
+        protocol::WasmConnection::new(options(&[("role", "server".into()), ("deflate", deflate)])).unwrap();
+    // "Hello" compressed (RFC 7692 §7.2.3.1), masked.
+    let frame = [
+        hex("c18737fa213d"),
+        mask_bytes(&hex("f248cdc9c90700"), [0x37, 0xfa, 0x21, 0x3d]),
+    ]
+    .concat();
+    c.receive(&frame, on_piece.as_ref().unchecked_ref()).unwrap();
+    assert_eq!(*seen.borrow(), Some(true), "the callback ran and was refused");
+    assert_eq!(
+        unpack_events(&c.packed(), &mut Vec::new()).0,
+        [(1, vec![])],
+        "the message ended"
+    );
+}
+
+fn mask_bytes(data: &[u8], key: [u8; 4]) -> Vec<u8> {
+    data.iter().enumerate().map(|(i, b)| b ^ key[i % 4]).collect()
+}
+
+#[wasm_bindgen_test]
 fn protocol_errors_reach_js_as_errors() {
     let mut conn = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
-    conn.receive(&hex("810548656c6c6f"), &no_callback());
-    let (events, _, pending) = unpack_events(conn.packed(), &mut Vec::new());
+    conn.receive(&hex("810548656c6c6f"), &no_callback()).unwrap();
+    let (events, _, pending) = unpack_events(&conn.packed(), &mut Vec::new());
     assert_eq!(events, [(255, vec![])]);
     assert!(pending);
     assert_js_error(&conn.take_error(), "mask_missing", Some(1002.0), Some(1.0));
@@ -278,7 +333,8 @@ fn protocol_errors_reach_js_as_errors() {
     assert_js_error(&conn.send_text("x").unwrap_err(), "invalid_state", None, None);
 
     let mut conn = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
-    conn.receive(&hex("818437fa213d7f9f4dc2"), &no_callback());
+    conn.receive(&hex("818437fa213d7f9f4dc2"), &no_callback())
+        .unwrap();
     assert_js_error(&conn.take_error(), "invalid_utf8", Some(1007.0), Some(9.0));
 
     let bad_role = protocol::WasmConnection::new(options(&[("role", "peer".into())]))
@@ -299,7 +355,7 @@ fn limits_are_options() {
         ("maxMessageSize", 4.into()),
     ]))
     .unwrap();
-    conn.receive(&hex("820501020304 05"), &no_callback());
+    conn.receive(&hex("820501020304 05"), &no_callback()).unwrap();
     assert_js_error(&conn.take_error(), "message_too_big", Some(1009.0), Some(0.0));
 }
 
