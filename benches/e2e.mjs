@@ -11,10 +11,10 @@
 //                        [--compare name=FILE]   (a third server: another build of a ws-like module)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { jsonLines, startEchoProcess } from './echo-process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -87,47 +87,7 @@ function cpuSeconds(pid) {
 }
 
 /** Spawns `cmd`, calling `onLine` with each JSON line it prints; resolves with the child. */
-function jsonLines(child, onLine) {
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      onLine(JSON.parse(line));
-    } catch {
-      // not a JSON line
-    }
-  });
-  child.stderr.on('data', (d) => process.stderr.write(d));
-}
-
-async function startServer(impl, deflate) {
-  const script = path.join(root, 'benches', 'e2e-server.mjs');
-  const child = spawn(process.execPath, ['--expose-gc', script, '--impl', MODULES[impl] ?? impl, ...(deflate ? ['--deflate'] : [])], {
-    cwd: root,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const waiting = [];
-  const port = await new Promise((resolve, reject) => {
-    jsonLines(child, (line) => {
-      if (line.port) resolve(line.port);
-      else if (line.rss) waiting.shift()?.(line);
-    });
-    child.on('exit', (code) => reject(new Error(`${impl} server exited with ${code}`)));
-  });
-  /** The server's memory after a full collection: rss, heapUsed, external, arrayBuffers (and wasm, for wsframe). */
-  const memory = () =>
-    new Promise((resolve) => {
-      waiting.push(resolve);
-      child.stdin.write('memory\n');
-    });
-  return { child, port, url: `ws://127.0.0.1:${port}/`, memory };
-}
-
-function stop(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.on('exit', resolve);
-    child.kill('SIGTERM');
-  });
-}
+const startServer = (impl, deflate) => startEchoProcess(MODULES[impl] ?? impl, { deflate });
 
 async function echoRound(scenario, impl) {
   const server = await startServer(impl, scenario.deflate);
@@ -144,7 +104,7 @@ async function echoRound(scenario, impl) {
     });
     gen.on('exit', (code) => code && reject(new Error(`loadgen exited with ${code}`)));
   });
-  await stop(server.child);
+  await server.stop();
   if (result.errors.length || result.mismatches || !result.messages) {
     throw new Error(`${impl} ${scenario.name}: ${JSON.stringify(result)}`);
   }
@@ -172,7 +132,7 @@ async function idleRound(scenario, impl) {
   const after = await server.memory();
   gen.stdin.end();
   await new Promise((r) => gen.on('exit', r));
-  await stop(server.child);
+  await server.stop();
   const per = (key) => (after[key] - before[key]) / scenario.idle;
   return { idleRss: before.rss, perConnection: per('rss'), heapPerConnection: per('heapUsed'), heapTotalPerConnection: per('heapTotal'), externalPerConnection: per('external'), wasmPerConnection: per('wasm') };
 }

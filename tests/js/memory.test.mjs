@@ -1,0 +1,91 @@
+// Memory comes back: after a 64 MiB message, a deflate bomb stopped at the
+// limit and thousands of connections that opened and closed, the echo
+// server's wasm linear memory has not grown past what one socket chunk
+// needs (linear memory never shrinks, so growth is what would stay), and
+// its RSS is not above what ws's is after the same traffic. Each server
+// runs in a process of its own (benches/e2e-server.mjs), ws beside it.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import WebSocket from 'ws';
+import { startEchoProcess } from '../../benches/echo-process.mjs';
+
+const MiB = 2 ** 20;
+/** What linear memory may grow by: the shared call buffers sized to a few socket chunks. */
+const WASM_GROWTH_LIMIT = 4 * MiB;
+/** RSS measured after a full collection still moves by a few MiB run to run. */
+const RSS_SLACK = 16 * MiB;
+
+/** Runs `traffic(url)` against each implementation's server; returns the growth of each memory figure. */
+async function growthAfter(traffic, { deflate = false } = {}) {
+  const growth = {};
+  for (const impl of ['wsframe', 'ws']) {
+    const server = await startEchoProcess(impl, { deflate });
+    try {
+      const before = await server.memory();
+      await traffic(server.url);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await server.memory(); // the second collection frees what the first one found unreachable
+      const after = await server.memory();
+      growth[impl] = { rss: after.rss - before.rss, wasm: after.wasm - before.wasm };
+    } finally {
+      await server.stop();
+    }
+  }
+  const mib = (n) => `${(n / MiB).toFixed(1)} MiB`;
+  console.log(`RSS growth: wsframe ${mib(growth.wsframe.rss)}, ws ${mib(growth.ws.rss)}; wasm memory growth ${mib(growth.wsframe.wasm)}`);
+  return growth;
+}
+
+function assertCameBack(growth) {
+  assert.ok(growth.wsframe.wasm <= WASM_GROWTH_LIMIT, `wasm memory grew by ${growth.wsframe.wasm} bytes`);
+  assert.ok(growth.wsframe.rss <= Math.max(growth.ws.rss, 0) + RSS_SLACK, `RSS grew by ${growth.wsframe.rss} bytes, ws's by ${growth.ws.rss}`);
+}
+
+test('a 64 MiB message passes through without growing wasm memory', async () => {
+  const growth = await growthAfter(async (url) => {
+    const client = new WebSocket(url, { perMessageDeflate: false, maxPayload: 0 });
+    await once(client, 'open');
+    const message = Buffer.alloc(64 * MiB, 0x5a);
+    client.send(message);
+    const [echoed] = await once(client, 'message');
+    assert.ok(message.equals(echoed));
+    client.close();
+    await once(client, 'close');
+  });
+  assertCameBack(growth);
+});
+
+test('a deflate bomb stopped at maxPayload leaves no memory behind', async () => {
+  const growth = await growthAfter(
+    async (url) => {
+      const client = new WebSocket(url, { perMessageDeflate: true });
+      await once(client, 'open');
+      // 160 MiB of zeros deflate to about 160 KiB; the default maxPayload is 100 MiB.
+      client.send(Buffer.alloc(160 * MiB), { compress: true });
+      const [code] = await once(client, 'close');
+      assert.equal(code, 1009);
+    },
+    { deflate: true },
+  );
+  assertCameBack(growth);
+});
+
+test('2,000 connections that open, echo and close leave no memory behind', async () => {
+  const growth = await growthAfter(async (url) => {
+    for (let batch = 0; batch < 4; batch++) {
+      const clients = Array.from({ length: 500 }, () => new WebSocket(url, { perMessageDeflate: false }));
+      await Promise.all(clients.map((c) => once(c, 'open')));
+      await Promise.all(
+        clients.map(async (c, i) => {
+          c.send(`hello ${i}`);
+          const [data] = await once(c, 'message');
+          assert.equal(data.toString(), `hello ${i}`);
+          c.close();
+          await once(c, 'close');
+        }),
+      );
+    }
+  });
+  assertCameBack(growth);
+});
