@@ -14,6 +14,7 @@ pub mod handshake;
 #[cfg(feature = "server")]
 pub mod http;
 pub mod inspect;
+pub mod layout;
 pub mod mask;
 pub mod protocol;
 #[cfg(feature = "server")]

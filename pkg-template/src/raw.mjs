@@ -3,5 +3,7 @@
 export let raw;
 
 export function setRaw(module) {
-  raw = module;
+  // A plain copy: a bundled namespace object reads each export through a
+  // getter, which hot paths would pay on every call.
+  raw = { ...module };
 }

@@ -1,5 +1,6 @@
 use super::{js_error, options, patch_u32, put_u32, put_u64};
 use crate::frame::{encode_frame, DecoderConfig, FrameDecoder, FrameHeader, Opcode, MAX_HEADER_LEN};
+use crate::layout::frames as layout;
 use crate::mask::MaskKeySource;
 use serde::Deserialize;
 use std::cell::RefCell;
@@ -192,9 +193,10 @@ impl WasmFrameDecoder {
     pub fn push(&mut self, chunk: &[u8]) -> Result<usize, JsValue> {
         let frames = self.inner.push(chunk).map_err(|e| js_error(&e))?;
         self.packed.clear();
-        self.packed.resize(4, 0);
+        self.packed.resize(layout::HEADER_LEN as usize, 0);
         for f in &frames {
             let h = f.header;
+            let start = self.packed.len();
             self.packed
                 .push((h.fin as u8) << 7 | h.rsv_bits() << 4 | h.opcode.bits());
             self.packed.push(h.mask.is_some() as u8);
@@ -202,6 +204,8 @@ impl WasmFrameDecoder {
             put_u32(&mut self.packed, f.header_len as u32);
             put_u64(&mut self.packed, f.offset);
             put_u32(&mut self.packed, f.payload.len() as u32);
+            // Written in order; the layout's offsets say where JS reads them.
+            debug_assert_eq!(self.packed.len() - start, layout::PAYLOAD_AT as usize);
             self.packed.extend_from_slice(&f.payload);
         }
         patch_u32(&mut self.packed, 0, frames.len() as u32);

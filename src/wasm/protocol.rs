@@ -21,20 +21,18 @@ struct ConnectionOptions {
     deflate: Option<super::deflate::DeflateJs>,
 }
 
-/// Flags of the send calls (see `lib/api.mjs`): bit 0 sends the message
-/// uncompressed; bits 1-2 choose the masking.
-const SEND_NO_COMPRESS: u32 = 1;
-const SEND_MASK_SHIFT: u32 = 1;
-const SEND_MASK_BITS: u32 = 0b11;
-const MASK_BY_ROLE: u32 = 0;
-const MASK_NONE: u32 = 1;
-const MASK_RANDOM: u32 = 2;
-const MASK_KEY: u32 = 3;
+use crate::layout::connection::{
+    COUNT_AT, EVENT_BINARY, EVENT_CLOSE, EVENT_END, EVENT_ERROR, EVENT_PIECE, EVENT_PING, EVENT_PONG,
+    EVENT_TEXT, FLAGS_AT, FLAG_PENDING, HEADER_LEN, OUTPUT_AT, OUTPUT_LEN_AT,
+};
+use crate::layout::send::{
+    MASK_BITS, MASK_BY_ROLE, MASK_KEY, MASK_NONE, MASK_RANDOM, MASK_SHIFT, NO_COMPRESS as SEND_NO_COMPRESS,
+};
 
 /// The masking that send `flags` ask for; `key` is the key's bytes in
 /// little-endian order when they ask for a given key.
 fn masking_of(flags: u32, key: u32) -> Masking {
-    match (flags >> SEND_MASK_SHIFT) & SEND_MASK_BITS {
+    match (flags >> MASK_SHIFT) & MASK_BITS {
         MASK_NONE => Masking::Unmasked,
         MASK_RANDOM => Masking::Random,
         MASK_KEY => Masking::Key(key.to_le_bytes()),
@@ -53,24 +51,6 @@ pub(crate) fn parse_role(role: Option<&str>) -> Result<Role, JsValue> {
     }
 }
 
-/// Packed event types (see `lib/api.mjs`, which reads them).
-const EVENT_TEXT: u8 = 1;
-const EVENT_BINARY: u8 = 2;
-/// The next piece of a message, where it lies in the input (a = address, b = length).
-const EVENT_PIECE: u8 = 3;
-/// The message is complete (a = 1 text, 2 binary; b = how many of its
-/// pieces went to the `onPiece` callback, inflated output, rather than here).
-const EVENT_END: u8 = 4;
-const EVENT_CLOSE: u8 = 8;
-const EVENT_PING: u8 = 9;
-const EVENT_PONG: u8 = 10;
-const EVENT_ERROR: u8 = 255;
-
-/// Offset of the first event in a packed result: u32 event count, u32
-/// output offset, u32 output length, u32 flags (bit 0: a close waits for
-/// `flush`).
-const HEADER: usize = 16;
-
 /// Packs one event as u8 type, u32 a, u32 b. Messages are not copied: `a`
 /// and `b` are the address and length of their payload in wasm memory,
 /// which stays valid until the next call (see `Connection::receive_with`).
@@ -83,7 +63,14 @@ fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
         Event::MessagePiece(b) => (EVENT_PIECE, b),
         Event::MessageEnd(kind) => {
             buf.push(EVENT_END);
-            put_u32(buf, if kind == MessageKind::Text { 1 } else { 2 });
+            put_u32(
+                buf,
+                u32::from(if kind == MessageKind::Text {
+                    EVENT_TEXT
+                } else {
+                    EVENT_BINARY
+                }),
+            );
             put_u32(buf, 0);
             return;
         }
@@ -263,7 +250,7 @@ impl WasmConnection {
                 &mut input[..len]
             };
             packed.clear();
-            packed.resize(HEADER, 0);
+            packed.resize(HEADER_LEN as usize, 0);
             let mut count = 0u32;
             let input_start = input.as_ptr() as usize;
             let input_end = input_start + input.len();
@@ -313,10 +300,15 @@ impl WasmConnection {
             let output_len = self.inner.output().len();
             self.inner.consume_output(output_len);
             self.inner.swap_output(sent);
-            patch_u32(packed, 0, count);
-            patch_u32(packed, 4, output_at as u32);
-            patch_u32(packed, 8, output_len as u32);
-            patch_u32(packed, 12, self.inner.has_pending_close() as u32);
+            patch_u32(packed, COUNT_AT as usize, count);
+            patch_u32(packed, OUTPUT_AT as usize, output_at as u32);
+            patch_u32(packed, OUTPUT_LEN_AT as usize, output_len as u32);
+            let flags = if self.inner.has_pending_close() {
+                FLAG_PENDING
+            } else {
+                0
+            };
+            patch_u32(packed, FLAGS_AT as usize, flags);
             Ok(packed.len())
         })
     }

@@ -4,17 +4,9 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Record kinds of [`WasmServer::take_output`].
-const WRITE: u8 = 1;
-const END: u8 = 2;
-const SESSION_OPEN: u8 = 3;
-const UPGRADE: u8 = 4;
-const SESSION_CLOSE: u8 = 5;
-const CONNECT: u8 = 6;
-const EVENT: u8 = 7;
-const ACK: u8 = 8;
-const DISCONNECT: u8 = 9;
-const ATTACHMENT: u8 = 10;
+use crate::layout::server::{
+    ACK, ATTACHMENT, CONNECT, DISCONNECT, END, EVENT, SESSION_CLOSE, SESSION_OPEN, UPGRADE, WRITE,
+};
 
 fn millis(now: f64) -> u64 {
     if now.is_finite() && now > 0.0 {

@@ -1,0 +1,35 @@
+// The inspector's entry points: frames of any bytes, pasted dumps, captured
+// sessions, and frames built field by field.
+import { raw } from './raw.mjs';
+import { toBytes } from './memory.mjs';
+
+/** Frames of any bytes, valid or not, every bit with its diagnostics. */
+export const inspect = (bytes, options) => raw.inspect(toBytes(bytes), options);
+
+/** Pasted text (hex, hex dumps, base64) as `{ format, segments: [{ dir, bytes }], problems }`. */
+export const parseDump = (text, defaultDir = 'client') => raw.parseDump(text, defaultDir);
+
+/**
+ * Decodes a captured session from its segments (`[{ dir: 'client' | 'server',
+ * bytes }]`, in capture order): handshake, frames both ways, Engine.IO and Socket.IO.
+ */
+export function inspectCapture(segments, options) {
+  const lengths = new Uint32Array(segments.length);
+  const dirs = new Uint8Array(segments.length);
+  const parts = segments.map((s, i) => {
+    const bytes = toBytes(s.bytes);
+    lengths[i] = bytes.length;
+    dirs[i] = s.dir === 'server' ? 1 : 0;
+    return bytes;
+  });
+  const all = new Uint8Array(lengths.reduce((n, l) => n + l, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return raw.inspectCaptureRaw(all, dirs, lengths, options);
+}
+
+/** A frame built field by field, valid or not (see the inspector's builder). */
+export const buildFrame = (spec, payload) => raw.buildFrame(spec, toBytes(payload));

@@ -1,0 +1,107 @@
+// The sans-I/O Engine.IO + Socket.IO server core, as JS drives it.
+import { raw } from './raw.mjs';
+import * as layout from './layout.mjs';
+import { decoder, toBytes } from './memory.mjs';
+
+const OUTPUT_KINDS = [];
+OUTPUT_KINDS[layout.SERVER_WRITE] = 'write';
+OUTPUT_KINDS[layout.SERVER_END] = 'end';
+OUTPUT_KINDS[layout.SERVER_SESSION_OPEN] = 'open';
+OUTPUT_KINDS[layout.SERVER_UPGRADE] = 'upgrade';
+OUTPUT_KINDS[layout.SERVER_SESSION_CLOSE] = 'close';
+OUTPUT_KINDS[layout.SERVER_CONNECT] = 'connect';
+OUTPUT_KINDS[layout.SERVER_EVENT] = 'event';
+OUTPUT_KINDS[layout.SERVER_ACK] = 'ack';
+OUTPUT_KINDS[layout.SERVER_DISCONNECT] = 'disconnect';
+OUTPUT_KINDS[layout.SERVER_ATTACHMENT] = 'attachment';
+const RECORD = layout.SERVER_RECORD_HEADER_LEN;
+
+/**
+ * The sans-I/O Engine.IO + Socket.IO server: feed it each connection's
+ * bytes, call `tick(now)` at `nextDeadline`, carry out `takeOutput()`.
+ * Options: pingInterval, pingTimeout, maxPayload, maxPackets,
+ * connectTimeout, upgradeTimeout, enginePath, socketioPath, namespaces,
+ * maxAttachments, allowEio3, corsOrigin.
+ */
+export class EngineServerCore {
+  #raw;
+
+  constructor(options) {
+    if (typeof raw.RawServer !== 'function') {
+      throw new Error('EngineServerCore runs in Node: the browser build of wsframe has no server');
+    }
+    this.#raw = new raw.RawServer(options);
+  }
+
+  receive(conn, bytes, now) {
+    this.#raw.receive(conn, toBytes(bytes), now);
+  }
+
+  closed(conn, now) {
+    this.#raw.closed(conn, now);
+  }
+
+  tick(now) {
+    this.#raw.tick(now);
+  }
+
+  /** When `tick` is due (ms), or undefined. */
+  get nextDeadline() {
+    const at = this.#raw.nextDeadline();
+    return at < 0 ? undefined : at;
+  }
+
+  get sessionCount() {
+    return this.#raw.sessionCount;
+  }
+
+  /**
+   * Actions in order: `{ kind: 'write', conn, bytes }`, `{ kind: 'end', conn }`,
+   * `{ kind: 'open' | 'upgrade' | 'close', sid, ... }` (sessions),
+   * `{ kind: 'connect', socket, id, nsp, authJson }`,
+   * `{ kind: 'event', socket, nameJson, argsJson, ack, attachments, placeholders }`,
+   * `{ kind: 'ack', socket, id, argsJson, attachments, placeholders }`,
+   * `{ kind: 'disconnect', socket, reason }`.
+   */
+  takeOutput() {
+    const packed = this.#raw.takeOutput();
+    const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+    const actions = [];
+    let at = 0;
+    while (at + RECORD <= packed.length) {
+      const kind = OUTPUT_KINDS[packed[at]];
+      const id = view.getUint32(at + 1, true);
+      const len = view.getUint32(at + 5, true);
+      const body = packed.subarray(at + RECORD, at + RECORD + len);
+      at += RECORD + len;
+      if (kind === 'write') actions.push({ kind, conn: id, bytes: body });
+      else if (kind === 'end') actions.push({ kind, conn: id });
+      else if (kind === 'attachment') actions[actions.length - 1].attachments.push(body);
+      else {
+        const meta = JSON.parse(decoder.decode(body));
+        if (kind === 'event' || kind === 'ack') meta.attachments = [];
+        const socket = kind === 'open' || kind === 'upgrade' || kind === 'close' ? {} : { socket: id };
+        actions.push({ kind, ...socket, ...meta });
+      }
+    }
+    return actions;
+  }
+
+  /** Sends an event; returns its ack id when `wantAck`. */
+  emit(socket, nameJson, argsJson, attachments = [], wantAck = false, now = 0) {
+    const id = this.#raw.emit(socket, nameJson, argsJson, attachments.map(toBytes), wantAck, now);
+    return id < 0 ? undefined : id;
+  }
+
+  ack(socket, id, argsJson, attachments = [], now = 0) {
+    this.#raw.ack(socket, id, argsJson, attachments.map(toBytes), now);
+  }
+
+  disconnect(socket, now = 0) {
+    this.#raw.disconnect(socket, now);
+  }
+
+  free() {
+    this.#raw.free();
+  }
+}
