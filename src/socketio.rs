@@ -138,28 +138,33 @@ impl Default for DecodeOptions {
 /// Largest ack id: the largest integer a JS number holds exactly.
 pub const MAX_ACK_ID: u64 = (1 << 53) - 1;
 
+/// The start of a packet's header: `<type>[<attachments>-][<nsp>,]`. The
+/// ack id's decimal digits follow it, then the JSON data; so a caller that
+/// keeps these per namespace writes packets without asking again.
+pub fn header_before_id(kind: PacketType, nsp: &str, attachments: usize) -> Result<String> {
+    let mut out = String::new();
+    out.push(char::from(b'0' + kind as u8));
+    if kind.is_binary() {
+        out.push_str(&attachments.to_string());
+        out.push('-');
+    }
+    if !nsp.is_empty() && nsp != "/" {
+        if !nsp.starts_with('/') || nsp.contains(',') {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("namespace {nsp:?} must start with '/' and contain no ','"),
+            ));
+        }
+        out.push_str(nsp);
+        out.push(',');
+    }
+    Ok(out)
+}
+
 /// Writes a packet. Placeholders in `data` must already be in place and
 /// `attachments` set for binary types.
 pub fn encode(packet: &Packet) -> Result<String> {
-    let mut out = String::new();
-    out.push(char::from(b'0' + packet.kind as u8));
-    if packet.kind.is_binary() {
-        out.push_str(&packet.attachments.to_string());
-        out.push('-');
-    }
-    if !packet.nsp.is_empty() && packet.nsp != "/" {
-        if !packet.nsp.starts_with('/') || packet.nsp.contains(',') {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!(
-                    "namespace {:?} must start with '/' and contain no ','",
-                    packet.nsp
-                ),
-            ));
-        }
-        out.push_str(&packet.nsp);
-        out.push(',');
-    }
+    let mut out = header_before_id(packet.kind, &packet.nsp, packet.attachments)?;
     if let Some(id) = packet.id {
         out.push_str(&id.to_string());
     }
@@ -191,7 +196,9 @@ pub struct Diagnostic {
 struct Parsed {
     kind: Option<PacketType>,
     attachments: Option<usize>,
-    nsp: Option<String>,
+    /// The namespace once read: its name's span, or `None` for the default
+    /// "/" (a span rather than a copy: reading headers allocates nothing).
+    nsp: Option<Option<Span>>,
     id: Option<u64>,
     data: Option<Value>,
     spans: PacketSpans,
@@ -264,9 +271,10 @@ impl Parsed {
     }
 }
 
-fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
+/// Reads the header, `<type>[<attachments>-][<nsp>,][<id>]`, into `p`:
+/// where the data starts, or `None` when a problem stops the reading.
+fn parse_head(text: &str, options: &DecodeOptions, p: &mut Parsed) -> Option<usize> {
     let bytes = text.as_bytes();
-    let mut p = Parsed::default();
     let Some(kind) = bytes
         .first()
         .and_then(|b| b.checked_sub(b'0'))
@@ -283,7 +291,7 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
             format!("unknown packet type {what}"),
             Some(&upstream),
         );
-        return p;
+        return None;
     };
     p.kind = Some(kind);
     p.spans.kind = Some(Span { start: 0, end: 1 });
@@ -298,7 +306,7 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
                 "binary packet without <attachments>- after its type",
                 Some(UPSTREAM_ILLEGAL_COUNT),
             );
-            return p;
+            return None;
         }
         let count: usize = text[i..end].parse().unwrap_or(usize::MAX);
         p.spans.attachments = Some(Span {
@@ -330,7 +338,7 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
     if bytes.get(i) == Some(&b'/') {
         let len = bytes[i..].iter().take_while(|&&b| b != b',').count();
         let end = i + len;
-        p.nsp = Some(text[i..end].to_string());
+        p.nsp = Some(Some(Span { start: i, end }));
         let with_comma = (end + 1).min(bytes.len());
         p.spans.nsp = Some(Span {
             start: i,
@@ -338,7 +346,7 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
         });
         i = with_comma;
     } else {
-        p.nsp = Some("/".to_string());
+        p.nsp = Some(None);
     }
     let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
     if digits > 0 {
@@ -356,6 +364,16 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
         }
         i = end;
     }
+    Some(i)
+}
+
+fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
+    let bytes = text.as_bytes();
+    let mut p = Parsed::default();
+    let Some(i) = parse_head(text, options, &mut p) else {
+        return p;
+    };
+    let kind = p.kind.unwrap_or(PacketType::Connect);
     if i < bytes.len() {
         p.spans.data = Some(Span {
             start: i,
@@ -399,6 +417,11 @@ fn parse(text: &str, options: &DecodeOptions, full: bool) -> Parsed {
         }
     }
     p
+}
+
+/// The namespace a header names (`None`: the default "/").
+fn namespace(text: &str, span: Option<Span>) -> String {
+    span.map_or_else(|| "/".to_string(), |s| text[s.start..s.end].to_string())
 }
 
 /// A byte offset for a serde_json error (which reports line and column).
@@ -690,7 +713,7 @@ pub fn decode(text: &str, options: &DecodeOptions) -> Result<Packet> {
     Ok(Packet {
         // No diagnostic means the type was read.
         kind: parsed.kind.unwrap_or(PacketType::Connect),
-        nsp: parsed.nsp.unwrap_or_else(|| "/".to_string()),
+        nsp: namespace(text, parsed.nsp.flatten()),
         id: parsed.id,
         data: parsed.data,
         attachments: parsed.attachments.unwrap_or(0),
@@ -719,19 +742,95 @@ pub fn scan(text: &str, options: &DecodeOptions) -> Result<Head> {
     if let Some(problem) = parsed.diagnostics.into_iter().next() {
         return Err(problem.into_error());
     }
-    let nsp_len = parsed.nsp.as_deref().map_or(0, str::len);
     Ok(Head {
         // No diagnostic means the type was read.
         kind: parsed.kind.unwrap_or(PacketType::Connect),
         attachments: parsed.attachments.unwrap_or(0),
-        nsp: parsed.spans.nsp.map(|s| Span {
-            start: s.start,
-            end: s.start + nsp_len,
-        }),
+        nsp: parsed.nsp.flatten(),
         id: parsed.id,
         data: parsed.spans.data,
         value: parsed.data,
     })
+}
+
+/// The header alone, from the start of a text packet, for a caller that
+/// parses the JSON itself and would rather not hand over all of it:
+/// `prefix` is the start of the text, `truncated` says more follows.
+/// `Ok(None)` when the header may run past `prefix` (scan the whole text
+/// then). The data is not looked at: its span ends where `prefix` does.
+pub fn scan_header(prefix: &str, truncated: bool, options: &DecodeOptions) -> Result<Option<Head>> {
+    let mut p = Parsed::default();
+    let start = parse_head(prefix, options, &mut p);
+    let reached_end = match start {
+        Some(i) => i >= prefix.len(),
+        None => p.diagnostics.first().is_some_and(|d| d.offset >= prefix.len()),
+    };
+    if truncated && reached_end {
+        return Ok(None);
+    }
+    if let Some(problem) = p.diagnostics.into_iter().next() {
+        return Err(problem.into_error());
+    }
+    Ok(Some(Head {
+        kind: p.kind.unwrap_or(PacketType::Connect),
+        attachments: p.attachments.unwrap_or(0),
+        nsp: p.nsp.flatten(),
+        id: p.id,
+        data: start.filter(|&i| i < prefix.len()).map(|i| Span {
+            start: i,
+            end: prefix.len(),
+        }),
+        value: None,
+    }))
+}
+
+/// The kinds of JSON value the shape rules tell apart, for a caller that
+/// parsed the data itself ([`shape_problem_of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    Null,
+    Bool,
+    Number,
+    Str,
+    Array,
+    Object,
+}
+
+impl ValueKind {
+    pub const ALL: [ValueKind; 6] = [
+        ValueKind::Null,
+        ValueKind::Bool,
+        ValueKind::Number,
+        ValueKind::Str,
+        ValueKind::Array,
+        ValueKind::Object,
+    ];
+}
+
+/// The shape rule of `kind` ([`decode`] applies it) on what a caller knows
+/// of data it parsed: its kind, its first element's kind when it is an
+/// array (`None`: empty), and whether that first element is a string in
+/// [`RESERVED_EVENTS`]. `None` when the data is acceptable, or the problem.
+pub fn shape_problem_of(
+    kind: PacketType,
+    data: ValueKind,
+    first: Option<ValueKind>,
+    first_reserved: bool,
+) -> Option<String> {
+    let shape = |value: ValueKind, reserved: bool| match value {
+        ValueKind::Null => Shape::Null,
+        ValueKind::Bool => Shape::Bool,
+        ValueKind::Number => Shape::Number,
+        // The rule looks only at whether the name is reserved.
+        ValueKind::Str => Shape::Str(Cow::Borrowed(if reserved { RESERVED_EVENTS[0] } else { "" })),
+        ValueKind::Array => Shape::Array(None),
+        ValueKind::Object => Shape::Object,
+    };
+    let data = match data {
+        ValueKind::Array => Shape::Array(first.map(|f| Box::new(shape(f, first_reserved)))),
+        other => shape(other, false),
+    };
+    shape_problem(kind, &data)
 }
 
 /// A packet with its attachments, in `num` order.
@@ -883,7 +982,7 @@ pub fn inspect(text: &str, options: &DecodeOptions) -> Inspection {
         kind: parsed.kind,
         kind_name: parsed.kind.map(PacketType::name),
         attachments: parsed.attachments,
-        nsp: parsed.nsp,
+        nsp: parsed.nsp.map(|span| namespace(text, span)),
         id: parsed.id,
         data_json: parsed.data.as_ref().map(Value::to_string),
         event_json,
@@ -1065,6 +1164,99 @@ mod tests {
             .unwrap()
             .value
             .is_some());
+    }
+
+    #[test]
+    fn a_header_read_from_any_prefix_is_the_header_of_the_whole_text() {
+        let options = DecodeOptions { max_attachments: 3 };
+        let header = |h: &Head| (h.kind, h.attachments, h.nsp, h.id, h.data.map(|d| d.start));
+        for text in [
+            "2[\"a\"]",
+            "0",
+            "1/admin,",
+            "2/chat,12[\"msg\",{\"a\":1}]",
+            "3/é ü,9007199254740991[]",
+            "39007199254740992[]",
+            "2/no-comma-at-all",
+            "21234567890",
+            "52-/x,7[\"a\"]",
+            "512-[]",
+            "5x-[]",
+            "50-[]",
+            "9[]",
+            "",
+        ] {
+            let whole = scan_header(text, false, &options);
+            let expected = whole
+                .as_ref()
+                .map(|h| h.as_ref().map(header))
+                .map_err(|e| (e.kind(), e.offset()));
+            assert!(
+                matches!(expected, Ok(Some(_)) | Err(_)),
+                "{text}: the whole text has a header or a fault"
+            );
+            for cut in (0..text.len()).filter(|&c| text.is_char_boundary(c)) {
+                match scan_header(&text[..cut], true, &options) {
+                    Ok(None) => {}
+                    found => assert_eq!(
+                        found
+                            .as_ref()
+                            .map(|h| h.as_ref().map(header))
+                            .map_err(|e| (e.kind(), e.offset())),
+                        expected,
+                        "{text} cut at {cut}"
+                    ),
+                }
+            }
+            // And the fault or header that decode() finds.
+            if let Err(e) = decode(text, &options) {
+                if let Err((kind, offset)) = expected {
+                    assert_eq!((e.kind(), e.offset()), (kind, offset), "{text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_shape_rule_on_facts_agrees_with_decode() {
+        let options = DecodeOptions::default();
+        let kind_of = |v: &Value| match v {
+            Value::Null => ValueKind::Null,
+            Value::Bool(_) => ValueKind::Bool,
+            Value::Number(_) => ValueKind::Number,
+            Value::String(_) => ValueKind::Str,
+            Value::Array(_) => ValueKind::Array,
+            Value::Object(_) => ValueKind::Object,
+        };
+        let samples = [
+            json!(null),
+            json!(true),
+            json!(1.5),
+            json!("x"),
+            json!({}),
+            json!([]),
+            json!(["ev"]),
+            json!(["disconnect"]),
+            json!([7, 1]),
+            json!([{}]),
+            json!([[1]]),
+            json!([null]),
+        ];
+        for kind in [0u8, 1, 2, 3, 4] {
+            for data in &samples {
+                let text = format!("{kind}{data}");
+                let first = data.as_array().and_then(|a| a.first());
+                let reserved = first
+                    .and_then(Value::as_str)
+                    .is_some_and(|name| RESERVED_EVENTS.contains(&name));
+                let packet_kind = PacketType::from_number(kind).unwrap();
+                assert_eq!(
+                    shape_problem_of(packet_kind, kind_of(data), first.map(kind_of), reserved).is_none(),
+                    decode(&text, &options).is_ok(),
+                    "{text}"
+                );
+            }
+        }
     }
 
     #[test]

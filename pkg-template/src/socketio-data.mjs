@@ -1,16 +1,19 @@
 // Socket.IO data in JS: binary values swapped for placeholders on the way
 // out, put back where the Rust core found placeholders on the way in.
 
+const hasBlob = typeof Blob === 'function';
+
 /** Binary as socket.io-parser sees it: ArrayBuffer, views, Blob (and File). */
 export const isBinary = (value) =>
-  value instanceof ArrayBuffer ||
-  ArrayBuffer.isView(value) ||
-  (typeof Blob === 'function' && value instanceof Blob);
+  value instanceof ArrayBuffer || ArrayBuffer.isView(value) || (hasBlob && value instanceof Blob);
 
 /** True when `value` holds a binary value anywhere (socket.io-parser's hasBinary). */
 export function hasBinary(value, viaToJSON = false) {
   if (!value || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some((item) => hasBinary(item));
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasBinary(value[i])) return true;
+    return false;
+  }
   if (isBinary(value)) return true;
   if (typeof value.toJSON === 'function' && !viaToJSON) return hasBinary(value.toJSON(), true);
   for (const key in value) {
@@ -26,7 +29,11 @@ function swapBinaries(data, attachments, viaToJSON = false) {
     attachments.push(data);
     return { _placeholder: true, num: attachments.length - 1 };
   }
-  if (Array.isArray(data)) return Array.from(data, (item) => swapBinaries(item, attachments));
+  if (Array.isArray(data)) {
+    const copy = new Array(data.length);
+    for (let i = 0; i < data.length; i++) copy[i] = swapBinaries(data[i], attachments);
+    return copy;
+  }
   if (typeof data === 'object' && !(data instanceof Date)) {
     if (typeof data.toJSON === 'function' && !viaToJSON) return swapBinaries(data.toJSON(), attachments, true);
     const copy = {};

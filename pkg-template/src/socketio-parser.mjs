@@ -7,6 +7,7 @@
 // be an integer below the attachment count (checked before the attachments
 // arrive), ack ids and counts are plain digits.
 import { raw } from './raw.mjs';
+import { wasmMemory } from './memory.mjs';
 import { hasBinary, isBinary, placeAttachments, stringifyWithAttachments } from './socketio-data.mjs';
 
 export const protocol = 5;
@@ -28,18 +29,32 @@ export const PacketType = Object.freeze({
   6: 'BINARY_ACK',
 });
 
-// Headers of packets without id or attachment count, as the core wrote them.
-const plainHeaders = new Map();
+// The starts of headers the core wrote, `<type>[<attachments>-][<nsp>,]`,
+// per namespace: the ack id's digits and the JSON follow them.
+const headerStarts = new Map();
+const MAX_CACHED_NAMESPACES = 1024;
 
-function plainHeader(obj) {
-  if (obj.id != null || obj.attachments !== undefined || typeof obj.nsp !== 'string') return undefined;
-  const key = `${obj.type}\u0000${obj.nsp}`;
-  let header = plainHeaders.get(key);
-  if (header === undefined) {
-    header = raw.sioEncodeHeader(obj.type, obj.nsp, undefined, undefined);
-    if (plainHeaders.size < 1024) plainHeaders.set(key, header);
+function headerStart(type, nsp, attachments) {
+  const name = nsp ?? '/';
+  const count = attachments ?? 0;
+  if (typeof name !== 'string' || !(Number.isInteger(type) && type >= 0 && type < 16) || !(Number.isInteger(count) && count >= 0 && count < 16)) {
+    return raw.sioHeaderBeforeId(type, name, count); // throws what the core refuses
   }
-  return header;
+  let starts = headerStarts.get(name);
+  if (starts === undefined) {
+    starts = new Array(256);
+    if (headerStarts.size < MAX_CACHED_NAMESPACES) headerStarts.set(name, starts);
+  }
+  return (starts[type * 16 + count] ??= raw.sioHeaderBeforeId(type, name, count));
+}
+
+/** A packet's header: the core's start, then the ack id (checked by the core unless a plain one). */
+function header(type, nsp, id, attachments) {
+  const binary = type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK;
+  if (binary && attachments == null) return raw.sioEncodeHeader(type, nsp, id, attachments); // throws: the count is missing
+  if (id == null) return headerStart(type, nsp, attachments);
+  if (Number.isSafeInteger(id) && id >= 0) return headerStart(type, nsp, attachments) + id;
+  return raw.sioEncodeHeader(type, nsp, id, attachments);
 }
 
 export class Encoder {
@@ -53,11 +68,10 @@ export class Encoder {
       const buffers = [];
       const json = stringifyWithAttachments(obj.data, buffers, this.replacer);
       const type = obj.type === PacketType.EVENT ? PacketType.BINARY_EVENT : PacketType.BINARY_ACK;
-      return [raw.sioEncodeHeader(type, obj.nsp, obj.id, buffers.length) + json, ...buffers];
+      return [header(type, obj.nsp, obj.id, buffers.length) + json, ...buffers];
     }
-    // The header the core writes; the JSON data follows it as it is.
-    const header = plainHeader(obj) ?? raw.sioEncodeHeader(obj.type, obj.nsp, obj.id, obj.attachments);
-    return [obj.data == null ? header : header + JSON.stringify(obj.data, this.replacer)];
+    const start = header(obj.type, obj.nsp, obj.id, obj.attachments);
+    return [obj.data == null ? start : start + JSON.stringify(obj.data, this.replacer)];
   }
 }
 
@@ -143,13 +157,116 @@ function asUpstreamError(error) {
   return upstream;
 }
 
-/** What socket.io-parser throws when the data is not JSON (or the reviver fails). */
+/** What socket.io-parser throws when the data is not JSON or not of the packet's shape. */
+function invalidPayload(detail) {
+  return Object.assign(new Error('invalid payload'), { code: 'socketio_invalid_packet', detail });
+}
+
 function parseData(text, reviver) {
   try {
     return JSON.parse(text, reviver);
   } catch (cause) {
-    throw Object.assign(new Error('invalid payload'), { code: 'socketio_invalid_packet', detail: String(cause) });
+    throw invalidPayload(String(cause));
   }
+}
+
+// Headers are short: the core reads them from the first units of a packet,
+// copied into its header input as bytes while they are ASCII, and sees the
+// whole text only when a header runs further.
+const HEADER_GUESS = 12;
+let headerInput = null;
+let headerView = new Float64Array(0);
+
+// What the core read from two-unit prefixes (`c0 * 128 + c1`, ASCII) that
+// decide a header on their own, as "2[" does: a prefix the core reads as
+// complete (`truncated` set) has that header whatever follows. null: the
+// prefix does not decide it (or is refused: the core then says why).
+const prefixHeaders = new Array(128 * 128);
+
+function writeHeaderInput(text, limit) {
+  headerInput ??= raw.sioHeaderInput();
+  const at = headerInput[0];
+  const m = wasmMemory();
+  let n = 0;
+  for (const end = Math.min(limit, text.length, headerInput[1]); n < end; n++) {
+    const unit = text.charCodeAt(n);
+    if (unit > 0x7f) break;
+    m[at + n] = unit;
+  }
+  return n;
+}
+
+function headerRead() {
+  // A view of linear memory is emptied when it grows.
+  if (headerView.length === 0) headerView = new Float64Array(raw.__memory().buffer, raw.sioHeaderPtr(), 6);
+  return headerView;
+}
+
+function prefixHeader(text, key) {
+  let found = null;
+  try {
+    if (writeHeaderInput(text, 2) === 2 && raw.sioScanHeaderInput(2, true, 0)) {
+      const header = headerRead();
+      if (header[0] !== PacketType.BINARY_EVENT && header[0] !== PacketType.BINARY_ACK) found = Float64Array.from(header);
+    }
+  } catch {
+    // refused: scanHeader asks the core about the whole packet, which throws
+  }
+  prefixHeaders[key] = found;
+  return found;
+}
+
+/** The core's reading of a text packet's header: [type, attachments, nspStart, nspEnd, id, dataStart]. */
+function scanHeader(text, maxAttachments) {
+  if (text.length > 2) {
+    const c0 = text.charCodeAt(0);
+    const c1 = text.charCodeAt(1);
+    if (c0 < 128 && c1 < 128) {
+      const key = c0 * 128 + c1;
+      const known = prefixHeaders[key];
+      const header = known === undefined ? prefixHeader(text, key) : known;
+      if (header !== null) return header;
+    }
+  }
+  const n = writeHeaderInput(text, HEADER_GUESS);
+  if (!raw.sioScanHeaderInput(n, n < text.length, maxAttachments)) raw.sioScanHeader(text, false, maxAttachments);
+  return headerRead();
+}
+
+// The core's shape rule, tabulated once over what JS can tell of a parsed
+// value: its kind, its first element's kind, whether that is a reserved name.
+let shapes = null;
+
+function shapeTable() {
+  const kinds = raw.sioValueKinds();
+  const codes = new Map(kinds.map((name, code) => [name, code]));
+  const allowed = new Uint8Array(7 * kinds.length * (kinds.length + 1) * 2);
+  let at = 0;
+  for (let type = 0; type < 7; type++) {
+    for (let data = 0; data < kinds.length; data++) {
+      for (let first = 0; first <= kinds.length; first++) {
+        for (const reserved of [false, true]) allowed[at++] = raw.sioShapeAllowed(type, data, first, reserved) ? 1 : 0;
+      }
+    }
+  }
+  const kindOf = (value) => (value === null ? codes.get('null') : Array.isArray(value) ? codes.get('array') : codes.get(typeof value));
+  return { allowed, kindOf, width: kinds.length, array: codes.get('array'), nullCode: codes.get('null'), reserved: new Set(raw.sioReservedEvents()) };
+}
+
+/** Whether `data` (as parsed, and revived) has the shape a packet of `type` carries. */
+function shapeAllowed(type, data) {
+  shapes ??= shapeTable();
+  const { allowed, kindOf, width, reserved } = shapes;
+  const kind = kindOf(data);
+  if (kind === undefined) return false; // undefined, a function: what a reviver may return
+  let first = 0;
+  let isReserved = 0;
+  if (kind === shapes.array && data.length > 0) {
+    // Whatever JSON cannot hold acts as null does: never an event name.
+    first = (kindOf(data[0]) ?? shapes.nullCode) + 1;
+    isReserved = typeof data[0] === 'string' && reserved.has(data[0]) ? 1 : 0;
+  }
+  return allowed[((type * width + kind) * (width + 1) + first) * 2 + isReserved] === 1;
 }
 
 export class Decoder extends Emitter {
@@ -173,10 +290,12 @@ export class Decoder extends Emitter {
 
   #add(obj) {
     if (typeof obj === 'string') {
+      if (this.#pending === null && this.#addPlain(obj)) return;
       this.#pending = null;
       const [type, attachments, nspStart, nspEnd, id, dataStart] = this.#core.addText(obj);
       const packet = { type, nsp: nspStart < 0 ? '/' : obj.substring(nspStart, nspEnd) };
       if (id >= 0) packet.id = id;
+      // The core checked the JSON: only the reviver can fail here.
       if (dataStart >= 0) packet.data = parseData(obj.substring(dataStart), this.opts.reviver);
       if (attachments > 0) {
         this.#pending = { packet, placeholders: this.#core.placeholders(), buffers: [] };
@@ -195,6 +314,43 @@ export class Decoder extends Emitter {
     } else {
       throw new Error(`Unknown type: ${obj}`);
     }
+  }
+
+  /**
+   * A packet without attachments, its header read by the core from the
+   * first units of the text and its data parsed once, here: false for a
+   * binary packet, which the core reads whole.
+   */
+  #addPlain(text) {
+    const header = scanHeader(text, this.opts.maxAttachments);
+    const type = header[0];
+    if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) return false;
+    const packet = { type, nsp: header[2] < 0 ? '/' : text.substring(header[2], header[3]) };
+    if (header[4] >= 0) packet.id = header[4];
+    const dataStart = header[5];
+    if (dataStart >= 0) {
+      let data;
+      try {
+        data = JSON.parse(text.substring(dataStart), this.opts.reviver);
+      } catch (cause) {
+        this.#refuse(text, String(cause));
+      }
+      if (!shapeAllowed(type, data)) this.#refuse(text, `the data of a ${PacketType[type]} packet has the wrong shape`);
+      packet.data = data;
+    }
+    this.emitReserved('decoded', packet);
+    return true;
+  }
+
+  /**
+   * Throws for a packet whose data JS found wrong: the core's error, with
+   * its offset and detail, when the core refuses the text too (otherwise
+   * the reviver made the data wrong).
+   */
+  #refuse(text, detail) {
+    this.#core.addText(text);
+    this.#core.reset();
+    throw invalidPayload(detail);
   }
 
   /** Drops a packet whose attachments were awaited. */

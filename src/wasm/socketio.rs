@@ -1,7 +1,37 @@
 use super::{invalid_argument, js_error, options, to_js, Utf16Cursor};
-use crate::socketio::{self, DecodeOptions, Decoder, Packet, PacketType, MAX_ACK_ID};
+use crate::socketio::{self, DecodeOptions, Decoder, Packet, PacketType, ValueKind, MAX_ACK_ID};
 use serde_json::Value;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
+
+thread_local! {
+    /// Where `sioScanHeader` writes; its address never changes.
+    static HEADER: RefCell<[f64; 6]> = const { RefCell::new([0.0; 6]) };
+    /// Where JS puts the start of a packet for `sioScanHeaderInput`.
+    static HEADER_INPUT: RefCell<[u8; HEADER_INPUT_LEN]> = const { RefCell::new([0; HEADER_INPUT_LEN]) };
+}
+
+/// Bytes of a packet's start that `sioScanHeaderInput` reads.
+const HEADER_INPUT_LEN: usize = 64;
+
+/// The address and size of the buffer `sioScanHeaderInput` reads:
+/// `[address, length]`.
+#[wasm_bindgen(js_name = sioHeaderInput)]
+pub fn sio_header_input() -> Vec<u32> {
+    HEADER_INPUT.with(|h| vec![h.as_ptr() as u32, HEADER_INPUT_LEN as u32])
+}
+
+/// `sioScanHeader` on the first `len` bytes of the header input buffer,
+/// which JS filled from the packet's text (so no string crosses).
+#[wasm_bindgen(js_name = sioScanHeaderInput)]
+pub fn sio_scan_header_input(len: usize, truncated: bool, max_attachments: u32) -> Result<bool, JsValue> {
+    HEADER_INPUT.with(|h| {
+        let input = h.borrow();
+        let prefix = std::str::from_utf8(&input[..len.min(HEADER_INPUT_LEN)])
+            .map_err(|_| invalid_argument("the header input is not UTF-8"))?;
+        sio_scan_header(prefix, truncated, max_attachments)
+    })
+}
 
 fn packet_type(kind: f64) -> Result<PacketType, JsValue> {
     (kind >= 0.0 && kind.fract() == 0.0 && kind < 256.0)
@@ -59,6 +89,14 @@ pub fn sio_encode_header(
     attachments: Option<u32>,
 ) -> Result<String, JsValue> {
     sio_encode(kind, nsp, id, None, attachments)
+}
+
+/// The start of a header, `<type>[<attachments>-][<nsp>,]`: the ack id's
+/// digits and the JSON data follow it (`attachments` counts for the binary
+/// types only).
+#[wasm_bindgen(js_name = sioHeaderBeforeId)]
+pub fn sio_header_before_id(kind: f64, nsp: &str, attachments: u32) -> Result<String, JsValue> {
+    socketio::header_before_id(packet_type(kind)?, nsp, attachments as usize).map_err(|e| js_error(&e))
 }
 
 /// socket.io-parser's `isPacketValid` on a packet whose data JS serialised:
@@ -173,6 +211,94 @@ impl WasmSioDecoder {
     pub fn reset(&mut self) {
         self.inner.reset();
     }
+}
+
+/// The address of the six numbers `sioScanHeader` writes.
+#[wasm_bindgen(js_name = sioHeaderPtr)]
+pub fn sio_header_ptr() -> usize {
+    HEADER.with(|h| h.as_ptr() as usize)
+}
+
+/// Reads the header of a text packet from its start, `prefix` (`truncated`:
+/// more of the text follows), for a decoder that parses the JSON itself and
+/// hands over only the start of each packet. Writes `[type, attachments,
+/// nspStart, nspEnd, id, dataStart]` (as `addText` returns them, but `type`
+/// as read) at `sioHeaderPtr()` and returns true; false when the header may
+/// run past `prefix` (call again with the whole text). Throws a
+/// `WsframeError` on a malformed header. The data is not looked at: check
+/// its shape with the table `sioShapeAllowed` gives.
+#[wasm_bindgen(js_name = sioScanHeader)]
+pub fn sio_scan_header(prefix: &str, truncated: bool, max_attachments: u32) -> Result<bool, JsValue> {
+    let options = DecodeOptions {
+        max_attachments: max_attachments as usize,
+    };
+    let Some(head) = socketio::scan_header(prefix, truncated, &options).map_err(|e| js_error(&e))? else {
+        return Ok(false);
+    };
+    let mut units = Utf16Cursor::new(prefix);
+    let (nsp_start, nsp_end) = head.nsp.map_or((-1.0, -1.0), |s| {
+        (units.at(s.start) as f64, units.at(s.end) as f64)
+    });
+    let data_start = head.data.map_or(-1.0, |s| units.at(s.start) as f64);
+    HEADER.with(|h| {
+        *h.borrow_mut() = [
+            f64::from(head.kind as u8),
+            head.attachments as f64,
+            nsp_start,
+            nsp_end,
+            head.id.map_or(-1.0, |id| id as f64),
+            data_start,
+        ]
+    });
+    Ok(true)
+}
+
+/// The kinds of JSON value the shape rules tell apart, by their codes in
+/// `sioShapeAllowed` (the index here): "null", "boolean", "number",
+/// "string", "array", "object".
+#[wasm_bindgen(js_name = sioValueKinds)]
+pub fn sio_value_kinds() -> Vec<String> {
+    ValueKind::ALL
+        .iter()
+        .map(|kind| {
+            match kind {
+                ValueKind::Null => "null",
+                ValueKind::Bool => "boolean",
+                ValueKind::Number => "number",
+                ValueKind::Str => "string",
+                ValueKind::Array => "array",
+                ValueKind::Object => "object",
+            }
+            .to_string()
+        })
+        .collect()
+}
+
+/// The event names an EVENT packet may not carry.
+#[wasm_bindgen(js_name = sioReservedEvents)]
+pub fn sio_reserved_events() -> Vec<String> {
+    socketio::RESERVED_EVENTS.iter().map(|s| s.to_string()).collect()
+}
+
+/// Whether data of kind `data` (a `sioValueKinds` code) is what a packet
+/// of type `kind` may carry; for an array, `first` is its first element's
+/// code plus one (0: empty) and `firstReserved` whether that element is a
+/// reserved event name. Small enough for a caller to tabulate once.
+#[wasm_bindgen(js_name = sioShapeAllowed)]
+pub fn sio_shape_allowed(kind: f64, data: u8, first: u8, first_reserved: bool) -> Result<bool, JsValue> {
+    let kind = packet_type(kind)?;
+    let value_kind = |code: u8| {
+        ValueKind::ALL
+            .get(usize::from(code))
+            .copied()
+            .ok_or_else(|| invalid_argument(format!("unknown value kind {code}")))
+    };
+    let data = value_kind(data)?;
+    let first = match first {
+        0 => None,
+        code => Some(value_kind(code - 1)?),
+    };
+    Ok(socketio::shape_problem_of(kind, data, first, first_reserved).is_none())
 }
 
 /// Parses a packet leniently for display: every part with its byte span,
