@@ -295,6 +295,16 @@ export declare function acceptResponse(
   request: HandshakeRequest,
   options?: { protocol?: string; extensions?: string | Extension[]; headers?: Headers },
 ): Uint8Array;
+/**
+ * The server's whole answer to a validated request: the 101's lines (status
+ * line first, no line ends) and what was agreed. `protocol`: omitted, the
+ * first offered; null, none. `deflate`: permessage-deflate preferences, to
+ * negotiate it.
+ */
+export declare function upgradeAnswer(
+  request: HandshakeRequest,
+  options?: { protocol?: string | null; deflate?: DeflateOptions; headers?: Headers },
+): { lines: string[]; protocol: string | null; extensions: string | null; deflate: DeflateParams | null };
 /** An HTTP error answer with `Connection: close`. */
 export declare function rejectResponse(status: number, body?: string, headers?: Headers): Uint8Array;
 /** The HTTP answer for a handshake WsframeError (426 carries Sec-WebSocket-Version: 13). */

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { breakdown } from './wasm-size.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -17,14 +18,19 @@ process.env.PATH = `${root}/node_modules/.bin:${process.env.HOME}/.cargo/bin:${p
 
 const version = /^version = "(.+)"$/m.exec(readFileSync(path.join(root, 'Cargo.toml'), 'utf8'))[1];
 
-function wasmPack(target, cargoArgs = []) {
-  const out = path.join(root, 'target', 'wasm-pack', target);
+function wasmPack(target, cargoArgs = [], name = target) {
+  const out = path.join(root, 'target', 'wasm-pack', name);
   console.log(`[build] wasm-pack build --target ${target} ${cargoArgs.join(' ')}`);
   execFileSync(
     'wasm-pack',
     ['build', '--release', '--target', target, '--out-dir', out, '--out-name', 'wsframe', '--no-pack', '--no-gitignore', '--weak-refs', ...(cargoArgs.length ? ['--', ...cargoArgs] : [])],
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
   );
+  // cargo's own output, names intact, is overwritten by the next build: read it now.
+  const unoptimised = path.join(root, 'target', 'wasm32-unknown-unknown', 'release', 'wsframe.wasm');
+  const summary = breakdown(path.join(out, 'wsframe_bg.wasm'), unoptimised);
+  writeFileSync(path.join(out, 'size.txt'), `${summary}\n`);
+  console.log(`[build] ${name}: ${summary}`);
   return out;
 }
 
@@ -38,7 +44,7 @@ function copyBuild(from, to, type) {
 const externals = {
   name: 'externals',
   setup(build) {
-    build.onResolve({ filter: /^(\.\/(node|web)\/wsframe\.js|wsframe)$/ }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /^(\.\/(node|web|codec)\/wsframe\.js|wsframe)$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -57,22 +63,26 @@ async function bundle(entry, outfile, format, platform) {
 }
 
 const nodeBuild = wasmPack('nodejs');
-// Browsers get no Engine.IO/Socket.IO server (it needs sockets anyway).
-// `--node-only` reuses the last web build (for quick rounds on Node code).
-const lastWeb = path.join(root, 'target', 'wasm-pack', 'web');
-const webBuild =
-  process.argv.includes('--node-only') && existsSync(path.join(lastWeb, 'wsframe_bg.wasm'))
-    ? lastWeb
-    : wasmPack('web', ['--no-default-features']);
+// Browsers get no Engine.IO/Socket.IO server (it needs sockets anyway); the
+// codec build (wsframe/codec) has no permessage-deflate, Engine.IO or inspector.
+// `--node-only` reuses the last web builds (for quick rounds on Node code).
+const reuse = (name, args) => {
+  const last = path.join(root, 'target', 'wasm-pack', name);
+  return process.argv.includes('--node-only') && existsSync(path.join(last, 'wsframe_bg.wasm')) ? last : wasmPack('web', args, name);
+};
+const webBuild = reuse('web', ['--no-default-features', '--features', 'inspector']);
+const codecBuild = reuse('codec', ['--no-default-features']);
 
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
 copyBuild(nodeBuild, path.join(pkg, 'node'), 'commonjs');
 copyBuild(webBuild, path.join(pkg, 'web'), 'module');
+copyBuild(codecBuild, path.join(pkg, 'codec'), 'module');
 
 await bundle('index-node.mjs', 'index.cjs', 'cjs', 'node');
 await bundle('node-entry.cjs', 'node.cjs', 'cjs', 'node');
 await bundle('index-browser.mjs', 'browser.mjs', 'esm', 'browser');
+await bundle('index-codec.mjs', 'codec.mjs', 'esm', 'neutral');
 await bundle('engine.io-parser-node.mjs', 'engine.io-parser.cjs', 'cjs', 'node');
 await bundle('engine.io-parser-browser.mjs', 'engine.io-parser.browser.mjs', 'esm', 'browser');
 await bundle('socket.io-parser-node.mjs', 'socket.io-parser.cjs', 'cjs', 'node');
@@ -90,7 +100,7 @@ for (const name of ['engine.io-parser', 'socket.io-parser']) {
   writeFileSync(path.join(pkg, `${name}.mjs`), `export * from './${name}.cjs';\n`);
 }
 
-for (const file of ['index.d.ts', 'browser.d.ts', 'node.d.cts', 'node.d.mts', 'engine.io-parser.d.ts', 'socket.io-parser.d.ts', 'README.md']) {
+for (const file of ['index.d.ts', 'browser.d.ts', 'codec.d.ts', 'node.d.cts', 'node.d.mts', 'engine.io-parser.d.ts', 'socket.io-parser.d.ts', 'README.md']) {
   cpSync(path.join(template, file), path.join(pkg, file));
 }
 const manifest = JSON.parse(readFileSync(path.join(template, 'package.json'), 'utf8'));
@@ -99,7 +109,7 @@ writeFileSync(path.join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 
 
 // Sizes, as shipped.
 const sizes = {};
-for (const file of ['node/wsframe_bg.wasm', 'web/wsframe_bg.wasm', 'index.cjs', 'browser.mjs', 'node.cjs', 'web/wsframe.js', 'node/wsframe.js']) {
+for (const file of ['node/wsframe_bg.wasm', 'web/wsframe_bg.wasm', 'codec/wsframe_bg.wasm', 'index.cjs', 'browser.mjs', 'codec.mjs', 'node.cjs', 'web/wsframe.js', 'codec/wsframe.js', 'node/wsframe.js']) {
   const bytes = readFileSync(path.join(pkg, file));
   sizes[file] = { bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 }

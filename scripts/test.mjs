@@ -32,6 +32,12 @@ const steps = [
     group: 'rust',
     name: 'cargo clippy (wasm32, browser build)',
     kind: 'check',
+    cmd: ['cargo', 'clippy', '--target', 'wasm32-unknown-unknown', '--no-default-features', '--features', 'inspector', '--', '-D', 'warnings'],
+  },
+  {
+    group: 'rust',
+    name: 'cargo clippy (wasm32, codec build)',
+    kind: 'check',
     cmd: ['cargo', 'clippy', '--target', 'wasm32-unknown-unknown', '--no-default-features', '--', '-D', 'warnings'],
   },
   { group: 'rust', name: 'cargo test (native)', kind: 'cargo', cmd: ['cargo', 'test', '--no-fail-fast'] },

@@ -4,21 +4,25 @@
 //! bytes out, no sockets, timers or clocks. See DESIGN.md for the map.
 
 mod bounded;
+#[cfg(feature = "inspector")]
 pub mod capture;
 pub mod close;
 pub mod deflate;
+#[cfg(feature = "engineio")]
 pub mod engineio;
 pub mod error;
 pub mod frame;
 pub mod handshake;
 #[cfg(feature = "server")]
 pub mod http;
+#[cfg(feature = "inspector")]
 pub mod inspect;
 pub mod layout;
 pub mod mask;
 pub mod protocol;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "engineio")]
 pub mod socketio;
 pub mod utf8;
 

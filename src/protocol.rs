@@ -330,28 +330,16 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn new(config: Config) -> Self {
-        // Each side compresses within its own window and context rules.
-        let (compressor, decompressor) = match config.deflate {
-            None => (None, None),
-            Some(d) => {
-                let p = d.params;
-                let (ours, theirs) = match config.role {
-                    Role::Server => (
-                        (p.server_max_window_bits, p.server_no_context_takeover),
-                        (p.client_max_window_bits, p.client_no_context_takeover),
-                    ),
-                    Role::Client => (
-                        (p.client_max_window_bits, p.client_no_context_takeover),
-                        (p.server_max_window_bits, p.server_no_context_takeover),
-                    ),
-                };
-                (
-                    Some(Compressor::new(ours.0, ours.1, d.level, d.mem_level)),
-                    Some(Decompressor::new(theirs.0, theirs.1)),
-                )
-            }
-        };
+    pub fn new(mut config: Config) -> Self {
+        let engines = config
+            .deflate
+            .as_ref()
+            .and_then(|d| crate::deflate::engines(d, config.role));
+        if engines.is_none() {
+            // A build without compression never agrees to it.
+            config.deflate = None;
+        }
+        let (compressor, decompressor) = engines.map_or((None, None), |(c, d)| (Some(c), Some(d)));
         Connection {
             decoder: FrameDecoder::new(DecoderConfig {
                 role: Some(config.role),

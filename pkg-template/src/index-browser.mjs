@@ -4,16 +4,12 @@
 import wasmInit, { initSync as wasmInitSync } from './web/wsframe.js';
 import * as wasm from './web/wsframe.js';
 import { setRaw } from './raw.mjs';
+import { loaders } from './web-init.mjs';
 
 setRaw(wasm);
 export * from './api.mjs';
 
-let ready;
-export default function init(input) {
-  ready ??= wasmInit(input === undefined ? undefined : { module_or_path: input });
-  return ready.then(() => undefined);
-}
+const { init, initSync } = loaders(wasmInit, wasmInitSync);
 
-export function initSync(module) {
-  wasmInitSync({ module });
-}
+export { initSync };
+export default init;

@@ -1,5 +1,7 @@
 use super::{invalid_argument, js_error, options, to_js};
-use crate::deflate::{self, Decompressor, DeflateOptions, DeflateParams, DeflateSettings, InflateFailure};
+use crate::deflate::{self, DeflateOptions, DeflateParams, DeflateSettings};
+#[cfg(feature = "deflate")]
+use crate::deflate::{Decompressor, InflateFailure};
 use crate::handshake::Extension;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -22,6 +24,11 @@ pub(crate) struct DeflateJs {
 impl DeflateJs {
     /// As negotiation preferences.
     pub(crate) fn to_options(&self) -> Result<DeflateOptions, JsValue> {
+        if !deflate::AVAILABLE {
+            return Err(invalid_argument(
+                "this build of wsframe (the codec alone) has no permessage-deflate",
+            ));
+        }
         let d = DeflateOptions::default();
         let o = DeflateOptions {
             server_no_context_takeover: self.server_no_context_takeover,
@@ -106,6 +113,7 @@ pub fn accept_deflate_response(response: JsValue, opts: JsValue) -> Result<JsVal
     }
 }
 
+#[cfg(feature = "deflate")]
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 struct InflaterOptions {
@@ -118,12 +126,14 @@ struct InflaterOptions {
 /// context between them unless `noContextTakeover` (for inspectors and
 /// tools that have whole message payloads). Options: `windowBits` (default
 /// 15), `noContextTakeover`, `maxOutput` (bytes per message, default 64 MiB).
+#[cfg(feature = "deflate")]
 #[wasm_bindgen(js_name = Inflater)]
 pub struct WasmInflater {
     inner: Decompressor,
     max_output: usize,
 }
 
+#[cfg(feature = "deflate")]
 #[wasm_bindgen(js_class = Inflater)]
 impl WasmInflater {
     #[wasm_bindgen(constructor)]

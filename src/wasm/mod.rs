@@ -7,17 +7,21 @@
 //! hot paths (`Connection.receive`, `FrameDecoder.push`) pack their results
 //! into one buffer that JS reads through a view of wasm memory.
 
+#[cfg(feature = "inspector")]
 pub mod capture;
 pub mod close;
 pub mod deflate;
+#[cfg(feature = "engineio")]
 pub mod engineio;
 pub mod frame;
 pub mod handshake;
+#[cfg(feature = "inspector")]
 pub mod inspect;
 pub mod mask;
 pub mod protocol;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "engineio")]
 pub mod socketio;
 pub mod utf8;
 
@@ -101,6 +105,8 @@ pub(crate) fn options<T: DeserializeOwned + Default>(value: JsValue) -> Result<T
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
+    // Through serde_json's Value: serde-wasm-bindgen alone reads only the
+    // fields it knows, and unknown option names must be refused.
     let json: serde_json::Value =
         serde_wasm_bindgen::from_value(value).map_err(|e| invalid_argument(format!("options: {e}")))?;
     serde_json::from_value(json).map_err(|e| invalid_argument(format!("options: {e}")))
@@ -114,6 +120,7 @@ pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> 
         .map_err(|e| invalid_argument(format!("cannot convert result: {e}")))
 }
 
+#[cfg(feature = "engineio")]
 /// Converts increasing byte offsets of one string to UTF-16 indices in one
 /// pass over it.
 pub(crate) struct Utf16Cursor<'a> {
@@ -123,6 +130,7 @@ pub(crate) struct Utf16Cursor<'a> {
     unit: usize,
 }
 
+#[cfg(feature = "engineio")]
 impl<'a> Utf16Cursor<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         Utf16Cursor {
