@@ -299,6 +299,49 @@ for (const [size, masked] of [
     race({ 'wsframe/engine.io-parser': decodePackets(eioOurs), 'engine.io-parser': decodePackets(eioOfficial) }, null, decodePackets(eioOfficial)()),
     'engine.io-parser',
   );
+  const encodePayloads = (parser) => () => {
+    const objects = packets.map((p) => ({ type: 'message', data: p }));
+    let total = 0;
+    for (let i = 0; i < n; i++) parser.encodePayload(objects, (encoded) => (total += encoded.length));
+    return total;
+  };
+  report(
+    `Engine.IO: encode ${n.toLocaleString('en')} polling payloads of 10 packets`,
+    'payloads/s',
+    n,
+    race({ 'wsframe/engine.io-parser': encodePayloads(eioOurs), 'engine.io-parser': encodePayloads(eioOfficial) }, null, encodePayloads(eioOfficial)()),
+    'engine.io-parser',
+  );
+  const binaryPacket = Buffer.alloc(1024, 9);
+  const decodeBinary = (parser) => () => {
+    let sum = 0;
+    for (let i = 0; i < n * 10; i++) sum = fold(sum, parser.decodePacket(binaryPacket, 'nodebuffer').data);
+    return sum;
+  };
+  report(
+    `Engine.IO: decode ${(n * 10).toLocaleString('en')} binary packets of 1 KiB (Buffers)`,
+    'packets/s',
+    n * 10,
+    race({ 'wsframe/engine.io-parser': decodeBinary(eioOurs), 'engine.io-parser': decodeBinary(eioOfficial) }, null, decodeBinary(eioOfficial)()),
+    'engine.io-parser',
+  );
+  const decodeSioBinary = (parser) => () => {
+    const decoder = new parser.Decoder();
+    let sum = 0;
+    decoder.on('decoded', (packet) => (sum = fold(sum, packet.data[1].body)));
+    for (let i = 0; i < n; i++) {
+      decoder.add('51-["file",{"name":"a.bin","body":{"_placeholder":true,"num":0}}]');
+      decoder.add(binaryPacket);
+    }
+    return sum;
+  };
+  report(
+    `Socket.IO: decode ${n.toLocaleString('en')} binary events (a 1 KiB attachment each)`,
+    'packets/s',
+    n,
+    race({ 'wsframe/socket.io-parser': decodeSioBinary(sioOurs), 'socket.io-parser': decodeSioBinary(sioOfficial) }, null, decodeSioBinary(sioOfficial)()),
+    'socket.io-parser',
+  );
   const decodeSio = (parser) => () => {
     const decoder = new parser.Decoder();
     let sum = 0;
@@ -330,6 +373,62 @@ for (const [size, masked] of [
     race({ 'wsframe/socket.io-parser': encodeSio(sioOurs), 'socket.io-parser': encodeSio(sioOfficial) }, null, encodeSio(sioOfficial)()),
     'socket.io-parser',
   );
+}
+
+// 7. The Socket.IO server path: a WebSocket client's bytes, as they come
+// from the socket, to event arguments. wsframe: the Rust server core reads
+// frames, Engine.IO and Socket.IO in one pass and hands out the arguments'
+// JSON (parsed here, as an application gets them). ws: its Receiver, then
+// engine.io-parser and socket.io-parser, as a socket.io server chains them.
+{
+  const n = Math.round(20_000 * SCALE);
+  const client = new wsframe.Connection({ role: 'client' });
+  const upgrade =
+    'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+  const frames = [client.send('40')];
+  for (let i = 0; i < n; i++) frames.push(client.send(`42["message",{"user":"u${i % 10}","text":"${'hello é€ '.repeat(1 + (i % 10))}","n":${i}}]`));
+  client.free();
+  const frameBytes = Buffer.concat(frames);
+  const wsframeChunks = chunked(Buffer.concat([Buffer.from(upgrade), frameBytes]));
+  const checksum = (sum, args) => fold(sum, args[0].text);
+  const viaCore = (chunks) => {
+    const core = new wsframe.EngineServerCore({ pingInterval: 3_600_000, pingTimeout: 3_600_000 });
+    let sum = 0;
+    let count = 0;
+    for (const chunk of chunks) {
+      core.receive(1, chunk, 0);
+      for (const action of core.takeOutput()) {
+        if (action.kind !== 'event') continue;
+        count++;
+        sum = checksum(sum, JSON.parse(action.argsJson));
+      }
+    }
+    core.free();
+    return [count, sum];
+  };
+  // The ws path starts after the HTTP head, which Node's http parser reads there.
+  const viaWs = ([first, ...rest]) => {
+    const chunks = [first.subarray(upgrade.length), ...rest];
+    const receiver = new wsNative.Receiver({ isServer: true, maxPayload: 0 });
+    const decoder = new sioOfficial.Decoder();
+    let sum = 0;
+    let count = 0;
+    decoder.on('decoded', (packet) => {
+      if (packet.type !== sioOfficial.PacketType.EVENT) return;
+      count++;
+      sum = checksum(sum, packet.data.slice(1));
+    });
+    receiver.on('message', (data, isBinary) => {
+      const packet = eioOfficial.decodePacket(isBinary ? data : data.toString());
+      if (packet.type === 'message') decoder.add(packet.data);
+    });
+    for (const chunk of chunks) receiver.write(chunk);
+    return [count, sum];
+  };
+  const expected = viaWs(fresh(wsframeChunks));
+  const medians = race({ 'wsframe server core': viaCore, 'ws + engine.io-parser + socket.io-parser': viaWs }, wsframeChunks, expected);
+  report(`Socket.IO server path: ${n.toLocaleString('en')} events from WebSocket bytes to arguments`, 'events/s', n, medians, 'ws + engine.io-parser + socket.io-parser');
 }
 
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, ${os.platform()} ${os.arch()}`;

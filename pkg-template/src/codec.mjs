@@ -389,6 +389,16 @@ export class Connection {
   sendText(text) {
     return this.#sendString(text, 0, 0, 0);
   }
+  /**
+   * One whole message with the connection's defaults (masked as the role
+   * requires, compressed when agreed): `send(data, { binary })` without an
+   * options object to read, for hot paths.
+   */
+  sendMessage(data, binary = typeof data !== 'string') {
+    if (this.#fragmenting) return this.send(data, { binary });
+    if (typeof data === 'string' && !binary) return this.#sendString(data, 0, 0, 0);
+    return this.#sendBytes(toBytes(data), binary, 0, 0, 0);
+  }
   sendBinary(data, maxFrameSize = 0) {
     return this.#sendBytes(toBytes(data), true, maxFrameSize, 0, 0);
   }

@@ -127,7 +127,15 @@ export function encodePayload(packets, callback) {
   if (prefixes === undefined) loadTables();
   const texts = [];
   for (const { type, data } of packets) {
-    const text = isBinaryData(data) ? base64Packet(data) : platform.isBlob(data) ? undefined : textForm(type, data);
+    // Strings first: most packets carry text, and need no binary checks.
+    const text =
+      typeof data === 'string' || data === undefined
+        ? textForm(type, data)
+        : isBinaryData(data)
+          ? base64Packet(data)
+          : platform.isBlob(data)
+            ? undefined
+            : textForm(type, data);
     if (text === undefined) break;
     texts.push(text);
   }

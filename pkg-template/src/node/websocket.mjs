@@ -355,6 +355,7 @@ export class WebSocket extends EventEmitter {
       sendAfterClose(this, data, cb);
       return;
     }
+    if (this._sendPlain(data, options, cb)) return;
     const opts = {
       binary: typeof data !== 'string',
       mask: !this._isServer,
@@ -375,6 +376,27 @@ export class WebSocket extends EventEmitter {
     }
     if (this._sendDirect(payload, opts, cb)) return;
     this._write(this._frameMessage(payload, opts), cb);
+  }
+
+  /**
+   * The common send, a whole string or Buffer with the defaults (at most
+   * `binary` given), framed without building options objects. False when
+   * anything else applies: fragments, masking or compression chosen, a
+   * custom mask generator, sends queued behind a Blob, a large payload.
+   */
+  _sendPlain(data, options, cb) {
+    if (this._queue || this._fragmenting || this._generateMask) return false;
+    let binary;
+    if (options !== undefined) {
+      if (options.compress !== undefined || options.fin !== undefined || options.mask !== undefined) return false;
+      binary = options.binary;
+    }
+    const isString = typeof data === 'string';
+    if (!isString && !Buffer.isBuffer(data)) return false;
+    if (data.length >= LARGE || data.length === 0) return false;
+    binary = binary === undefined ? !isString : !!binary;
+    this._write(this._conn.sendMessage(isString && binary ? Buffer.from(data) : data, binary), cb);
+    return true;
   }
 
   _frameMessage(payload, opts) {
