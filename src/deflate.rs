@@ -402,10 +402,10 @@ pub struct Step {
 #[cfg(all(test, feature = "deflate"))]
 mod tests {
     use super::*;
-    use zlib_rs::Inflate;
     use crate::test_util::hex;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+    use zlib_rs::Inflate;
 
     fn offers(header: &str) -> Vec<Extension> {
         crate::handshake::parse_extensions(header).unwrap()

@@ -94,6 +94,9 @@ layout! {
         UPGRADE: u8 = 4;
         SESSION_CLOSE: u8 = 5;
         CONNECT: u8 = 6;
+        /// Body: u32 name length, the name's JSON, u32 arguments length,
+        /// their JSON, f64 ack id (-1: none), then the placeholders' JSON
+        /// when attachments follow.
         EVENT: u8 = 7;
         ACK: u8 = 8;
         DISCONNECT: u8 = 9;

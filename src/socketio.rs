@@ -833,6 +833,65 @@ pub fn shape_problem_of(
     shape_problem(kind, &data)
 }
 
+/// An EVENT's data (`[name, ...args]`, already checked) split without
+/// building it: the name's JSON, and the arguments as a JSON array (`[`
+/// and what follows the name's comma, or `[]`). `None` when `data` is not
+/// such an array.
+pub fn event_parts(data: &str) -> Option<(&str, String)> {
+    struct First<'a>(Option<&'a serde_json::value::RawValue>);
+    impl<'de> Deserialize<'de> for First<'de> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+            struct FirstVisitor;
+            impl<'de> Visitor<'de> for FirstVisitor {
+                type Value = First<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an array")
+                }
+                fn visit_seq<A: SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> std::result::Result<First<'de>, A::Error> {
+                    let first = seq.next_element()?;
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(First(first))
+                }
+            }
+            deserializer.deserialize_seq(FirstVisitor)
+        }
+    }
+    let First(Some(name)) = serde_json::from_str::<First<'_>>(data).ok()? else {
+        return None;
+    };
+    let name = name.get();
+    // The raw value borrows from `data`: its offset is where it lies there.
+    let start = (name.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
+    let after = data.get(start + name.len()..)?.trim_start();
+    let args = match after.strip_prefix(',') {
+        Some(rest) => format!("[{rest}"),
+        None => "[]".to_string(),
+    };
+    Some((name, args))
+}
+
+/// The shape rule applied to an EVENT's data through [`event_parts`]: the
+/// kind of its first element read from the element's JSON text, and whether
+/// it names a reserved event. `None` when the name passes.
+pub fn event_name_problem(name_json: &str) -> Option<String> {
+    let kind = match name_json.as_bytes().first() {
+        Some(b'"') => ValueKind::Str,
+        Some(b'-' | b'0'..=b'9') => ValueKind::Number,
+        Some(b't' | b'f') => ValueKind::Bool,
+        Some(b'n') => ValueKind::Null,
+        Some(b'[') => ValueKind::Array,
+        Some(b'{') => ValueKind::Object,
+        _ => return Some("event name is not JSON".to_string()),
+    };
+    let reserved = kind == ValueKind::Str
+        && serde_json::from_str::<Cow<'_, str>>(name_json)
+            .map_or(true, |name| RESERVED_EVENTS.contains(&name.as_ref()));
+    shape_problem_of(PacketType::Event, ValueKind::Array, Some(kind), reserved)
+}
+
 /// A packet with its attachments, in `num` order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Complete<A> {
@@ -856,6 +915,11 @@ impl<A> Decoder<A> {
             options,
             pending: None,
         }
+    }
+
+    /// The options it decodes with.
+    pub fn options(&self) -> &DecodeOptions {
+        &self.options
     }
 
     /// True while attachments of a binary packet are awaited.
@@ -1257,6 +1321,53 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn event_parts_split_name_and_arguments_as_decode_would() {
+        for data in [
+            r#"["chat",1,{"a":[1,2]},"x"]"#,
+            r#"[ "chat" , 1 ]"#,
+            r#"["only"]"#,
+            r#"[7,"seven"]"#,
+            "[\"é\\\"\",[]]",
+        ] {
+            let (name, args) = event_parts(data).unwrap();
+            let Value::Array(mut items) = serde_json::from_str::<Value>(data).unwrap() else {
+                panic!("{data} is an array");
+            };
+            let expected_name = items.remove(0);
+            assert_eq!(
+                serde_json::from_str::<Value>(name).unwrap(),
+                expected_name,
+                "{data}"
+            );
+            assert_eq!(
+                serde_json::from_str::<Value>(&args).unwrap(),
+                Value::Array(items),
+                "{data}"
+            );
+        }
+        for (data, ok) in [
+            (r#"["chat",1]"#, true),
+            (r#"[7]"#, true),
+            (r#"["disconnect",1]"#, false),
+            (r#"["\u0064isconnect"]"#, false),
+            (r#"[null]"#, false),
+            (r#"[{"a":1}]"#, false),
+            (r#"[true]"#, false),
+        ] {
+            let (name, _) = event_parts(data).unwrap();
+            assert_eq!(event_name_problem(name).is_none(), ok, "{data}");
+            assert_eq!(
+                decode(&format!("2{data}"), &DecodeOptions::default()).is_ok(),
+                ok,
+                "{data}"
+            );
+        }
+        assert_eq!(event_parts("[]"), None);
+        assert_eq!(event_parts("{}"), None);
+        assert_eq!(event_parts("[1,"), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 // The sans-I/O Engine.IO + Socket.IO server core, as JS drives it.
 import { raw } from './raw.mjs';
 import * as layout from './layout.mjs';
-import { decoder, toBytes } from './memory.mjs';
+import { decoder, hasBuffer, toBytes } from './memory.mjs';
 
 const OUTPUT_KINDS = [];
 OUTPUT_KINDS[layout.SERVER_WRITE] = 'write';
@@ -15,6 +15,23 @@ OUTPUT_KINDS[layout.SERVER_ACK] = 'ack';
 OUTPUT_KINDS[layout.SERVER_DISCONNECT] = 'disconnect';
 OUTPUT_KINDS[layout.SERVER_ATTACHMENT] = 'attachment';
 const RECORD = layout.SERVER_RECORD_HEADER_LEN;
+
+/** An event record's body (layout.mjs): the name and arguments as JSON text, the ack id, the placeholders. */
+function eventOf(body) {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  // Node's Buffer decodes short UTF-8 faster than TextDecoder.
+  const bytes = hasBuffer ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null;
+  const text = (start, end) => (bytes ? bytes.toString('utf8', start, end) : decoder.decode(body.subarray(start, end)));
+  const nameLength = view.getUint32(0, true);
+  const nameJson = text(4, 4 + nameLength);
+  const argsAt = 8 + nameLength;
+  const argsLength = view.getUint32(argsAt - 4, true);
+  const argsJson = text(argsAt, argsAt + argsLength);
+  const ackAt = argsAt + argsLength;
+  const ack = view.getFloat64(ackAt, true);
+  const rest = body.subarray(ackAt + 8);
+  return { nameJson, argsJson, ack: ack < 0 ? null : ack, placeholders: rest.length ? JSON.parse(decoder.decode(rest)) : [] };
+}
 
 /**
  * The sans-I/O Engine.IO + Socket.IO server: feed it each connection's
@@ -74,7 +91,8 @@ export class EngineServerCore {
       const len = view.getUint32(at + 5, true);
       const body = packed.subarray(at + RECORD, at + RECORD + len);
       at += RECORD + len;
-      if (kind === 'write') actions.push({ kind, conn: id, bytes: body });
+      if (kind === 'event') actions.push({ kind, socket: id, ...eventOf(body), attachments: [] });
+      else if (kind === 'write') actions.push({ kind, conn: id, bytes: body });
       else if (kind === 'end') actions.push({ kind, conn: id });
       else if (kind === 'attachment') actions[actions.length - 1].attachments.push(body);
       else {

@@ -106,6 +106,11 @@ impl SioClient {
         data: engineio::PacketData,
         ctx: &mut SioContext<'_>,
     ) -> Vec<SioAction> {
+        if let engineio::PacketData::Text(text) = &data {
+            if let Some(actions) = self.plain_event(text) {
+                return actions;
+            }
+        }
         let decoded = match data {
             engineio::PacketData::Text(text) => self.decoder.push_text(&text),
             engineio::PacketData::Empty => self.decoder.push_text(""),
@@ -121,6 +126,35 @@ impl SioClient {
             }
         }
         actions
+    }
+
+    /// A protocol 4 EVENT without attachments for a connected namespace,
+    /// checked as the decoder checks it but never built: its name and
+    /// arguments go out as slices of the text. `None` for anything else,
+    /// which takes the decoder's path.
+    fn plain_event(&mut self, text: &str) -> Option<Vec<SioAction>> {
+        if self.version != Version::V4 || self.decoder.is_reconstructing() {
+            return None;
+        }
+        let head = socketio::scan_header(text, false, self.decoder.options()).ok()??;
+        if head.kind != PacketType::Event {
+            return None;
+        }
+        let nsp = head.nsp.map_or("/", |s| &text[s.start..s.end]);
+        let socket = self.sockets.iter().find(|s| s.nsp == nsp)?;
+        // One pass over the JSON checks it and finds the name; the rest is
+        // the decoder's shape rule on that name.
+        let (name, args_json) = socketio::event_parts(&text[head.data?.start..])?;
+        if socketio::event_name_problem(name).is_some() {
+            return None;
+        }
+        Some(vec![SioAction::App(Output::Event {
+            socket: socket.handle,
+            name_json: name.to_string(),
+            args_json,
+            attachments: Vec::new(),
+            ack: head.id,
+        })])
     }
 
     fn on_packet(

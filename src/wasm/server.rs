@@ -95,7 +95,9 @@ impl WasmServer {
     /// Everything to do since the last call, packed as records
     /// `[kind u8][id u32][length u32][payload]` (little endian): 1 write
     /// (conn, bytes), 2 end (conn), 3 session open, 4 upgrade, 5 session
-    /// close (JSON), 6 connect, 7 event, 8 ack, 9 disconnect (socket, JSON),
+    /// close (JSON), 6 connect, 7 event (socket; u32 name length, the name's
+    /// JSON, u32 arguments length, their JSON, f64 ack id or -1, then the
+    /// placeholders' JSON when attachments follow), 8 ack, 9 disconnect (socket, JSON),
     /// 10 attachment (socket, bytes; after its event or ack).
     #[wasm_bindgen(js_name = takeOutput)]
     pub fn take_output(&mut self) -> Vec<u8> {
@@ -147,15 +149,18 @@ impl WasmServer {
                     attachments,
                     ack,
                 } => {
-                    let ack = ack.map_or("null".to_string(), |a| a.to_string());
-                    let meta = format!(
-                        r#"{{"nameJson":{},"argsJson":{},"ack":{ack},"attachments":{},"placeholders":{}}}"#,
-                        json_string(&name_json),
-                        json_string(&args_json),
-                        attachments.len(),
-                        placeholders_json(&args_json)
-                    );
-                    record(&mut out, EVENT, socket, meta.as_bytes());
+                    // The name and arguments as they are (no JSON around
+                    // JSON), then the ack id and where attachments go.
+                    let mut body = Vec::with_capacity(name_json.len() + args_json.len() + 16);
+                    put_u32(&mut body, name_json.len() as u32);
+                    body.extend_from_slice(name_json.as_bytes());
+                    put_u32(&mut body, args_json.len() as u32);
+                    body.extend_from_slice(args_json.as_bytes());
+                    body.extend_from_slice(&ack.map_or(-1.0, |a| a as f64).to_le_bytes());
+                    if !attachments.is_empty() {
+                        body.extend_from_slice(placeholders_json(&args_json).as_bytes());
+                    }
+                    record(&mut out, EVENT, socket, &body);
                     for bytes in &attachments {
                         record(&mut out, ATTACHMENT, socket, bytes);
                     }
