@@ -75,10 +75,13 @@ function checkedKey(key) {
   return k;
 }
 
+const UNMASKED = Object.freeze([0, 0]);
+const RANDOM_MASK = Object.freeze([2, 0]);
+
 /** [mode, key]: mode 0 unmasked, 1 with `key` (a little-endian u32), 2 with a random key. */
 function maskOf(mask) {
-  if (mask === true) return [2, 0];
-  if (!mask) return [0, 0];
+  if (mask === true) return RANDOM_MASK;
+  if (!mask) return UNMASKED;
   return [1, keyAsNumber(checkedKey(mask))];
 }
 
@@ -120,8 +123,14 @@ export function encodeFrame(payload, options = {}) {
 /** Encodes only the header of a frame whose payload has `payloadLength` bytes (same options). */
 export function encodeFrameHeader(payloadLength, options = {}) {
   const opcode = opcodeOf(options.opcode, 2);
-  const [mode, key] = maskOf(options.mask);
-  const headerLength = raw.encodeHeaderScratch(opcode, payloadLength, options.fin ?? true, rsvOf(options), mode, key);
+  const masking = maskOf(options.mask);
+  const fin = options.fin ?? true;
+  const rsv = rsvOf(options);
+  // A plain number back (no result array to allocate); 0 means refused, and
+  // the checked call says why.
+  const headerLength =
+    raw.encodeHeaderScratchOrZero(opcode, payloadLength, fin, rsv, masking[0], masking[1]) ||
+    raw.encodeHeaderScratch(opcode, payloadLength, fin, rsv, masking[0], masking[1]);
   return copyScratchHeader(outputBytes(headerLength), headerLength);
 }
 
@@ -134,6 +143,12 @@ export function mask(data, key, offset = 0) {
   raw.maskScratch(bytes.length, keyAsNumber(k), offset);
   bytes.set(wasmMemory().subarray(ptr, ptr + bytes.length));
   return data;
+}
+
+/** The result of a hot call that returns -1 for an error (kept by the core): the length, or the error thrown. */
+function hot(length) {
+  if (length < 0) throw raw.takeCallError();
+  return length;
 }
 
 /** A send call's flags (layout.mjs): compression off, and the masking asked for. */
@@ -308,7 +323,7 @@ export class Connection {
     const inputAt = this.#raw.inputBuffer(bytes.length);
     writeToWasm(inputAt, bytes);
     this.#copy = copy;
-    const length = this.#raw.receiveInput(bytes.length, this.#onPiece);
+    const length = hot(this.#raw.receiveInputOrMinus(bytes.length, this.#onPiece));
     const ptr = this.#raw.resultPtr();
     const p = packedReader ? packedReader.at(ptr, length) : (packedReader = new Packed(ptr, length));
     p.chunk = bytes;
@@ -406,7 +421,7 @@ export class Connection {
   // copy the frames out once: no allocation in wasm per message.
   #sendBytes(bytes, binary, maxFrameSize, flags, key) {
     writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
-    return this.#sent(this.#raw.sendInput(binary, bytes.length, maxFrameSize, flags, key));
+    return this.#sent(hot(this.#raw.sendInputOrMinus(binary, bytes.length, maxFrameSize, flags, key)));
   }
   #sendString(text, maxFrameSize, flags, key) {
     const length = text.length;
@@ -430,7 +445,7 @@ export class Connection {
       const rest = written ? text.slice(written) : text;
       written += encoder.encodeInto(rest, m.subarray(at + written, at + room)).written;
     }
-    return this.#sent(this.#raw.sendInput(false, written, maxFrameSize, flags, key));
+    return this.#sent(hot(this.#raw.sendInputOrMinus(false, written, maxFrameSize, flags, key)));
   }
   #sent(length) {
     const at = this.#raw.sentPtr();

@@ -5,6 +5,7 @@ use crate::protocol::{
     Config, Connection, Delivery, Event, Masking, MessageKind, Payload, Role, SendOptions, State,
 };
 use serde::Deserialize;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 #[derive(Deserialize, Default)]
@@ -95,6 +96,30 @@ fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
         put_u32(buf, 0);
         buf.extend_from_slice(inline);
     }
+}
+
+thread_local! {
+    /// The error of the last `...OrMinus` call that failed.
+    static CALL_ERROR: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+}
+
+/// A length as a plain number, or -1 with the error kept for `takeCallError`.
+fn plain(result: Result<usize, JsValue>) -> f64 {
+    match result {
+        Ok(length) => length as f64,
+        Err(error) => {
+            CALL_ERROR.with(|slot| *slot.borrow_mut() = Some(error));
+            -1.0
+        }
+    }
+}
+
+/// The error of the last hot-path call that returned -1 (then forgotten).
+#[wasm_bindgen(js_name = takeCallError)]
+pub fn take_call_error() -> JsValue {
+    CALL_ERROR
+        .with(|slot| slot.borrow_mut().take())
+        .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A WebSocket connection (RFC 6455) as a sans-I/O state machine: feed it the
@@ -362,6 +387,27 @@ impl WasmConnection {
         self.framed(len, |conn, payload| {
             conn.send_message_with(kind_of(binary), payload, &options)
         })
+    }
+
+    /// `sendInput` for the hot path: the length as a plain number, or -1
+    /// with the error kept for `takeCallError()` (a `Result` comes back to
+    /// JS as an array, allocated on every call).
+    #[wasm_bindgen(js_name = sendInputOrMinus)]
+    pub fn send_input_or_minus(
+        &mut self,
+        binary: bool,
+        len: usize,
+        max_frame: usize,
+        flags: u32,
+        key: u32,
+    ) -> f64 {
+        plain(self.send_input(binary, len, max_frame, flags, key))
+    }
+
+    /// `receiveInput` for the hot path, as `sendInputOrMinus` is.
+    #[wasm_bindgen(js_name = receiveInputOrMinus)]
+    pub fn receive_input_or_minus(&mut self, len: usize, on_piece: &js_sys::Function) -> f64 {
+        plain(self.receive_input(len, on_piece))
     }
 
     /// One fragment of a message sent piece by piece, from the `len` bytes

@@ -317,6 +317,20 @@ fn connections_share_the_call_buffers_and_refuse_reentry() {
     );
 }
 
+#[wasm_bindgen_test]
+fn hot_calls_return_a_number_and_keep_their_error() {
+    let mut conn = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
+    let at = conn.input_buffer(2).unwrap();
+    assert!(at > 0);
+    // Binary: whatever the shared input holds, two bytes frame as four.
+    assert_eq!(conn.send_input_or_minus(true, 2, 0, 0, 0), 4.0);
+    assert!(protocol::take_call_error().is_undefined());
+    conn.close(1000, "").unwrap();
+    assert_eq!(conn.send_input_or_minus(true, 2, 0, 0, 0), -1.0);
+    assert_js_error(&protocol::take_call_error(), "invalid_state", None, None);
+    assert!(protocol::take_call_error().is_undefined(), "taken once");
+}
+
 fn mask_bytes(data: &[u8], key: [u8; 4]) -> Vec<u8> {
     data.iter().enumerate().map(|(i, b)| b ^ key[i % 4]).collect()
 }

@@ -42,6 +42,10 @@ test('encodeFrame forms: text, binary, random mask, header only, any frame', () 
   const bad = encodeFrame(new Uint8Array(200), { opcode: 'ping', fin: false, rsv2: true });
   assert.deepEqual([...bad.subarray(0, 2)], [0x29, 126]);
   assert.throws(() => encodeFrame('x', { opcode: 16 }), (e) => e instanceof WsframeError && e.code === 'invalid_argument');
+  // The header's fast call returns 0 when refused; the error is the checked call's.
+  assert.throws(() => encodeFrameHeader(-1), (e) => e instanceof WsframeError && /payloadLength/.test(e.message));
+  assert.throws(() => encodeFrameHeader(5, { mask: new Uint8Array(3) }), (e) => e instanceof WsframeError && /4 bytes/.test(e.message));
+  assert.deepEqual(Buffer.from(encodeFrameHeader(5, { mask: new Uint8Array([1, 2, 3, 4]) })), hex('828501020304'));
 });
 
 test('a server connection turns client frames into events, whatever the chunking', () => {
