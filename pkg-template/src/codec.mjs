@@ -179,14 +179,14 @@ export class FrameDecoder {
     this.#raw = new raw.RawFrameDecoder(options);
   }
   push(chunk) {
-    const length = this.#raw.push(toBytes(chunk));
-    const p = new Packed(this.#raw.resultPtr(), length);
+    this.#raw.push(toBytes(chunk));
+    const p = new Packed(this.#raw.resultPtr());
     const count = p.u32(0);
     const frames = new Array(count);
     let at = FRAMES_HEADER_LEN;
     for (let i = 0; i < count; i++) {
-      const b0 = p.bytes[at + FRAMES_FIRST_BYTE_AT];
-      const masked = p.bytes[at + FRAMES_MASKED_AT] === 1;
+      const b0 = p.u8(at + FRAMES_FIRST_BYTE_AT);
+      const masked = p.u8(at + FRAMES_MASKED_AT) === 1;
       const payloadLength = p.u32(at + FRAMES_PAYLOAD_LEN_AT);
       const start = at + FRAMES_PAYLOAD_AT;
       frames[i] = {
@@ -323,9 +323,9 @@ export class Connection {
     const inputAt = this.#raw.inputBuffer(bytes.length);
     writeToWasm(inputAt, bytes);
     this.#copy = copy;
-    const length = hot(this.#raw.receiveInputOrMinus(bytes.length, this.#onPiece));
+    hot(this.#raw.receiveInputOrMinus(bytes.length, this.#onPiece));
     const ptr = this.#raw.resultPtr();
-    const p = packedReader ? packedReader.at(ptr, length) : (packedReader = new Packed(ptr, length));
+    const p = packedReader ? packedReader.at(ptr) : (packedReader = new Packed(ptr));
     p.chunk = bytes;
     p.inputAt = inputAt;
     const count = p.u32(CONNECTION_COUNT_AT);
@@ -335,7 +335,7 @@ export class Connection {
     let error = null;
     let at = CONNECTION_HEADER_LEN;
     for (let i = 0; i < count; i++) {
-      const type = p.bytes[at];
+      const type = p.u8(at);
       const a = p.u32(at + CONNECTION_EVENT_A_AT);
       const b = p.u32(at + CONNECTION_EVENT_B_AT);
       at += CONNECTION_EVENT_LEN;

@@ -130,20 +130,22 @@ export function writeToWasm(ptr, bytes) {
  * anywhere in memory. Valid until the next call into the module.
  */
 export class Packed {
-  constructor(ptr, length) {
-    this.at(ptr, length);
+  constructor(ptr) {
+    this.at(ptr);
     // For Connection results: the input these bytes came from, and its address.
     this.chunk = null;
     this.inputAt = 0;
   }
   /** Points this reader at another result (one reader serves a connection's calls). */
-  at(ptr, length) {
+  at(ptr) {
     this.base = ptr;
     this.memory = wasmMemory();
-    this.bytes = this.memory.subarray(ptr, ptr + length);
     this.nodeMemory = memoryNode;
     this.memoryView = memoryNode ?? this.memory;
     return this;
+  }
+  u8(at) {
+    return this.memory[this.base + at];
   }
   u32(at) {
     const m = this.memory;
