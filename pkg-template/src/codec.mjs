@@ -124,13 +124,7 @@ export function encodeFrame(payload, options = {}) {
 export function encodeFrameHeader(payloadLength, options = {}) {
   const opcode = opcodeOf(options.opcode, 2);
   const masking = maskOf(options.mask);
-  const fin = options.fin ?? true;
-  const rsv = rsvOf(options);
-  // A plain number back (no result array to allocate); 0 means refused, and
-  // the checked call says why.
-  const headerLength =
-    raw.encodeHeaderScratchOrZero(opcode, payloadLength, fin, rsv, masking[0], masking[1]) ||
-    raw.encodeHeaderScratch(opcode, payloadLength, fin, rsv, masking[0], masking[1]);
+  const headerLength = hot(raw.encodeHeaderScratchOrMinus(opcode, payloadLength, options.fin ?? true, rsvOf(options), masking[0], masking[1]));
   return copyScratchHeader(outputBytes(headerLength), headerLength);
 }
 

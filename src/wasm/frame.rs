@@ -104,19 +104,25 @@ pub fn encode_header_scratch(
     Ok(HEADER.with(|buf| h.encode(&mut buf.borrow_mut())))
 }
 
-/// `encodeHeaderScratch` for the hot path: 0 instead of an error (a header
-/// is never empty), so that the call returns a plain number; call
-/// `encodeHeaderScratch` with the same arguments for the error.
-#[wasm_bindgen(js_name = encodeHeaderScratchOrZero)]
-pub fn encode_header_scratch_or_zero(
+/// `encodeHeaderScratch` for the hot path: the length, or -1 with the
+/// error kept for `takeCallError()`.
+#[wasm_bindgen(js_name = encodeHeaderScratchOrMinus)]
+pub fn encode_header_scratch_or_minus(
     opcode: u8,
     payload_length: f64,
     fin: bool,
     rsv: u8,
     mask_mode: u8,
     key: u32,
-) -> usize {
-    encode_header_scratch(opcode, payload_length, fin, rsv, mask_mode, key).unwrap_or(0)
+) -> f64 {
+    super::plain(encode_header_scratch(
+        opcode,
+        payload_length,
+        fin,
+        rsv,
+        mask_mode,
+        key,
+    ))
 }
 
 /// Encodes a frame in place in the mask scratch buffer, whose bytes from 14

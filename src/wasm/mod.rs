@@ -36,6 +36,32 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+thread_local! {
+    /// The error of the last hot call (`...OrMinus`) that failed.
+    static CALL_ERROR: std::cell::RefCell<Option<JsValue>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A hot call's result as a plain number, or -1 with the error kept for
+/// `takeCallError`: a `Result` comes back to JS as an array, allocated on
+/// every call.
+pub(crate) fn plain(result: Result<usize, JsValue>) -> f64 {
+    match result {
+        Ok(value) => value as f64,
+        Err(error) => {
+            CALL_ERROR.with(|slot| *slot.borrow_mut() = Some(error));
+            -1.0
+        }
+    }
+}
+
+/// The error of the last hot call that returned -1 (then forgotten).
+#[wasm_bindgen(js_name = takeCallError)]
+pub fn take_call_error() -> JsValue {
+    CALL_ERROR
+        .with(|slot| slot.borrow_mut().take())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
 /// The module's memory, for reading packed results without a copy.
 #[wasm_bindgen(js_name = __memory)]
 pub fn memory() -> JsValue {

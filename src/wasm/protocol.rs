@@ -1,11 +1,10 @@
-use super::{js_error, options, patch_u32, put_u32};
+use super::{js_error, options, patch_u32, plain, put_u32};
 use crate::error::{Error, ErrorKind};
 use crate::frame::Opcode;
 use crate::protocol::{
     Config, Connection, Delivery, Event, Masking, MessageKind, Payload, Role, SendOptions, State,
 };
 use serde::Deserialize;
-use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 #[derive(Deserialize, Default)]
@@ -96,30 +95,6 @@ fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
         put_u32(buf, 0);
         buf.extend_from_slice(inline);
     }
-}
-
-thread_local! {
-    /// The error of the last `...OrMinus` call that failed.
-    static CALL_ERROR: RefCell<Option<JsValue>> = const { RefCell::new(None) };
-}
-
-/// A length as a plain number, or -1 with the error kept for `takeCallError`.
-fn plain(result: Result<usize, JsValue>) -> f64 {
-    match result {
-        Ok(length) => length as f64,
-        Err(error) => {
-            CALL_ERROR.with(|slot| *slot.borrow_mut() = Some(error));
-            -1.0
-        }
-    }
-}
-
-/// The error of the last hot-path call that returned -1 (then forgotten).
-#[wasm_bindgen(js_name = takeCallError)]
-pub fn take_call_error() -> JsValue {
-    CALL_ERROR
-        .with(|slot| slot.borrow_mut().take())
-        .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A WebSocket connection (RFC 6455) as a sans-I/O state machine: feed it the

@@ -324,11 +324,11 @@ fn hot_calls_return_a_number_and_keep_their_error() {
     assert!(at > 0);
     // Binary: whatever the shared input holds, two bytes frame as four.
     assert_eq!(conn.send_input_or_minus(true, 2, 0, 0, 0), 4.0);
-    assert!(protocol::take_call_error().is_undefined());
+    assert!(wsframe::wasm::take_call_error().is_undefined());
     conn.close(1000, "").unwrap();
     assert_eq!(conn.send_input_or_minus(true, 2, 0, 0, 0), -1.0);
-    assert_js_error(&protocol::take_call_error(), "invalid_state", None, None);
-    assert!(protocol::take_call_error().is_undefined(), "taken once");
+    assert_js_error(&wsframe::wasm::take_call_error(), "invalid_state", None, None);
+    assert!(wsframe::wasm::take_call_error().is_undefined(), "taken once");
 }
 
 fn mask_bytes(data: &[u8], key: [u8; 4]) -> Vec<u8> {

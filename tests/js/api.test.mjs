@@ -42,7 +42,7 @@ test('encodeFrame forms: text, binary, random mask, header only, any frame', () 
   const bad = encodeFrame(new Uint8Array(200), { opcode: 'ping', fin: false, rsv2: true });
   assert.deepEqual([...bad.subarray(0, 2)], [0x29, 126]);
   assert.throws(() => encodeFrame('x', { opcode: 16 }), (e) => e instanceof WsframeError && e.code === 'invalid_argument');
-  // The header's fast call returns 0 when refused; the error is the checked call's.
+  // The header's hot call returns -1 when refused; the core's error is thrown.
   assert.throws(() => encodeFrameHeader(-1), (e) => e instanceof WsframeError && /payloadLength/.test(e.message));
   assert.throws(() => encodeFrameHeader(5, { mask: new Uint8Array(3) }), (e) => e instanceof WsframeError && /4 bytes/.test(e.message));
   assert.deepEqual(Buffer.from(encodeFrameHeader(5, { mask: new Uint8Array([1, 2, 3, 4]) })), hex('828501020304'));
