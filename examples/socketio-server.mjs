@@ -44,6 +44,7 @@ const server = new SocketIoServer({
   maxPayload: number('max-payload'),
   connectTimeout: number('connect-timeout'),
   namespaces: ['/', '/custom'],
+  enginePath: '/engine.io/',
   corsOrigin: values.cors ?? null,
 });
 

@@ -101,6 +101,12 @@ layout! {
         ACK: u8 = 8;
         DISCONNECT: u8 = 9;
         ATTACHMENT: u8 = 10;
+        /// Id: the number of connections. Body: their ids (u32 each), then
+        /// the bytes to write to every one of them.
+        WRITE_SHARED: u8 = 11;
+        /// Id: the request. Body: u16 status, u32 length of the header
+        /// lines ("name: value\r\n" each), the lines, then the body.
+        RESPOND: u8 = 12;
     }
 }
 

@@ -48,3 +48,5 @@ export const SERVER_EVENT = 7;
 export const SERVER_ACK = 8;
 export const SERVER_DISCONNECT = 9;
 export const SERVER_ATTACHMENT = 10;
+export const SERVER_WRITE_SHARED = 11;
+export const SERVER_RESPOND = 12;

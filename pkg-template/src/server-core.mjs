@@ -14,6 +14,8 @@ OUTPUT_KINDS[layout.SERVER_EVENT] = 'event';
 OUTPUT_KINDS[layout.SERVER_ACK] = 'ack';
 OUTPUT_KINDS[layout.SERVER_DISCONNECT] = 'disconnect';
 OUTPUT_KINDS[layout.SERVER_ATTACHMENT] = 'attachment';
+OUTPUT_KINDS[layout.SERVER_WRITE_SHARED] = 'writeShared';
+OUTPUT_KINDS[layout.SERVER_RESPOND] = 'respond';
 const RECORD = layout.SERVER_RECORD_HEADER_LEN;
 
 /** An event record's body (layout.mjs): the name and arguments as JSON text, the ack id, the placeholders. */
@@ -33,12 +35,33 @@ function eventOf(body) {
   return { nameJson, argsJson, ack: ack < 0 ? null : ack, placeholders: rest.length ? JSON.parse(decoder.decode(rest)) : [] };
 }
 
+/** A respond record's body: status, header lines, body (layout.mjs). */
+function responseOf(body) {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const status = view.getUint16(0, true);
+  const linesLength = view.getUint32(2, true);
+  const headers = [];
+  for (const line of decoder.decode(body.subarray(6, 6 + linesLength)).split('\r\n')) {
+    const colon = line.indexOf(': ');
+    if (colon > 0) headers.push([line.slice(0, colon), line.slice(colon + 2)]);
+  }
+  return { status, headers, body: body.subarray(6 + linesLength) };
+}
+
+/** A shared write's body: `count` connection ids, then the bytes. */
+function sharedOf(count, body) {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const conns = new Array(count);
+  for (let i = 0; i < count; i++) conns[i] = view.getUint32(i * 4, true);
+  return { conns, bytes: body.subarray(count * 4) };
+}
+
 /**
  * The sans-I/O Engine.IO + Socket.IO server: feed it each connection's
  * bytes, call `tick(now)` at `nextDeadline`, carry out `takeOutput()`.
  * Options: pingInterval, pingTimeout, maxPayload, maxPackets,
- * connectTimeout, upgradeTimeout, enginePath, socketioPath, namespaces,
- * maxAttachments, allowEio3, corsOrigin.
+ * connectTimeout, upgradeTimeout, enginePath (a raw Engine.IO echo; off
+ * unless given), socketioPath, maxAttachments, allowEio3, corsOrigin.
  */
 export class EngineServerCore {
   #raw;
@@ -93,6 +116,8 @@ export class EngineServerCore {
       at += RECORD + len;
       if (kind === 'event') actions.push({ kind, socket: id, ...eventOf(body), attachments: [] });
       else if (kind === 'write') actions.push({ kind, conn: id, bytes: body });
+      else if (kind === 'writeShared') actions.push({ kind, ...sharedOf(id, body) });
+      else if (kind === 'respond') actions.push({ kind, conn: id, ...responseOf(body) });
       else if (kind === 'end') actions.push({ kind, conn: id });
       else if (kind === 'attachment') actions[actions.length - 1].attachments.push(body);
       else {
@@ -117,6 +142,56 @@ export class EngineServerCore {
 
   disconnect(socket, now = 0) {
     this.#raw.disconnect(socket, now);
+  }
+
+  /** A request Node's `http` read: `{ method, url, rawHeaders }` and its body. */
+  httpRequest(conn, req, body, now) {
+    this.#raw.httpRequest(conn, req.method, req.url, req.rawHeaders, toBytes(body), now);
+  }
+
+  /** An upgrade request Node's `http` read; `conn` is its socket from now on. */
+  upgrade(conn, req, now) {
+    this.#raw.upgrade(conn, req.method, req.url, req.rawHeaders, now);
+  }
+
+  accept(socket, now) {
+    this.#raw.accept(socket, now);
+  }
+
+  refuse(socket, dataJson, now) {
+    this.#raw.refuse(socket, dataJson, now);
+  }
+
+  join(socket, room) {
+    this.#raw.join(socket, room);
+  }
+
+  leave(socket, room) {
+    this.#raw.leave(socket, room);
+  }
+
+  /** Returns `{ count, ackId }` (ackId undefined without `wantAck`). */
+  broadcast(nsp, rooms, except, nameJson, argsJson, attachments, volatile, wantAck, now) {
+    const [count, id] = this.#raw.broadcast(
+      nsp,
+      Uint32Array.from(rooms),
+      Uint32Array.from(except),
+      nameJson,
+      argsJson,
+      attachments.map(toBytes),
+      volatile,
+      wantAck,
+      now,
+    );
+    return { count, ackId: id < 0 ? undefined : id };
+  }
+
+  closeClient(socket, now) {
+    this.#raw.closeClient(socket, now);
+  }
+
+  shutdown(now) {
+    this.#raw.shutdown(now);
   }
 
   free() {

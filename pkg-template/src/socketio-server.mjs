@@ -126,11 +126,12 @@ export class IoSocket {
 }
 
 /**
- * Serves Socket.IO (at `socketioPath`, default "/socket.io/") and a raw
- * Engine.IO echo (at `enginePath`, default "/engine.io/") on one port.
+ * Serves Socket.IO (at `socketioPath`, default "/socket.io/") on a raw
+ * `net` port, and a raw Engine.IO echo when `enginePath` is given.
  * Options are the core's: pingInterval, pingTimeout, maxPayload,
- * connectTimeout, upgradeTimeout, namespaces (default ["/"]),
- * maxAttachments, allowEio3, corsOrigin. Events: 'connection' (IoSocket),
+ * connectTimeout, upgradeTimeout, maxAttachments, allowEio3, corsOrigin;
+ * and `namespaces` (default ["/"]), the ones clients may join.
+ * Events: 'connection' (IoSocket),
  * 'session' ({ sid, protocol, transport, socketio }), 'upgrade' ({ sid }),
  * 'sessionClose' ({ sid, reason }).
  */
@@ -141,9 +142,11 @@ export class SocketIoServer extends EventEmitter {
   #sockets = new Map();
   #timer = null;
   #timerAt = Infinity;
+  #namespaces;
 
-  constructor(options = {}) {
+  constructor({ namespaces = ['/'], ...options } = {}) {
     super();
+    this.#namespaces = new Set(namespaces);
     this.core = new EngineServerCore(options);
   }
 
@@ -184,6 +187,11 @@ export class SocketIoServer extends EventEmitter {
         case 'write':
           this.#conns.get(action.conn)?.write(asBuffer(action.bytes));
           break;
+        case 'writeShared': {
+          const bytes = asBuffer(action.bytes);
+          for (const conn of action.conns) this.#conns.get(conn)?.write(bytes);
+          break;
+        }
         case 'end':
           this.#conns.get(action.conn)?.end();
           break;
@@ -197,6 +205,11 @@ export class SocketIoServer extends EventEmitter {
           this.emit('sessionClose', action);
           break;
         case 'connect': {
+          if (!this.#namespaces.has(action.nsp)) {
+            this.core.refuse(action.socket, '{"message":"Invalid namespace"}', now());
+            break;
+          }
+          this.core.accept(action.socket, now());
           const socket = new IoSocket(this, action.socket, action.id, action.nsp, action.authJson);
           this.#sockets.set(action.socket, socket);
           this.emit('connection', socket);

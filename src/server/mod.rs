@@ -16,15 +16,19 @@
 //! calls [`Server::tick`] at [`Server::next_deadline`], and after every call
 //! carries out [`Server::take_output`] in order.
 
+mod rooms;
 mod session;
 mod socketio;
 
 use crate::engineio::{self, Packet, PacketData, PacketType, PayloadLimits, Version, WsMessage};
 use crate::error::{Error, ErrorKind, Result};
+use crate::frame::{encode_frame, FrameHeader, Opcode};
 use crate::handshake::{reject_for, HandshakeRequest, HeadLimits};
 use crate::http::{response, Request, RequestLimits, RequestReader};
 use crate::protocol::{Config as WsConfig, Connection, OwnedEvent, State as WsState};
 use base64::Engine as _;
+pub use rooms::RoomId;
+use rooms::Rooms;
 use serde::{Deserialize, Serialize};
 use session::{Endpoint, Probe, Session, Transport};
 use socketio::{SioAction, SioClient, SioContext};
@@ -57,18 +61,17 @@ pub struct ServerConfig {
     pub connect_timeout: u64,
     /// Milliseconds an upgrade may take from the probe WebSocket's opening.
     pub upgrade_timeout: u64,
-    /// Path prefix of the raw Engine.IO echo endpoint (`None`: off).
+    /// Path prefix of a raw Engine.IO echo endpoint (`None`, the default:
+    /// off; tests and the example turn it on).
     pub engine_path: Option<String>,
     /// Path prefix of the Socket.IO endpoint (`None`: off).
     pub socketio_path: Option<String>,
-    /// Socket.IO namespaces that exist.
-    pub namespaces: Vec<String>,
     /// Most attachments one Socket.IO binary packet may announce.
     pub max_attachments: usize,
     /// Serve protocol 3 clients (`EIO=3`), as engine.io's `allowEIO3`.
     pub allow_eio3: bool,
-    /// `Access-Control-Allow-Origin` for polling answers: an origin, or `*`
-    /// to allow the requesting origin (with credentials). `None`: no CORS.
+    /// `Access-Control-Allow-Origin` for polling answers: an origin (sent
+    /// with credentials), or `*` (sent as it is, without). `None`: no CORS.
     pub cors_origin: Option<String>,
 }
 
@@ -81,9 +84,8 @@ impl Default for ServerConfig {
             max_packets: 16_384,
             connect_timeout: 45_000,
             upgrade_timeout: 10_000,
-            engine_path: Some("/engine.io/".into()),
+            engine_path: None,
             socketio_path: Some("/socket.io/".into()),
-            namespaces: vec!["/".into()],
             max_attachments: 10,
             allow_eio3: true,
             cors_origin: None,
@@ -96,10 +98,21 @@ impl Default for ServerConfig {
 pub enum Output {
     /// Write these bytes to the connection.
     Write { conn: ConnId, bytes: Vec<u8> },
+    /// Write these bytes to each of the connections (a broadcast, framed once).
+    WriteShared { conns: Vec<ConnId>, bytes: Vec<u8> },
+    /// Answer the request given to [`Server::http_request`] (its HTTP
+    /// server writes the head, the body and keeps the connection).
+    Respond {
+        conn: ConnId,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
     /// Close the connection once everything before has been written.
     End { conn: ConnId },
-    /// An Engine.IO session opened.
+    /// An Engine.IO session opened, by the request on `conn`.
     SessionOpen {
+        conn: ConnId,
         sid: String,
         version: u8,
         transport: &'static str,
@@ -110,9 +123,13 @@ pub enum Output {
     /// A session ended (engine.io's close reasons: `"transport close"`,
     /// `"ping timeout"`, `"parse error"`, `"transport error"`, `"forced close"`).
     SessionClose { sid: String, reason: &'static str },
-    /// A Socket.IO client joined a namespace.
+    /// A Socket.IO client asks to join a namespace: answer with
+    /// [`Server::accept`] or [`Server::refuse`].
     Connect {
         socket: SocketHandle,
+        /// The Engine.IO session.
+        sid: String,
+        /// The socket's id (socket.io's `socket.id`).
         id: String,
         nsp: String,
         /// The CONNECT payload (`{}` when there was none), as JSON.
@@ -141,22 +158,24 @@ pub enum Output {
     },
 }
 
-/// A fresh id as engine.io makes them: 15 random bytes in URL-safe base64.
-pub(crate) fn random_id() -> String {
+/// A fresh id as engine.io makes them: 15 random bytes in URL-safe base64,
+/// from the OS random source. `None` when that source fails: an id anyone
+/// could guess is a session anyone could take over, so there is no fallback.
+pub(crate) fn random_id() -> Option<String> {
+    id_from(getrandom::getrandom)
+}
+
+fn id_from<E>(fill: impl FnOnce(&mut [u8]) -> std::result::Result<(), E>) -> Option<String> {
     let mut bytes = [0u8; 15];
-    if getrandom::getrandom(&mut bytes).is_err() {
-        // No entropy source: ids stay unique (not secret) through a counter
-        // mixed with the address of a local.
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        bytes[..8].copy_from_slice(&n.to_le_bytes());
-        bytes[8..15].copy_from_slice(&(std::ptr::addr_of!(n) as usize as u64).to_le_bytes()[..7]);
-    }
-    base64::engine::general_purpose::URL_SAFE.encode(bytes)
+    fill(&mut bytes).ok()?;
+    Some(base64::engine::general_purpose::URL_SAFE.encode(bytes))
 }
 
 #[derive(Debug)]
 struct HttpConn {
+    /// A request handed over by an HTTP server ([`Server::http_request`]):
+    /// answered with [`Output::Respond`], never read from or ended here.
+    external: bool,
     reader: RequestReader,
     /// Bytes received and not yet given to the reader.
     backlog: Vec<u8>,
@@ -187,6 +206,8 @@ enum Conn {
     Ended,
 }
 
+/// A scheduled wake. A session has at most one live entry (the one equal
+/// to its `wake`); entries it has moved away from are skipped when popped.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Timer {
     Session(String),
@@ -222,6 +243,10 @@ pub struct Server {
     sessions: HashMap<String, Session>,
     sockets: HashMap<SocketHandle, String>,
     next_handle: SocketHandle,
+    rooms: Rooms,
+    /// The next ack id per namespace (shared by emits and broadcasts, as
+    /// socket.io's `nsp._ids`).
+    ack_ids: HashMap<String, u64>,
     timers: BinaryHeap<Reverse<(u64, Timer)>>,
     /// Connections whose long-poll was answered: their backlog is read next.
     released: Vec<ConnId>,
@@ -236,6 +261,8 @@ impl Server {
             sessions: HashMap::new(),
             sockets: HashMap::new(),
             next_handle: 1,
+            rooms: Rooms::default(),
+            ack_ids: HashMap::new(),
             timers: BinaryHeap::new(),
             released: Vec::new(),
             out: Vec::new(),
@@ -263,16 +290,11 @@ impl Server {
 
     /// Bytes received on a connection (a new id starts an HTTP connection).
     pub fn receive(&mut self, conn: ConnId, data: &[u8], now: u64) {
-        let entry = self.conns.entry(conn).or_insert_with(|| {
-            Conn::Http(Box::new(HttpConn {
-                reader: RequestReader::new(RequestLimits {
-                    head: HeadLimits::default(),
-                    max_body_bytes: self.config.max_payload,
-                }),
-                backlog: Vec::new(),
-                parked_for: None,
-            }))
-        });
+        let max_body_bytes = self.config.max_payload;
+        let entry = self
+            .conns
+            .entry(conn)
+            .or_insert_with(|| http_conn(false, max_body_bytes));
         match entry {
             Conn::Http(http) => {
                 http.backlog.extend_from_slice(data);
@@ -281,6 +303,24 @@ impl Server {
             Conn::Ws(_) => self.read_ws(conn, data, now),
             Conn::Ended => {}
         }
+        self.read_released(now);
+    }
+
+    /// A request an HTTP server read (Node's `http`, attached to): answered
+    /// with [`Output::Respond`] on `conn`, a name for this request alone.
+    /// A WebSocket upgrade goes to [`Server::upgrade`] instead.
+    pub fn http_request(&mut self, conn: ConnId, request: Request, now: u64) {
+        self.conns.insert(conn, http_conn(true, self.config.max_payload));
+        self.handle_request(conn, request, now);
+        self.read_released(now);
+    }
+
+    /// An upgrade request an HTTP server read; `conn` is its socket from
+    /// now on: the answer is written to it, and what the client sends next
+    /// goes to [`Server::receive`].
+    pub fn upgrade(&mut self, conn: ConnId, request: Request, now: u64) {
+        self.conns.insert(conn, http_conn(false, self.config.max_payload));
+        self.handle_request(conn, request, now);
         self.read_released(now);
     }
 
@@ -314,17 +354,41 @@ impl Server {
         self.read_released(now);
     }
 
+    /// Ends everything (socket.io's `close()`): every socket leaves with
+    /// "server shutting down", every session is closed on its transport.
+    pub fn shutdown(&mut self, now: u64) {
+        let mut handles: Vec<SocketHandle> = self.sockets.keys().copied().collect();
+        handles.sort_unstable();
+        for socket in handles {
+            self.forget_socket(socket, "server shutting down");
+        }
+        let sids: Vec<String> = self.sessions.keys().cloned().collect();
+        for sid in sids {
+            self.close_session(&sid, "forced close", now);
+        }
+        self.read_released(now);
+    }
+
     /// Runs the timers due at `now`.
     pub fn tick(&mut self, now: u64) {
         while let Some(Reverse((at, _))) = self.timers.peek() {
             if *at > now {
                 break;
             }
-            let Some(Reverse((_, timer))) = self.timers.pop() else {
+            let Some(Reverse((at, timer))) = self.timers.pop() else {
                 break;
             };
             match timer {
-                Timer::Session(sid) => self.session_timers(&sid, now),
+                Timer::Session(sid) => {
+                    let Some(session) = self.sessions.get_mut(&sid) else {
+                        continue;
+                    };
+                    if session.wake != Some(at) {
+                        continue;
+                    }
+                    session.wake = None;
+                    self.session_timers(&sid, now);
+                }
                 Timer::Conn(conn) => self.conn_timers(conn),
             }
         }
@@ -344,15 +408,155 @@ impl Server {
         want_ack: bool,
         now: u64,
     ) -> Result<Option<u64>> {
-        let sid = self.socket_sid(socket)?;
-        let session = self.sessions.get_mut(&sid).ok_or_else(gone)?;
-        let Endpoint::SocketIo(client) = &mut session.endpoint else {
-            return Err(gone());
-        };
-        let (packets, id) = client.emit(socket, name_json, args_json, attachments, want_ack)?;
+        let (_, client) = self.client_of(socket)?;
+        let nsp = client.socket(socket).map(|s| s.nsp.clone()).ok_or_else(gone)?;
+        let id = want_ack.then(|| next_ack_id(&mut self.ack_ids, &nsp));
+        let (sid, client) = self.client_of(socket)?;
+        let packets = client.emit(socket, name_json, args_json, attachments, id)?;
         self.send(&sid, packets);
         self.read_released(now);
         Ok(id)
+    }
+
+    /// Sends one event to every connected socket of `nsp` in any of `rooms`
+    /// and in none of `except`, encoded and framed once: WebSocket clients
+    /// of one protocol version get the same bytes. `volatile` skips clients
+    /// that cannot take it now (a polling client without a waiting GET).
+    /// With `want_ack`, every recipient is asked to answer with the one ack
+    /// id returned. Returns how many sockets it went to.
+    #[allow(clippy::too_many_arguments)]
+    pub fn broadcast(
+        &mut self,
+        nsp: &str,
+        rooms: &[RoomId],
+        except: &[RoomId],
+        name_json: &str,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+        volatile: bool,
+        want_ack: bool,
+        now: u64,
+    ) -> Result<(u32, Option<u64>)> {
+        let id = want_ack.then(|| next_ack_id(&mut self.ack_ids, nsp));
+        let packets = socketio::event_packets(nsp, name_json, args_json, attachments, id)?;
+        let mut count = 0u32;
+        // WebSocket recipients per protocol version (3, 4), written together.
+        let mut ws_conns: [Vec<ConnId>; 2] = [Vec::new(), Vec::new()];
+        let mut polls: Vec<String> = Vec::new();
+        for handle in self.rooms.recipients(rooms, except) {
+            let Some(sid) = self.sockets.get(&handle) else {
+                continue;
+            };
+            let Some(session) = self.sessions.get_mut(sid) else {
+                continue;
+            };
+            let Endpoint::SocketIo(client) = &mut session.endpoint else {
+                continue;
+            };
+            if session.closing || !client.socket(handle).is_some_and(|s| s.connected && s.nsp == nsp) {
+                continue;
+            }
+            let conn = match session.transport {
+                Transport::WebSocket(conn) => match self.conns.get(&conn) {
+                    Some(Conn::Ws(ws)) if ws.ws.state() == WsState::Open => Some(conn),
+                    _ => continue,
+                },
+                Transport::Polling { get, .. } => {
+                    if volatile && get.is_none() {
+                        continue;
+                    }
+                    None
+                }
+            };
+            if let Some(id) = id {
+                client.await_ack(handle, id);
+            }
+            count += 1;
+            match conn {
+                Some(conn) => ws_conns[usize::from(session.version == Version::V4)].push(conn),
+                None => {
+                    session.buffer.extend(packets.iter().cloned());
+                    polls.push(sid.clone());
+                }
+            }
+        }
+        for (conns, version) in ws_conns.into_iter().zip([Version::V3, Version::V4]) {
+            if conns.is_empty() {
+                continue;
+            }
+            let bytes = ws_frames(&packets, version);
+            match <[ConnId; 1]>::try_from(conns) {
+                Ok([conn]) => self.write(conn, bytes),
+                Err(conns) => self.out.push(Output::WriteShared { conns, bytes }),
+            }
+        }
+        for sid in polls {
+            let waiting = self
+                .sessions
+                .get(&sid)
+                .is_some_and(|s| matches!(s.transport, Transport::Polling { get: Some(_), .. }));
+            if waiting {
+                self.flush_poll(&sid, None);
+            }
+        }
+        self.read_released(now);
+        Ok((count, id))
+    }
+
+    /// Lets a pending socket into its namespace (its middlewares passed).
+    pub fn accept(&mut self, socket: SocketHandle, now: u64) -> Result<()> {
+        let (sid, client) = self.client_of(socket)?;
+        let packets = client.accept(socket)?;
+        self.send(&sid, packets);
+        self.read_released(now);
+        Ok(())
+    }
+
+    /// Refuses a pending socket: the client gets CONNECT_ERROR with
+    /// `data_json` (socket.io sends `{"message", "data"}`).
+    pub fn refuse(&mut self, socket: SocketHandle, data_json: &str, now: u64) -> Result<()> {
+        let (sid, client) = self.client_of(socket)?;
+        let packets = client.refuse(socket, data_json)?;
+        self.sockets.remove(&socket);
+        self.rooms.leave_all(socket);
+        self.send(&sid, packets);
+        self.read_released(now);
+        Ok(())
+    }
+
+    /// Puts a socket in a room.
+    pub fn join(&mut self, socket: SocketHandle, room: RoomId) -> Result<()> {
+        self.socket_sid(socket)?;
+        self.rooms.join(socket, room);
+        Ok(())
+    }
+
+    /// Takes a socket out of a room.
+    pub fn leave(&mut self, socket: SocketHandle, room: RoomId) -> Result<()> {
+        self.socket_sid(socket)?;
+        self.rooms.leave(socket, room);
+        Ok(())
+    }
+
+    /// socket.io's `socket.disconnect(true)`: closes the socket's whole
+    /// client (every namespace, then the Engine.IO session).
+    pub fn close_client(&mut self, socket: SocketHandle, now: u64) -> Result<()> {
+        let sid = self.socket_sid(socket)?;
+        let handles: Vec<SocketHandle> = match self.sessions.get(&sid).map(|s| &s.endpoint) {
+            Some(Endpoint::SocketIo(client)) => client
+                .sockets
+                .iter()
+                .filter(|s| s.connected)
+                .map(|s| s.handle)
+                .collect(),
+            _ => Vec::new(),
+        };
+        for handle in handles {
+            self.disconnect(handle, now)?;
+        }
+        self.close_session_gracefully(&sid, now);
+        self.read_released(now);
+        Ok(())
     }
 
     /// Answers the event whose [`Output::Event::ack`] was `id`.
@@ -364,11 +568,7 @@ impl Server {
         attachments: &[Vec<u8>],
         now: u64,
     ) -> Result<()> {
-        let sid = self.socket_sid(socket)?;
-        let session = self.sessions.get(&sid).ok_or_else(gone)?;
-        let Endpoint::SocketIo(client) = &session.endpoint else {
-            return Err(gone());
-        };
+        let (sid, client) = self.client_of(socket)?;
         let packets = client.ack(socket, id, args_json, attachments)?;
         self.send(&sid, packets);
         self.read_released(now);
@@ -377,20 +577,29 @@ impl Server {
 
     /// Makes a socket leave its namespace (sends DISCONNECT).
     pub fn disconnect(&mut self, socket: SocketHandle, now: u64) -> Result<()> {
-        let sid = self.socket_sid(socket)?;
-        let session = self.sessions.get_mut(&sid).ok_or_else(gone)?;
-        let Endpoint::SocketIo(client) = &mut session.endpoint else {
-            return Err(gone());
-        };
+        let (sid, client) = self.client_of(socket)?;
         let packets = client.disconnect(socket)?;
-        self.sockets.remove(&socket);
-        self.out.push(Output::Disconnect {
-            socket,
-            reason: "server namespace disconnect",
-        });
+        self.forget_socket(socket, "server namespace disconnect");
         self.send(&sid, packets);
         self.read_released(now);
         Ok(())
+    }
+
+    /// The socket left: out of its rooms, and the application is told.
+    fn forget_socket(&mut self, socket: SocketHandle, reason: &'static str) {
+        if self.sockets.remove(&socket).is_some() {
+            self.rooms.leave_all(socket);
+            self.out.push(Output::Disconnect { socket, reason });
+        }
+    }
+
+    /// The session of a socket and its Socket.IO client.
+    fn client_of(&mut self, socket: SocketHandle) -> Result<(String, &mut SioClient)> {
+        let sid = self.socket_sid(socket)?;
+        match self.sessions.get_mut(&sid).map(|s| &mut s.endpoint) {
+            Some(Endpoint::SocketIo(client)) => Ok((sid, client)),
+            _ => Err(gone()),
+        }
     }
 
     fn socket_sid(&self, socket: SocketHandle) -> Result<String> {
@@ -401,6 +610,26 @@ impl Server {
         if let Some(at) = at {
             self.timers.push(Reverse((at, timer)));
         }
+    }
+
+    /// Makes sure the session wakes by `at`: a later or equal wake already
+    /// scheduled is kept, an earlier one replaces it (the old entry goes
+    /// stale), so a session holds one live entry however busy it is.
+    fn wake_session(&mut self, sid: &str, at: Option<u64>) {
+        let (Some(at), Some(session)) = (at, self.sessions.get_mut(sid)) else {
+            return;
+        };
+        if session.wake.is_some_and(|wake| wake <= at) {
+            return;
+        }
+        session.wake = Some(at);
+        self.timers.push(Reverse((at, Timer::Session(sid.to_string()))));
+    }
+
+    /// Scheduled entries (live and stale), for the bound tests.
+    #[cfg(test)]
+    fn timer_entries(&self) -> usize {
+        self.timers.len()
     }
 
     fn write(&mut self, conn: ConnId, bytes: Vec<u8>) {
@@ -462,16 +691,15 @@ impl Server {
         }
     }
 
-    fn cors_headers(&self, request: &Request) -> Vec<(&'static str, String)> {
+    fn cors_headers(&self) -> Vec<(&'static str, String)> {
         let Some(allowed) = &self.config.cors_origin else {
             return Vec::new();
         };
-        let origin = match (allowed.as_str(), request.header("origin")) {
-            ("*", Some(origin)) => origin.to_string(),
-            _ => allowed.clone(),
-        };
-        let mut headers = vec![("Access-Control-Allow-Origin", origin)];
-        if headers[0].1 != "*" {
+        // `*` is sent as it is, never with credentials: a browser refuses
+        // that pair, and reflecting any Origin with credentials would hand
+        // every site the user's cookies.
+        let mut headers = vec![("Access-Control-Allow-Origin", allowed.clone())];
+        if allowed != "*" {
             headers.push(("Access-Control-Allow-Credentials", "true".into()));
             headers.push(("Vary", "Origin".into()));
         }
@@ -487,9 +715,21 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) {
-        let cors = self.cors_headers(request);
+        let cors = self.cors_headers();
         let mut all: Vec<(&str, &str)> = headers.to_vec();
         all.extend(cors.iter().map(|(n, v)| (*n, v.as_str())));
+        if let Some(Conn::Http(http)) = self.conns.get(&conn) {
+            if http.external {
+                self.conns.remove(&conn);
+                self.out.push(Output::Respond {
+                    conn,
+                    status,
+                    headers: all.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+                    body: body.to_vec(),
+                });
+                return;
+            }
+        }
         let keep_alive = request.keep_alive();
         if !keep_alive {
             all.push(("Connection", "close"));
@@ -573,7 +813,11 @@ impl Server {
                 return self.respond_error(conn, &request, EngineError::UnsupportedProtocolVersion);
             };
             let supports_binary = request.query_param("b64").is_none();
-            let sid = self.open_session(version, socketio, Transport::polling(supports_binary), now);
+            let Some(sid) =
+                self.open_session(conn, version, socketio, Transport::polling(supports_binary), now)
+            else {
+                return self.respond(conn, &request, 500, &[], b"");
+            };
             self.poll(conn, &sid, request, now);
             self.after_open(&sid, now);
             return;
@@ -593,8 +837,16 @@ impl Server {
         }
     }
 
-    fn open_session(&mut self, version: Version, socketio: bool, transport: Transport, now: u64) -> String {
-        let sid = random_id();
+    /// `None` when no session id could be drawn.
+    fn open_session(
+        &mut self,
+        conn: ConnId,
+        version: Version,
+        socketio: bool,
+        transport: Transport,
+        now: u64,
+    ) -> Option<String> {
+        let sid = random_id()?;
         let is_polling = matches!(transport, Transport::Polling { .. });
         let endpoint = if socketio {
             Endpoint::SocketIo(Box::new(SioClient::new(
@@ -627,15 +879,16 @@ impl Server {
         };
         let first = session.next_deadline().into_iter().chain(connect_deadline).min();
         self.sessions.insert(sid.clone(), session);
-        self.schedule(first, Timer::Session(sid.clone()));
+        self.wake_session(&sid, first);
         self.out.push(Output::SessionOpen {
+            conn,
             sid: sid.clone(),
             version: version.number(),
             transport: if is_polling { "polling" } else { "websocket" },
             socketio,
         });
         self.send(&sid, vec![open.to_packet()]);
-        sid
+        Some(sid)
     }
 
     /// After the open packet went out: protocol 3 Socket.IO clients are
@@ -853,11 +1106,15 @@ impl Server {
         let is_ws_transport = transport.as_deref() == Some("websocket");
         match (sid, version) {
             (None, Some(version)) if is_ws_transport => {
-                let sid = self.open_session(version, socketio, Transport::WebSocket(conn), now);
-                if let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) {
-                    ws.link = WsLink::Transport(sid.clone());
+                match self.open_session(conn, version, socketio, Transport::WebSocket(conn), now) {
+                    Some(sid) => {
+                        if let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) {
+                            ws.link = WsLink::Transport(sid.clone());
+                        }
+                        self.after_open(&sid, now);
+                    }
+                    None => self.close_ws(conn, now),
                 }
-                self.after_open(&sid, now);
             }
             (Some(sid), _) if is_ws_transport && self.can_upgrade(&sid, socketio) => {
                 let deadline = now + self.config.upgrade_timeout;
@@ -868,7 +1125,7 @@ impl Server {
                         deadline,
                     });
                 }
-                self.schedule(Some(deadline), Timer::Session(sid.clone()));
+                self.wake_session(&sid, Some(deadline));
                 if let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) {
                     ws.link = WsLink::Probe(sid);
                 }
@@ -1084,7 +1341,6 @@ impl Server {
             return;
         };
         let mut ctx = SioContext {
-            namespaces: &self.config.namespaces,
             next_handle: &mut self.next_handle,
         };
         let actions = f(client, &mut ctx);
@@ -1092,15 +1348,10 @@ impl Server {
             match action {
                 SioAction::Send(packets) => self.send(sid, packets),
                 SioAction::Close => self.close_session_gracefully(sid, now),
+                SioAction::App(Output::Disconnect { socket, reason }) => self.forget_socket(socket, reason),
                 SioAction::App(output) => {
-                    match &output {
-                        Output::Connect { socket, .. } => {
-                            self.sockets.insert(*socket, sid.to_string());
-                        }
-                        Output::Disconnect { socket, .. } => {
-                            self.sockets.remove(socket);
-                        }
-                        _ => {}
+                    if let Output::Connect { socket, .. } = &output {
+                        self.sockets.insert(*socket, sid.to_string());
                     }
                     self.out.push(output);
                 }
@@ -1128,9 +1379,8 @@ impl Server {
             }
             session::Heartbeat::Ok => {}
         }
-        if let Some(at) = self.sessions.get(sid).and_then(Session::next_deadline) {
-            self.schedule(Some(at), Timer::Session(sid.to_string()));
-        }
+        let at = self.sessions.get(sid).and_then(Session::next_deadline);
+        self.wake_session(sid, at);
         if packet.kind != PacketType::Message {
             return;
         }
@@ -1164,10 +1414,7 @@ impl Server {
             Transport::Polling { get: None, .. } if !session.closing => {
                 session.closing = true;
                 session.close_deadline = Some(now + POLLING_CLOSE_TIMEOUT_MS);
-                self.schedule(
-                    Some(now + POLLING_CLOSE_TIMEOUT_MS),
-                    Timer::Session(sid.to_string()),
-                );
+                self.wake_session(sid, Some(now + POLLING_CLOSE_TIMEOUT_MS));
             }
             _ => self.close_session(sid, "forced close", now),
         }
@@ -1212,11 +1459,7 @@ impl Server {
         }
         if let Endpoint::SocketIo(client) = session.endpoint {
             for socket in &client.sockets {
-                self.sockets.remove(&socket.handle);
-                self.out.push(Output::Disconnect {
-                    socket: socket.handle,
-                    reason,
-                });
+                self.forget_socket(socket.handle, reason);
             }
         }
         self.out.push(Output::SessionClose {
@@ -1253,7 +1496,9 @@ impl Server {
             return;
         };
         if let Endpoint::SocketIo(client) = &session.endpoint {
-            if client.connect_deadline.is_some_and(|at| at <= now) && client.sockets.is_empty() {
+            if client.connect_deadline.is_some_and(|at| at <= now)
+                && !client.sockets.iter().any(|s| s.connected)
+            {
                 self.close_session_gracefully(sid, now);
             }
         }
@@ -1261,7 +1506,9 @@ impl Server {
             return;
         };
         let connect = match &session.endpoint {
-            Endpoint::SocketIo(client) if client.sockets.is_empty() => client.connect_deadline,
+            Endpoint::SocketIo(client) if !client.sockets.iter().any(|s| s.connected) => {
+                client.connect_deadline
+            }
             _ => None,
         };
         let next = [
@@ -1274,7 +1521,7 @@ impl Server {
         .flatten()
         .filter(|&at| at > now)
         .min();
-        self.schedule(next, Timer::Session(sid.to_string()));
+        self.wake_session(sid, next);
     }
 
     fn conn_timers(&mut self, conn: ConnId) {
@@ -1284,6 +1531,40 @@ impl Server {
             }
         }
     }
+}
+
+fn http_conn(external: bool, max_body_bytes: usize) -> Conn {
+    Conn::Http(Box::new(HttpConn {
+        external,
+        reader: RequestReader::new(RequestLimits {
+            head: HeadLimits::default(),
+            max_body_bytes,
+        }),
+        backlog: Vec::new(),
+        parked_for: None,
+    }))
+}
+
+fn next_ack_id(ack_ids: &mut HashMap<String, u64>, nsp: &str) -> u64 {
+    let next = ack_ids.entry(nsp.to_string()).or_insert(0);
+    let id = *next;
+    *next += 1;
+    id
+}
+
+/// Engine.IO packets as the server's WebSocket frames (unmasked, whole
+/// messages, no extension: the server never negotiates one).
+fn ws_frames(packets: &[Packet], version: Version) -> Vec<u8> {
+    let mut out = Vec::new();
+    for packet in packets {
+        match engineio::encode_ws(packet, version) {
+            WsMessage::Text(text) => {
+                encode_frame(&mut out, FrameHeader::new(Opcode::Text, 0), text.as_bytes())
+            }
+            WsMessage::Binary(bytes) => encode_frame(&mut out, FrameHeader::new(Opcode::Binary, 0), &bytes),
+        }
+    }
+    out
 }
 
 fn gone() -> Error {

@@ -72,6 +72,8 @@ pub(super) struct Session {
     pub(super) close_deadline: Option<u64>,
     /// The parked GET, for the headers of its answer.
     pub(super) poll_request: Option<Request>,
+    /// The session's one live timer entry.
+    pub(super) wake: Option<u64>,
     /// Protocol 4: when the next ping is sent.
     next_ping: Option<u64>,
     /// When the session times out without a pong (v4) or a ping (v3).
@@ -91,6 +93,7 @@ impl Session {
             closing: false,
             close_deadline: None,
             poll_request: None,
+            wake: None,
             next_ping: None,
             heartbeat_deadline: None,
             refreshed: false,

@@ -1,6 +1,10 @@
 //! The Socket.IO side of one Engine.IO session: namespace sockets,
 //! CONNECT/DISCONNECT, events and acks, attachments, the connect timeout.
 //! Mirrors socket.io 4's `Client` and `Socket` behaviour on the wire.
+//!
+//! A CONNECT makes a pending socket and tells the application, which runs
+//! its namespace check and middlewares and then accepts (CONNECT answered
+//! with the socket id) or refuses (CONNECT_ERROR) it.
 
 use super::{Output, SocketHandle};
 use crate::engineio::{self, Version};
@@ -23,13 +27,14 @@ pub(crate) enum SioAction {
 pub(crate) struct SioSocket {
     pub(crate) nsp: String,
     pub(crate) handle: SocketHandle,
-    next_ack: u64,
+    pub(crate) id: String,
+    /// Accepted by the application (before that, the CONNECT is pending).
+    pub(crate) connected: bool,
     awaited_acks: Vec<u64>,
 }
 
 /// Server-wide facts the client needs.
 pub(crate) struct SioContext<'a> {
-    pub(crate) namespaces: &'a [String],
     pub(crate) next_handle: &'a mut SocketHandle,
 }
 
@@ -60,15 +65,15 @@ pub(crate) fn to_engine_packets(packet: &Packet, attachments: &[Vec<u8>]) -> Res
     Ok(out)
 }
 
-fn random_id() -> String {
+fn random_id() -> Option<String> {
     super::random_id()
 }
 
-/// socket.io's CONNECT answer for a namespace it does not have.
-fn invalid_namespace(nsp: &str) -> Packet {
-    let mut message = Map::new();
-    message.insert("message".into(), Value::String("Invalid namespace".into()));
-    Packet::new(PacketType::ConnectError, nsp).with_data(Value::Object(message))
+/// A CONNECT_ERROR as socket.io sends it: `{ "message": … }`.
+fn connect_error(nsp: &str, message: &str) -> Packet {
+    let mut data = Map::new();
+    data.insert("message".into(), Value::String(message.into()));
+    Packet::new(PacketType::ConnectError, nsp).with_data(Value::Object(data))
 }
 
 impl SioClient {
@@ -141,7 +146,7 @@ impl SioClient {
             return None;
         }
         let nsp = head.nsp.map_or("/", |s| &text[s.start..s.end]);
-        let socket = self.sockets.iter().find(|s| s.nsp == nsp)?;
+        let socket = self.sockets.iter().find(|s| s.nsp == nsp && s.connected)?;
         // One pass over the JSON checks it and finds the name; the rest is
         // the decoder's shape rule on that name.
         let (name, args_json) = socketio::event_parts(&text[head.data?.start..])?;
@@ -168,7 +173,16 @@ impl SioClient {
             Version::V4 => (packet.nsp.clone(), packet.data.clone()),
             Version::V3 => split_v3_namespace(&packet.nsp),
         };
+        // A socket whose CONNECT is still pending does not take packets
+        // yet: socket.io closes such a connection ("invalid state").
         let index = self.sockets.iter().position(|s| s.nsp == nsp);
+        let index = match index {
+            Some(i) if !self.sockets[i].connected => {
+                actions.push(SioAction::Close);
+                return;
+            }
+            other => other,
+        };
         match (index, packet.kind) {
             (None, PacketType::Connect) => {
                 let auth = auth.unwrap_or_else(|| Value::Object(Map::new()));
@@ -216,93 +230,99 @@ impl SioClient {
         }
     }
 
+    /// A CONNECT: a pending socket the application accepts or refuses.
     fn connect(&mut self, nsp: &str, auth: Value, ctx: &mut SioContext<'_>, actions: &mut Vec<SioAction>) {
-        if !ctx.namespaces.iter().any(|n| n == nsp) {
-            send(actions, &invalid_namespace(nsp), &[]);
-            return;
-        }
         let id = match self.version {
-            Version::V3 if nsp == "/" => self.engine_sid.clone(),
-            Version::V3 => format!("{nsp}#{}", self.engine_sid),
+            Version::V3 if nsp == "/" => Some(self.engine_sid.clone()),
+            Version::V3 => Some(format!("{nsp}#{}", self.engine_sid)),
             Version::V4 => random_id(),
+        };
+        let Some(id) = id else {
+            send(
+                actions,
+                &connect_error(nsp, "no random source for the socket id"),
+                &[],
+            );
+            return;
         };
         let handle = *ctx.next_handle;
         *ctx.next_handle = ctx.next_handle.wrapping_add(1);
-        let mut answer = Packet::new(PacketType::Connect, nsp);
-        if self.version == Version::V4 {
-            let mut data = Map::new();
-            data.insert("sid".into(), Value::String(id.clone()));
-            answer = answer.with_data(Value::Object(data));
-        }
-        send(actions, &answer, &[]);
-        self.connect_deadline = None;
         self.sockets.push(SioSocket {
             nsp: nsp.to_string(),
             handle,
-            next_ack: 0,
+            id: id.clone(),
+            connected: false,
             awaited_acks: Vec::new(),
         });
         actions.push(SioAction::App(Output::Connect {
             socket: handle,
+            sid: self.engine_sid.clone(),
             id,
             nsp: nsp.to_string(),
             auth_json: auth.to_string(),
         }));
     }
 
-    /// Builds an EVENT (BINARY_EVENT with attachments) for a socket; with
-    /// `want_ack`, returns the ack id the client will answer with.
+    fn pending(&mut self, handle: SocketHandle) -> Result<usize> {
+        self.sockets
+            .iter()
+            .position(|s| s.handle == handle && !s.connected)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not waiting to connect"))
+    }
+
+    /// The application let a pending socket in: CONNECT is answered.
+    pub(crate) fn accept(&mut self, handle: SocketHandle) -> Result<Vec<engineio::Packet>> {
+        let index = self.pending(handle)?;
+        let socket = &mut self.sockets[index];
+        socket.connected = true;
+        self.connect_deadline = None;
+        let mut answer = Packet::new(PacketType::Connect, socket.nsp.as_str());
+        if self.version == Version::V4 {
+            let mut data = Map::new();
+            data.insert("sid".into(), Value::String(socket.id.clone()));
+            answer = answer.with_data(Value::Object(data));
+        }
+        to_engine_packets(&answer, &[])
+    }
+
+    /// The application refused a pending socket: CONNECT_ERROR with `data`.
+    pub(crate) fn refuse(&mut self, handle: SocketHandle, data_json: &str) -> Result<Vec<engineio::Packet>> {
+        let data = parse_json(data_json, "connect error")?;
+        let index = self.pending(handle)?;
+        let socket = self.sockets.remove(index);
+        to_engine_packets(
+            &Packet::new(PacketType::ConnectError, socket.nsp).with_data(data),
+            &[],
+        )
+    }
+
+    /// Expects an ACK with `id` from the socket (an emit that asked for one).
+    pub(crate) fn await_ack(&mut self, handle: SocketHandle, id: u64) {
+        if let Some(socket) = self.sockets.iter_mut().find(|s| s.handle == handle) {
+            socket.awaited_acks.push(id);
+        }
+    }
+
+    /// Builds an EVENT (BINARY_EVENT with attachments) for a connected
+    /// socket; with `ack`, expects the client's ACK with that id.
     pub(crate) fn emit(
         &mut self,
         handle: SocketHandle,
         name_json: &str,
         args_json: &str,
         attachments: &[Vec<u8>],
-        want_ack: bool,
-    ) -> Result<(Vec<engineio::Packet>, Option<u64>)> {
+        ack: Option<u64>,
+    ) -> Result<Vec<engineio::Packet>> {
         let socket = self
             .sockets
             .iter_mut()
-            .find(|s| s.handle == handle)
+            .find(|s| s.handle == handle && s.connected)
             .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))?;
-        let name: Value = parse_json(name_json, "event name")?;
-        if !(name.is_string() || name.is_number()) {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "an event name is a string or a number",
-            ));
-        }
-        if name
-            .as_str()
-            .is_some_and(|n| socketio::RESERVED_EVENTS.contains(&n))
-        {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("event name {name} is reserved"),
-            ));
-        }
-        let Value::Array(args) = parse_json(args_json, "event arguments")? else {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "event arguments must be a JSON array",
-            ));
-        };
-        let mut data = Vec::with_capacity(args.len() + 1);
-        data.push(name);
-        data.extend(args);
-        let id = want_ack.then(|| {
-            let id = socket.next_ack;
-            socket.next_ack += 1;
+        let packets = event_packets(&socket.nsp, name_json, args_json, attachments, ack)?;
+        if let Some(id) = ack {
             socket.awaited_acks.push(id);
-            id
-        });
-        let kind = if attachments.is_empty() {
-            PacketType::Event
-        } else {
-            PacketType::BinaryEvent
-        };
-        let packet = build(kind, &socket.nsp, id, Value::Array(data), attachments)?;
-        Ok((to_engine_packets(&packet, attachments)?, id))
+        }
+        Ok(packets)
     }
 
     /// Builds the ACK (BINARY_ACK with attachments) answering ack `id`.
@@ -315,6 +335,7 @@ impl SioClient {
     ) -> Result<Vec<engineio::Packet>> {
         let socket = self
             .socket(handle)
+            .filter(|s| s.connected)
             .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))?;
         let args = parse_json(args_json, "ack arguments")?;
         if !args.is_array() {
@@ -337,11 +358,54 @@ impl SioClient {
         let index = self
             .sockets
             .iter()
-            .position(|s| s.handle == handle)
+            .position(|s| s.handle == handle && s.connected)
             .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))?;
         let socket = self.sockets.remove(index);
         to_engine_packets(&Packet::new(PacketType::Disconnect, socket.nsp), &[])
     }
+}
+
+/// The Engine.IO packets of one EVENT (BINARY_EVENT with attachments) in
+/// `nsp`: what a socket's emit and a broadcast both send.
+pub(crate) fn event_packets(
+    nsp: &str,
+    name_json: &str,
+    args_json: &str,
+    attachments: &[Vec<u8>],
+    ack: Option<u64>,
+) -> Result<Vec<engineio::Packet>> {
+    let name: Value = parse_json(name_json, "event name")?;
+    if !(name.is_string() || name.is_number()) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "an event name is a string or a number",
+        ));
+    }
+    if name
+        .as_str()
+        .is_some_and(|n| socketio::RESERVED_EVENTS.contains(&n))
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("event name {name} is reserved"),
+        ));
+    }
+    let Value::Array(args) = parse_json(args_json, "event arguments")? else {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "event arguments must be a JSON array",
+        ));
+    };
+    let mut data = Vec::with_capacity(args.len() + 1);
+    data.push(name);
+    data.extend(args);
+    let kind = if attachments.is_empty() {
+        PacketType::Event
+    } else {
+        PacketType::BinaryEvent
+    };
+    let packet = build(kind, nsp, ack, Value::Array(data), attachments)?;
+    to_engine_packets(&packet, attachments)
 }
 
 fn parse_json(text: &str, what: &str) -> Result<Value> {

@@ -14,6 +14,9 @@ struct Sim {
     app: Vec<Output>,
     /// Bytes written per connection, and whether it was ended.
     wire: HashMap<ConnId, (Vec<u8>, bool)>,
+    /// Namespaces whose CONNECT the simulated application accepts (others
+    /// get socket.io's "Invalid namespace").
+    namespaces: Vec<&'static str>,
 }
 
 struct Response {
@@ -64,7 +67,7 @@ fn sio_config() -> ServerConfig {
         ping_interval: 300,
         ping_timeout: 200,
         connect_timeout: 1000,
-        namespaces: vec!["/".into(), "/custom".into()],
+        engine_path: Some("/engine.io/".into()),
         ..ServerConfig::default()
     }
 }
@@ -77,15 +80,36 @@ impl Sim {
             next_conn: 1,
             app: Vec::new(),
             wire: HashMap::new(),
+            namespaces: vec!["/", "/custom"],
         }
     }
 
     fn collect(&mut self) {
-        for output in self.server.take_output() {
-            match output {
-                Output::Write { conn, bytes } => self.wire.entry(conn).or_default().0.extend(bytes),
-                Output::End { conn } => self.wire.entry(conn).or_default().1 = true,
-                other => self.app.push(other),
+        loop {
+            let output = self.server.take_output();
+            if output.is_empty() {
+                return;
+            }
+            for output in output {
+                match output {
+                    Output::Write { conn, bytes } => self.wire.entry(conn).or_default().0.extend(bytes),
+                    Output::WriteShared { conns, bytes } => {
+                        for conn in conns {
+                            self.wire.entry(conn).or_default().0.extend(&bytes);
+                        }
+                    }
+                    Output::End { conn } => self.wire.entry(conn).or_default().1 = true,
+                    Output::Connect { socket, ref nsp, .. } => {
+                        if self.namespaces.contains(&nsp.as_str()) {
+                            self.server.accept(socket, self.now).unwrap();
+                        } else {
+                            let refusal = r#"{"message":"Invalid namespace"}"#;
+                            self.server.refuse(socket, refusal, self.now).unwrap();
+                        }
+                        self.app.push(output);
+                    }
+                    other => self.app.push(other),
+                }
             }
         }
     }
@@ -542,4 +566,360 @@ fn chunked_input_in_every_size_gives_the_same_answers() {
         let r = sim.take_response(conn).unwrap();
         assert_eq!(r.status, 200);
     }
+}
+
+#[test]
+fn a_busy_session_keeps_one_timer_entry() {
+    let mut sim = Sim::new(sio_config());
+    let (conn, mut ws) = sim.ws_open("/engine.io/?EIO=4&transport=websocket");
+    sim.ws_read(conn, &mut ws);
+    // Unsolicited pongs and messages, each of which moves the heartbeat.
+    for i in 0..100_000u32 {
+        let text = if i % 2 == 0 { "3" } else { "4x" };
+        ws.send_text(text).unwrap();
+        if i % 1000 == 999 {
+            let bytes = ws.take_output();
+            sim.send(conn, &bytes);
+            sim.now += 1;
+            sim.ws_read(conn, &mut ws);
+        }
+    }
+    assert_eq!(sim.server.session_count(), 1);
+    assert!(
+        sim.server.timer_entries() <= 2,
+        "{} entries",
+        sim.server.timer_entries()
+    );
+    // The heartbeat still works: a ping comes, and without a pong the
+    // session times out.
+    sim.advance(300);
+    assert_eq!(texts(&sim.ws_read(conn, &mut ws)), ["2"]);
+    sim.advance(200);
+    assert_eq!(sim.server.session_count(), 0);
+    assert_eq!(sim.server.timer_entries(), 1, "the closing WebSocket's wait");
+}
+
+#[test]
+fn many_sessions_hold_one_live_entry_each() {
+    let mut sim = Sim::new(sio_config());
+    let sids: Vec<String> = (0..200).map(|_| sim.handshake("/engine.io/")).collect();
+    for _ in 0..20 {
+        for sid in &sids {
+            let target = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+            sim.http("POST", &target, "4a\x1e4b");
+        }
+        sim.now += 1;
+    }
+    assert!(
+        sim.server.timer_entries() <= 200,
+        "{} entries",
+        sim.server.timer_entries()
+    );
+}
+
+#[test]
+fn the_raw_engine_io_echo_is_off_by_default() {
+    let mut sim = Sim::new(ServerConfig::default());
+    let r = sim.http("GET", "/engine.io/?EIO=4&transport=polling", "");
+    assert_eq!(r.status, 404);
+    let r = sim.http("GET", "/socket.io/?EIO=4&transport=polling", "");
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn cors_star_is_a_literal_star_without_credentials() {
+    let mut sim = Sim::new(ServerConfig {
+        cors_origin: Some("*".into()),
+        ..sio_config()
+    });
+    let conn = sim.conn();
+    let head =
+        "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: a\r\nOrigin: https://evil.example\r\n\r\n";
+    sim.send(conn, head.as_bytes());
+    let r = sim.take_response(conn).unwrap();
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(r.header("access-control-allow-credentials"), None);
+    // A named origin is sent as it is, with credentials.
+    let mut sim = Sim::new(ServerConfig {
+        cors_origin: Some("https://app.example".into()),
+        ..sio_config()
+    });
+    let conn = sim.conn();
+    sim.send(conn, head.as_bytes());
+    let r = sim.take_response(conn).unwrap();
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(r.header("access-control-allow-credentials"), Some("true"));
+}
+
+#[test]
+fn ids_come_from_the_os_random_source_or_not_at_all() {
+    let failing = |_: &mut [u8]| Err(getrandom::Error::UNSUPPORTED);
+    assert_eq!(id_from(failing), None);
+    let id = id_from(|b: &mut [u8]| getrandom::getrandom(b)).unwrap();
+    assert_eq!(id.len(), 20);
+    assert_ne!(random_id(), random_id());
+}
+
+impl Sim {
+    /// A Socket.IO client on a WebSocket, joined to `/`: its connection,
+    /// WebSocket and socket handle.
+    fn sio_ws(&mut self, eio: u8) -> (ConnId, Connection, SocketHandle) {
+        let (conn, mut ws) = self.ws_open(&format!("/socket.io/?EIO={eio}&transport=websocket"));
+        self.ws_read(conn, &mut ws);
+        if eio == 4 {
+            self.ws_send(conn, &mut ws, "40");
+        }
+        self.ws_read(conn, &mut ws);
+        let Some(Output::Connect { socket, .. }) = self.app.last().cloned() else {
+            panic!("no connect: {:?}", self.app);
+        };
+        (conn, ws, socket)
+    }
+}
+
+#[test]
+fn a_connect_waits_for_the_application() {
+    let mut server = Server::new(sio_config());
+    let (conn, mut ws) = manual_ws(&mut server);
+    server.receive(conn, &client_text(&mut ws, "40/admin,{\"token\":1}"), 0);
+    let outputs = server.take_output();
+    let Some(Output::Connect {
+        socket,
+        nsp,
+        auth_json,
+        ..
+    }) = outputs.last().cloned()
+    else {
+        panic!("{outputs:?}");
+    };
+    assert_eq!((nsp.as_str(), auth_json.as_str()), ("/admin", r#"{"token":1}"#));
+    // Nothing is answered until the application decides.
+    assert!(!outputs.iter().any(|o| matches!(o, Output::Write { .. })));
+    server
+        .refuse(socket, r#"{"message":"not authorized","data":{"code":7}}"#, 0)
+        .unwrap();
+    let written = written_to(server.take_output(), conn);
+    assert_eq!(
+        texts(&ws.receive(&written).unwrap()),
+        [r#"44/admin,{"message":"not authorized","data":{"code":7}}"#]
+    );
+    assert!(server.accept(socket, 0).is_err(), "refused once and for all");
+    // An event while the CONNECT is pending closes the connection, as
+    // socket.io does ("invalid state").
+    server.receive(conn, &client_text(&mut ws, "40"), 0);
+    server.take_output();
+    server.receive(conn, &client_text(&mut ws, "42[\"early\"]"), 0);
+    let written = written_to(server.take_output(), conn);
+    assert!(matches!(
+        ws.receive(&written).unwrap()[..],
+        [OwnedEvent::Close { .. }]
+    ));
+}
+
+/// A WebSocket-only Engine.IO v4 client on connection 900, past the open packet.
+fn manual_ws(server: &mut Server) -> (ConnId, Connection) {
+    let (mut client, request) = ClientHandshake::new(&ClientOptions {
+        host: "localhost",
+        path: "/socket.io/?EIO=4&transport=websocket",
+        ..ClientOptions::default()
+    })
+    .unwrap();
+    server.receive(900, &request, 0);
+    let mut bytes = written_to(server.take_output(), 900);
+    let (_, used) = client.feed(&bytes).unwrap().expect("101");
+    bytes.drain(..used);
+    let mut ws = Connection::new(Config::client());
+    ws.receive(&bytes).unwrap();
+    (900, ws)
+}
+
+fn client_text(ws: &mut Connection, text: &str) -> Vec<u8> {
+    ws.send_text(text).unwrap();
+    ws.take_output()
+}
+
+fn written_to(outputs: Vec<Output>, conn: ConnId) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for output in outputs {
+        match output {
+            Output::Write { conn: c, bytes: b } if c == conn => bytes.extend(b),
+            Output::WriteShared { conns, bytes: b } if conns.contains(&conn) => bytes.extend(b),
+            _ => {}
+        }
+    }
+    bytes
+}
+
+#[test]
+fn broadcasts_are_framed_once_and_respect_rooms() {
+    let mut sim = Sim::new(sio_config());
+    let (c1, mut w1, s1) = sim.sio_ws(4);
+    let (c2, mut w2, s2) = sim.sio_ws(4);
+    let (c3, _, s3) = sim.sio_ws(3);
+    // A polling client: its packets wait in the buffer for a GET.
+    let sid = sim.handshake("/socket.io/");
+    let polling = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    sim.http("POST", &polling, "40");
+    sim.http("GET", &polling, "");
+    let Some(Output::Connect { socket: s4, .. }) = sim.app.last().cloned() else {
+        panic!("no connect");
+    };
+    const ALL: RoomId = 1;
+    const RED: RoomId = 2;
+    for s in [s1, s2, s3, s4] {
+        sim.server.join(s, ALL).unwrap();
+    }
+    sim.server.join(s1, RED).unwrap();
+    sim.server.join(s4, RED).unwrap();
+    sim.app.clear();
+    let (count, id) = sim
+        .server
+        .broadcast("/", &[ALL], &[RED], "\"news\"", "[1]", &[], false, false, sim.now)
+        .unwrap();
+    assert_eq!((count, id), (2, None));
+    let outputs = sim.server.take_output();
+    assert_eq!(outputs.len(), 2, "one write per protocol version: {outputs:?}");
+    assert!(outputs.contains(&Output::Write {
+        conn: c3,
+        bytes: [&[0x81, 12][..], b"42[\"news\",1]"].concat()
+    }));
+    let news = [&[0x81, 12][..], b"42[\"news\",1]"].concat();
+    assert!(outputs.contains(&Output::Write {
+        conn: c2,
+        bytes: news
+    }));
+    // Rooms at once without duplicates, acks with one id, binary attachments.
+    let (count, id) = sim
+        .server
+        .broadcast(
+            "/",
+            &[ALL, RED],
+            &[],
+            "\"file\"",
+            r#"[{"_placeholder":true,"num":0}]"#,
+            &[vec![7, 8]],
+            false,
+            true,
+            sim.now,
+        )
+        .unwrap();
+    assert_eq!((count, id), (4, Some(0)));
+    let outputs = sim.server.take_output();
+    let shared = outputs
+        .iter()
+        .find_map(|o| match o {
+            Output::WriteShared { conns, bytes } => Some((conns.clone(), bytes.clone())),
+            _ => None,
+        })
+        .expect("protocol 4 WebSocket clients share one write");
+    assert_eq!(shared.0, [c1, c2]);
+    let events = w2.receive(&shared.1).unwrap();
+    assert_eq!(
+        events,
+        [
+            OwnedEvent::Text(r#"451-0["file",{"_placeholder":true,"num":0}]"#.into()),
+            OwnedEvent::Binary(vec![7, 8])
+        ]
+    );
+    // The polling client (in RED, so not sent "news") gets its packets
+    // with its next GET.
+    assert_eq!(
+        sim.http("GET", &polling, "").body,
+        "451-0[\"file\",{\"_placeholder\":true,\"num\":0}]\u{1e}bBwg="
+    );
+    // Acks come back per socket with the shared id; unknown ids are dropped.
+    sim.ws_send(c1, &mut w1, "430[\"ok\"]");
+    sim.ws_send(c1, &mut w1, "439[\"nobody asked\"]");
+    let acks: Vec<_> = sim
+        .app
+        .iter()
+        .filter(|o| matches!(o, Output::Ack { .. }))
+        .collect();
+    assert_eq!(acks.len(), 1);
+    // Volatile: the polling client without a waiting GET is skipped.
+    let (count, _) = sim
+        .server
+        .broadcast("/", &[ALL], &[], "\"tick\"", "[]", &[], true, false, sim.now)
+        .unwrap();
+    assert_eq!(count, 3);
+    // A socket that left is out of its rooms.
+    sim.ws_send(c2, &mut w2, "41");
+    let (count, _) = sim
+        .server
+        .broadcast("/", &[ALL], &[], "\"tick\"", "[]", &[], false, false, sim.now)
+        .unwrap();
+    assert_eq!(count, 3);
+    assert!(sim.server.join(s2, RED).is_err());
+}
+
+#[test]
+fn requests_from_an_http_server_are_answered_as_responses() {
+    let mut server = Server::new(sio_config());
+    let request = |method: &str, target: &str, body: &str| Request {
+        method: method.into(),
+        target: target.into(),
+        http_minor: 1,
+        headers: vec![("Host".into(), "localhost".into())],
+        body: body.as_bytes().to_vec(),
+    };
+    server.http_request(1, request("GET", "/socket.io/?EIO=4&transport=polling", ""), 0);
+    let outputs = server.take_output();
+    let Some(Output::SessionOpen { conn: 1, sid, .. }) = outputs.first().cloned() else {
+        panic!("{outputs:?}");
+    };
+    let Some(Output::Respond {
+        conn: 1,
+        status: 200,
+        body,
+        ..
+    }) = outputs.last().cloned()
+    else {
+        panic!("{outputs:?}");
+    };
+    assert!(body.starts_with(b"0{\"sid\":"));
+    // A GET with nothing to send waits; a POST releases it.
+    let target = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    server.http_request(2, request("GET", &target, ""), 0);
+    assert!(server.take_output().is_empty());
+    server.http_request(3, request("POST", &target, "40"), 0);
+    let outputs = server.take_output();
+    assert!(outputs.iter().any(|o| matches!(
+        o,
+        Output::Respond {
+            conn: 3,
+            status: 200,
+            ..
+        }
+    )));
+    let socket = outputs
+        .iter()
+        .find_map(|o| match o {
+            Output::Connect { socket, .. } => Some(*socket),
+            _ => None,
+        })
+        .unwrap();
+    server.accept(socket, 0).unwrap();
+    let outputs = server.take_output();
+    let Some(Output::Respond { conn: 2, body, .. }) = outputs.first().cloned() else {
+        panic!("{outputs:?}");
+    };
+    assert!(body.starts_with(b"40{\"sid\":"));
+    assert!(!outputs
+        .iter()
+        .any(|o| matches!(o, Output::Write { .. } | Output::End { .. })));
+    // shutdown: the socket leaves with socket.io's reason.
+    server.http_request(4, request("GET", &target, ""), 0);
+    server.shutdown(0);
+    let outputs = server.take_output();
+    assert!(outputs.contains(&Output::Disconnect {
+        socket,
+        reason: "server shutting down"
+    }));
+    assert!(outputs
+        .iter()
+        .any(|o| matches!(o, Output::Respond { conn: 4, body, .. } if body == b"1")));
+    assert_eq!(server.session_count(), 0);
 }

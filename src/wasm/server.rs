@@ -4,9 +4,12 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::http::Request;
 use crate::layout::server::{
-    ACK, ATTACHMENT, CONNECT, DISCONNECT, END, EVENT, SESSION_CLOSE, SESSION_OPEN, UPGRADE, WRITE,
+    ACK, ATTACHMENT, CONNECT, DISCONNECT, END, EVENT, RESPOND, SESSION_CLOSE, SESSION_OPEN, UPGRADE, WRITE,
+    WRITE_SHARED,
 };
+use js_sys::Uint32Array;
 
 fn millis(now: f64) -> u64 {
     if now.is_finite() && now > 0.0 {
@@ -34,6 +37,31 @@ fn placeholders_json(args_json: &str) -> String {
         .map(|args| crate::socketio::placeholders(&args))
         .unwrap_or_default();
     serde_json::to_string(&found).unwrap_or_else(|_| "[]".into())
+}
+
+/// A request as Node's `http` read it: `rawHeaders` is its flat
+/// `[name, value, …]` list.
+fn request_from_js(
+    method: String,
+    url: String,
+    raw_headers: &Array,
+    body: Vec<u8>,
+) -> Result<Request, JsValue> {
+    let mut headers = Vec::with_capacity(raw_headers.length() as usize / 2);
+    let mut items = raw_headers.iter();
+    while let (Some(name), Some(value)) = (items.next(), items.next()) {
+        match (name.as_string(), value.as_string()) {
+            (Some(name), Some(value)) => headers.push((name, value)),
+            _ => return Err(invalid_argument("rawHeaders holds strings")),
+        }
+    }
+    Ok(Request {
+        method,
+        target: url,
+        http_minor: 1,
+        headers,
+        body,
+    })
 }
 
 fn attachments_from_js(list: &Array) -> Result<Vec<Vec<u8>>, JsValue> {
@@ -106,14 +134,37 @@ impl WasmServer {
             match output {
                 Output::Write { conn, bytes } => record(&mut out, WRITE, conn, &bytes),
                 Output::End { conn } => record(&mut out, END, conn, &[]),
+                Output::WriteShared { conns, bytes } => {
+                    let mut body = Vec::with_capacity(conns.len() * 4 + bytes.len());
+                    for conn in &conns {
+                        put_u32(&mut body, *conn);
+                    }
+                    body.extend_from_slice(&bytes);
+                    record(&mut out, WRITE_SHARED, conns.len() as u32, &body);
+                }
+                Output::Respond {
+                    conn,
+                    status,
+                    headers,
+                    body,
+                } => {
+                    let lines: String = headers.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
+                    let mut payload = Vec::with_capacity(6 + lines.len() + body.len());
+                    payload.extend_from_slice(&status.to_le_bytes());
+                    put_u32(&mut payload, lines.len() as u32);
+                    payload.extend_from_slice(lines.as_bytes());
+                    payload.extend_from_slice(&body);
+                    record(&mut out, RESPOND, conn, &payload);
+                }
                 Output::SessionOpen {
+                    conn,
                     sid,
                     version,
                     transport,
                     socketio,
                 } => {
                     let meta = format!(
-                        r#"{{"sid":{},"protocol":{version},"transport":"{transport}","socketio":{socketio}}}"#,
+                        r#"{{"conn":{conn},"sid":{},"protocol":{version},"transport":"{transport}","socketio":{socketio}}}"#,
                         json_string(&sid)
                     );
                     record(&mut out, SESSION_OPEN, 0, meta.as_bytes());
@@ -130,12 +181,14 @@ impl WasmServer {
                 }
                 Output::Connect {
                     socket,
+                    sid,
                     id,
                     nsp,
                     auth_json,
                 } => {
                     let meta = format!(
-                        r#"{{"id":{},"nsp":{},"authJson":{}}}"#,
+                        r#"{{"sid":{},"id":{},"nsp":{},"authJson":{}}}"#,
+                        json_string(&sid),
                         json_string(&id),
                         json_string(&nsp),
                         json_string(&auth_json)
@@ -226,6 +279,104 @@ impl WasmServer {
         self.inner
             .ack(socket, id as u64, args_json, &attachments, millis(now))
             .map_err(|e| js_error(&e))
+    }
+
+    /// A request Node's `http` read (`rawHeaders` as Node gives them);
+    /// answered by a respond record for `conn`.
+    #[wasm_bindgen(js_name = httpRequest)]
+    pub fn http_request(
+        &mut self,
+        conn: u32,
+        method: String,
+        url: String,
+        raw_headers: Array,
+        body: Vec<u8>,
+        now: f64,
+    ) -> Result<(), JsValue> {
+        let request = request_from_js(method, url, &raw_headers, body)?;
+        self.inner.http_request(conn, request, millis(now));
+        Ok(())
+    }
+
+    /// An upgrade request Node's `http` read; `conn` names its socket from
+    /// now on (its further bytes go to `receive`).
+    pub fn upgrade(
+        &mut self,
+        conn: u32,
+        method: String,
+        url: String,
+        raw_headers: Array,
+        now: f64,
+    ) -> Result<(), JsValue> {
+        let request = request_from_js(method, url, &raw_headers, Vec::new())?;
+        self.inner.upgrade(conn, request, millis(now));
+        Ok(())
+    }
+
+    /// Lets a pending socket in (its middlewares passed).
+    pub fn accept(&mut self, socket: u32, now: f64) -> Result<(), JsValue> {
+        self.inner.accept(socket, millis(now)).map_err(|e| js_error(&e))
+    }
+
+    /// Refuses a pending socket with CONNECT_ERROR carrying `dataJson`.
+    pub fn refuse(&mut self, socket: u32, data_json: &str, now: f64) -> Result<(), JsValue> {
+        self.inner
+            .refuse(socket, data_json, millis(now))
+            .map_err(|e| js_error(&e))
+    }
+
+    pub fn join(&mut self, socket: u32, room: u32) -> Result<(), JsValue> {
+        self.inner.join(socket, room).map_err(|e| js_error(&e))
+    }
+
+    pub fn leave(&mut self, socket: u32, room: u32) -> Result<(), JsValue> {
+        self.inner.leave(socket, room).map_err(|e| js_error(&e))
+    }
+
+    /// One event to the sockets of `nsp` in any of `rooms` and none of
+    /// `except`; returns `[recipients, ack id or -1]`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn broadcast(
+        &mut self,
+        nsp: &str,
+        rooms: Uint32Array,
+        except: Uint32Array,
+        name_json: &str,
+        args_json: &str,
+        attachments: Array,
+        volatile: bool,
+        want_ack: bool,
+        now: f64,
+    ) -> Result<Vec<f64>, JsValue> {
+        let attachments = attachments_from_js(&attachments)?;
+        let (count, id) = self
+            .inner
+            .broadcast(
+                nsp,
+                &rooms.to_vec(),
+                &except.to_vec(),
+                name_json,
+                args_json,
+                &attachments,
+                volatile,
+                want_ack,
+                millis(now),
+            )
+            .map_err(|e| js_error(&e))?;
+        Ok(vec![f64::from(count), id.map_or(-1.0, |id| id as f64)])
+    }
+
+    /// Closes the socket's whole client (`socket.disconnect(true)`).
+    #[wasm_bindgen(js_name = closeClient)]
+    pub fn close_client(&mut self, socket: u32, now: f64) -> Result<(), JsValue> {
+        self.inner
+            .close_client(socket, millis(now))
+            .map_err(|e| js_error(&e))
+    }
+
+    /// Every socket leaves ("server shutting down"), every session closes.
+    pub fn shutdown(&mut self, now: f64) {
+        self.inner.shutdown(millis(now));
     }
 
     /// Makes a socket leave its namespace.
