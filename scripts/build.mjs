@@ -81,6 +81,7 @@ copyBuild(codecBuild, path.join(pkg, 'codec'), 'module');
 
 await bundle('index-node.mjs', 'index.cjs', 'cjs', 'node');
 await bundle('node-entry.cjs', 'node.cjs', 'cjs', 'node');
+await bundle('socket.io-entry.cjs', 'socket.io.cjs', 'cjs', 'node');
 await bundle('index-browser.mjs', 'browser.mjs', 'esm', 'browser');
 await bundle('index-codec.mjs', 'codec.mjs', 'esm', 'neutral');
 await bundle('engine.io-parser-node.mjs', 'engine.io-parser.cjs', 'cjs', 'node');
@@ -95,6 +96,12 @@ writeFileSync(
   "import WebSocket from './node.cjs';\n" +
     'export const { WebSocketServer, Server, createWebSocketStream, connect, createServer, SocketIoServer, IoSocket } = WebSocket;\n' +
     'export { WebSocket };\nexport default WebSocket;\n',
+);
+// As socket.io's ESM wrapper.
+writeFileSync(
+  path.join(pkg, 'socket.io.mjs'),
+  "import io from './socket.io.cjs';\n" +
+    'export const { Server, Namespace, Socket, BroadcastOperator, RemoteSocket, Adapter } = io;\nexport default io;\n',
 );
 for (const name of ['engine.io-parser', 'socket.io-parser']) {
   writeFileSync(path.join(pkg, `${name}.mjs`), `export * from './${name}.cjs';\n`);

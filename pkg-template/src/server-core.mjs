@@ -190,6 +190,10 @@ export class EngineServerCore {
     this.#raw.closeClient(socket, now);
   }
 
+  closeSession(sid, now) {
+    this.#raw.closeSession(sid, now);
+  }
+
   shutdown(now) {
     this.#raw.shutdown(now);
   }

@@ -70,6 +70,8 @@ pub struct ServerConfig {
     pub max_attachments: usize,
     /// Serve protocol 3 clients (`EIO=3`), as engine.io's `allowEIO3`.
     pub allow_eio3: bool,
+    /// Polling sessions may move to WebSocket (engine.io's `allowUpgrades`).
+    pub allow_upgrades: bool,
     /// `Access-Control-Allow-Origin` for polling answers: an origin (sent
     /// with credentials), or `*` (sent as it is, without). `None`: no CORS.
     pub cors_origin: Option<String>,
@@ -88,6 +90,7 @@ impl Default for ServerConfig {
             socketio_path: Some("/socket.io/".into()),
             max_attachments: 10,
             allow_eio3: true,
+            allow_upgrades: true,
             cors_origin: None,
         }
     }
@@ -351,6 +354,13 @@ impl Server {
             },
             _ => {}
         }
+        self.read_released(now);
+    }
+
+    /// Closes a session as engine.io's `socket.close()` does: what is
+    /// queued goes first; its sockets leave with "forced close".
+    pub fn close_session_by_id(&mut self, sid: &str, now: u64) {
+        self.close_session_gracefully(sid, now);
         self.read_released(now);
     }
 
@@ -863,7 +873,7 @@ impl Server {
         let mut session = Session::new(version, endpoint, transport);
         let open = engineio::OpenPacket {
             sid: sid.clone(),
-            upgrades: if is_polling {
+            upgrades: if is_polling && self.config.allow_upgrades {
                 vec!["websocket".into()]
             } else {
                 Vec::new()
@@ -1140,12 +1150,13 @@ impl Server {
     }
 
     fn can_upgrade(&self, sid: &str, socketio: bool) -> bool {
-        self.sessions.get(sid).is_some_and(|s| {
-            !s.closing
-                && s.probe.is_none()
-                && matches!(s.transport, Transport::Polling { .. })
-                && matches!(s.endpoint, Endpoint::SocketIo(_)) == socketio
-        })
+        self.config.allow_upgrades
+            && self.sessions.get(sid).is_some_and(|s| {
+                !s.closing
+                    && s.probe.is_none()
+                    && matches!(s.transport, Transport::Polling { .. })
+                    && matches!(s.endpoint, Endpoint::SocketIo(_)) == socketio
+            })
     }
 
     /// Sends a close frame without status (as `ws.close()` does) and waits

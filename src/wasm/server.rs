@@ -374,6 +374,12 @@ impl WasmServer {
             .map_err(|e| js_error(&e))
     }
 
+    /// Closes an Engine.IO session (engine.io's `socket.close()`).
+    #[wasm_bindgen(js_name = closeSession)]
+    pub fn close_session(&mut self, sid: &str, now: f64) {
+        self.inner.close_session_by_id(sid, millis(now));
+    }
+
     /// Every socket leaves ("server shutting down"), every session closes.
     pub fn shutdown(&mut self, now: f64) {
         self.inner.shutdown(millis(now));

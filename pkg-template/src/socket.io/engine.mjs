@@ -1,0 +1,366 @@
+// The Engine.IO side of `wsframe/socket.io`, attached to a Node HTTP server
+// as engine.io attaches: requests and upgrades for its path go to the Rust
+// core, everything else to the listeners the server already had. This file
+// moves bytes between Node and the core, runs the core's one timer, and
+// hands the Socket.IO events to the server.
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import zlib from 'node:zlib';
+import { EngineServerCore } from 'wsframe';
+import { asBuffer } from './args.mjs';
+
+const now = () => performance.now();
+
+/** engine.io's `Server.errors` / `errorMessages` for what is refused in JS. */
+export const ENGINE_ERRORS = {
+  UNKNOWN_TRANSPORT: { code: 0, message: 'Transport unknown' },
+  BAD_REQUEST: { code: 3, message: 'Bad request' },
+  FORBIDDEN: { code: 4, message: 'Forbidden' },
+};
+
+function abortRequest(res, error, message = error.message) {
+  res.writeHead(error.code === 4 ? 403 : 400, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ code: error.code, message }));
+}
+
+function abortUpgrade(socket, error, message = error.message) {
+  socket.on('error', () => {});
+  if (socket.writable) {
+    socket.write(
+      'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\n' +
+        `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+    );
+  }
+  socket.destroy();
+}
+
+/** The query of a request URL, as engine.io's `req._query`. */
+export function queryOf(req) {
+  if (!req._query) req._query = Object.fromEntries(new URL(req.url, 'https://socket.io').searchParams.entries());
+  return req._query;
+}
+
+/** The first of gzip/deflate the client accepts (q > 0), as engine.io picks. */
+function acceptedEncoding(req) {
+  const offered = String(req.headers['accept-encoding'] ?? '')
+    .split(',')
+    .map((part) => {
+      const [name, ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { name, q: q ? Number(q.slice(2)) : 1 };
+    })
+    .filter((e) => e.q > 0);
+  const accepts = (name) => offered.some((e) => e.name === name || e.name === '*');
+  return ['gzip', 'deflate'].find(accepts);
+}
+
+/**
+ * socket.io's `socket.conn`: the Engine.IO session under a client. Events
+ * 'upgrade' (transport), 'close' (reason).
+ */
+export class EngineConn extends EventEmitter {
+  #engine;
+
+  constructor(engine, sid, protocol, transport, request) {
+    super();
+    this.#engine = engine;
+    this.id = sid;
+    this.protocol = protocol;
+    this.transport = { name: transport };
+    this.request = request;
+    this.readyState = 'open';
+    this.upgraded = transport === 'websocket';
+    // Read now: the request's socket may be gone by the time it is asked.
+    this.remoteAddress = request?.socket?.remoteAddress;
+  }
+
+  /** Closes the session (engine.io's `socket.close()`). */
+  close() {
+    this.#engine.closeSession(this.id);
+    return this;
+  }
+}
+
+/**
+ * Drives the core for one `Server` (socket.io's `io.engine`). `handlers`
+ * get the Socket.IO records (connect, event, ack, disconnect; see
+ * server-core.mjs) and `sessionClosed(conn)`. Events: 'connection'
+ * (EngineConn), 'connection_error' ({ req, code, message, context }) for
+ * requests refused before the core.
+ */
+export class Engine extends EventEmitter {
+  core;
+  #options;
+  #handlers;
+  #conns = new Map();
+  #nextConn = 0;
+  #timer = null;
+  #timerAt = Infinity;
+  #sessions = new Map();
+  #requests = new Map();
+  #path;
+
+  constructor(options, handlers) {
+    super();
+    this.#options = options;
+    this.#handlers = handlers;
+    this.#path = `${options.path.replace(/\/$/, '')}/`;
+    this.core = new EngineServerCore({
+      pingInterval: options.pingInterval,
+      pingTimeout: options.pingTimeout,
+      maxPayload: options.maxHttpBufferSize,
+      connectTimeout: options.connectTimeout,
+      upgradeTimeout: options.upgradeTimeout,
+      allowEio3: options.allowEIO3,
+      allowUpgrades: options.allowUpgrades && options.transports.includes('websocket'),
+      socketioPath: this.#path,
+    });
+  }
+
+  /** The open sessions, by id (socket.io's `engine.clients`). */
+  get clients() {
+    return Object.fromEntries(this.#sessions);
+  }
+
+  get clientsCount() {
+    return this.#sessions.size;
+  }
+
+  /** engine.io's `attach`: this path's requests and upgrades, others left to the server's listeners. */
+  attach(httpServer) {
+    const matches = (req) => req.url.slice(0, this.#path.length) === this.#path;
+    const listeners = httpServer.listeners('request').slice();
+    httpServer.removeAllListeners('request');
+    httpServer.on('request', (req, res) => {
+      if (matches(req)) this.handleRequest(req, res);
+      else for (const listener of listeners) listener.call(httpServer, req, res);
+    });
+    if (!this.#options.transports.includes('websocket')) return;
+    httpServer.on('upgrade', (req, socket, head) => {
+      if (matches(req)) {
+        this.handleUpgrade(req, socket, head);
+      } else if (this.#options.destroyUpgrade !== false) {
+        // Nobody else took it: as engine.io, end it after a while.
+        setTimeout(() => {
+          if (socket.writable && socket.bytesWritten <= 0) {
+            socket.on('error', () => {});
+            socket.end();
+          }
+        }, this.#options.destroyUpgradeTimeout ?? 1000);
+      }
+    });
+  }
+
+  /** engine.io's checks that need the app (transports, allowRequest); then `next()`. */
+  #verify(req, upgrade, abort, next) {
+    const refuse = (error, message) => {
+      this.emit('connection_error', { req, code: error.code, message: error.message, context: message ? { message } : {} });
+      abort(error, message);
+    };
+    const query = queryOf(req);
+    if (!this.#options.transports.includes(query.transport)) return refuse(ENGINE_ERRORS.UNKNOWN_TRANSPORT);
+    const allowRequest = this.#options.allowRequest;
+    if (query.sid !== undefined || !allowRequest) return next();
+    // The handshake's other rules (GET only, a websocket handshake only as
+    // an upgrade) are the core's, and come first there.
+    if (req.method !== 'GET' || (query.transport === 'websocket' && !upgrade)) return next();
+    allowRequest(req, (message, success) => {
+      if (!success) refuse(ENGINE_ERRORS.FORBIDDEN, message || ENGINE_ERRORS.FORBIDDEN.message);
+      else next();
+    });
+  }
+
+  handleRequest(req, res) {
+    const run = () =>
+      this.#verify(
+        req,
+        false,
+        (error, message) => abortRequest(res, error, message),
+        () => this.#readBody(req, res),
+      );
+    if (this.#options.corsMiddleware) this.#options.corsMiddleware(req, res, run);
+    else run();
+  }
+
+  #readBody(req, res) {
+    const conn = ++this.#nextConn;
+    const chunks = [];
+    let length = 0;
+    let refused = false;
+    const limit = this.#options.maxHttpBufferSize;
+    if (Number(req.headers['content-length']) > limit) {
+      res.writeHead(413).end();
+      return;
+    }
+    req.on('data', (chunk) => {
+      length += chunk.length;
+      if (length > limit && !refused) {
+        refused = true;
+        res.writeHead(413).end();
+      } else if (!refused) {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => {
+      if (refused) return;
+      this.#conns.set(conn, { res, req });
+      res.on('close', () => {
+        if (this.#conns.get(conn)?.res === res) {
+          this.#conns.delete(conn);
+          this.core.closed(conn, now());
+          this.flush();
+        }
+      });
+      // The request stays known until its session's open record is read.
+      this.#requests.set(conn, req);
+      this.core.httpRequest(conn, req, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), now());
+      this.flush();
+      this.#requests.delete(conn);
+    });
+  }
+
+  handleUpgrade(req, socket, head) {
+    this.#verify(
+      req,
+      true,
+      (error, message) => abortUpgrade(socket, error, message),
+      () => {
+        const conn = ++this.#nextConn;
+        this.#conns.set(conn, { socket });
+        socket.setNoDelay(true);
+        socket.on('data', (chunk) => {
+          this.core.receive(conn, chunk, now());
+          this.flush();
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => {
+          this.#conns.delete(conn);
+          this.core.closed(conn, now());
+          this.flush();
+        });
+        this.#requests.set(conn, req);
+        this.core.upgrade(conn, req, now());
+        if (head?.length) this.core.receive(conn, head, now());
+        this.flush();
+        this.#requests.delete(conn);
+      },
+    );
+  }
+
+  /** Carries out what the core asked for; schedules its next tick. */
+  flush() {
+    for (const action of this.core.takeOutput()) {
+      switch (action.kind) {
+        case 'write':
+          this.#conns.get(action.conn)?.socket?.write(asBuffer(action.bytes));
+          break;
+        case 'writeShared': {
+          const bytes = asBuffer(action.bytes);
+          for (const conn of action.conns) this.#conns.get(conn)?.socket?.write(bytes);
+          break;
+        }
+        case 'end':
+          this.#conns.get(action.conn)?.socket?.end();
+          break;
+        case 'respond':
+          this.#respond(action);
+          break;
+        case 'open': {
+          const request = this.#requests.get(action.conn);
+          const conn = new EngineConn(this, action.sid, action.protocol, action.transport, request);
+          this.#sessions.set(action.sid, conn);
+          const cookie = this.#options.cookie;
+          const res = this.#conns.get(action.conn)?.res;
+          if (cookie && res) res.setHeader('Set-Cookie', serializeCookie(cookie, action.sid));
+          this.emit('connection', conn);
+          break;
+        }
+        case 'upgrade': {
+          const conn = this.#sessions.get(action.sid);
+          if (conn) {
+            conn.transport = { name: 'websocket' };
+            conn.upgraded = true;
+            conn.emit('upgrade', conn.transport);
+          }
+          break;
+        }
+        case 'close': {
+          const conn = this.#sessions.get(action.sid);
+          this.#sessions.delete(action.sid);
+          if (conn) {
+            conn.readyState = 'closed';
+            conn.emit('close', action.reason);
+            this.#handlers.sessionClosed(conn);
+          }
+          break;
+        }
+        default:
+          this.#handlers[action.kind]?.(action, this.#sessions.get(action.sid));
+      }
+    }
+    this.#schedule();
+  }
+
+  #respond({ conn, status, headers, body }) {
+    const entry = this.#conns.get(conn);
+    this.#conns.delete(conn);
+    if (!entry?.res) return;
+    const { res, req } = entry;
+    for (const [name, value] of headers) res.setHeader(name, value);
+    const compression = this.#options.httpCompression;
+    const encoding = compression && req.method === 'GET' && body.length >= compression.threshold ? acceptedEncoding(req) : undefined;
+    if (!encoding) {
+      res.writeHead(status);
+      res.end(asBuffer(body));
+      return;
+    }
+    const compressed = encoding === 'gzip' ? zlib.gzipSync(body, compression) : zlib.deflateSync(body, compression);
+    res.setHeader('Content-Encoding', encoding);
+    res.writeHead(status);
+    res.end(compressed);
+  }
+
+  #schedule() {
+    const at = this.core.nextDeadline;
+    if (at === undefined || at >= this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timerAt = Infinity;
+      this.#timer = null;
+      this.core.tick(now());
+      this.flush();
+    }, Math.max(0, Math.ceil(at - now())));
+    this.#timer.unref?.();
+  }
+
+  /** Closes one session (its sockets leave with "forced close"). */
+  closeSession(sid) {
+    this.core.closeSession(sid, now());
+    this.flush();
+  }
+
+  /** Ends every session; the timer stops. */
+  close() {
+    this.core.shutdown(now());
+    this.flush();
+    clearTimeout(this.#timer);
+    this.#timerAt = Infinity;
+    for (const { socket } of this.#conns.values()) socket?.end();
+  }
+}
+
+/** `Set-Cookie` for the session id, with engine.io's cookie options. */
+function serializeCookie(options, sid) {
+  const parts = [`${options.name}=${encodeURIComponent(sid)}`];
+  if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.floor(options.maxAge)}`);
+  if (options.domain) parts.push(`Domain=${options.domain}`);
+  if (options.path) parts.push(`Path=${options.path}`);
+  if (options.expires) parts.push(`Expires=${options.expires.toUTCString()}`);
+  if (options.httpOnly) parts.push('HttpOnly');
+  if (options.secure) parts.push('Secure');
+  if (options.partitioned) parts.push('Partitioned');
+  const sameSite = options.sameSite === true ? 'strict' : options.sameSite;
+  if (sameSite) parts.push(`SameSite=${sameSite[0].toUpperCase()}${sameSite.slice(1).toLowerCase()}`);
+  return parts.join('; ');
+}

@@ -1,0 +1,6 @@
+// `wsframe/socket.io`: socket.io 4's server API on the wsframe core.
+export { Server } from './server.mjs';
+export { Namespace } from './namespace.mjs';
+export { Socket } from './socket.mjs';
+export { BroadcastOperator, RemoteSocket } from './broadcast.mjs';
+export { Adapter } from './adapter.mjs';

@@ -1,0 +1,240 @@
+// socket.io's Namespace and ParentNamespace (dynamic namespaces, from a
+// RegExp or a function): the sockets, the middlewares, and the broadcast
+// shorthands.
+import { EventEmitter } from 'node:events';
+import { BroadcastOperator } from './broadcast.mjs';
+import { NAMESPACE_RESERVED_EVENTS } from './reserved.mjs';
+import { Socket } from './socket.mjs';
+
+const emitLocally = EventEmitter.prototype.emit;
+
+export class Namespace extends EventEmitter {
+  constructor(server, name) {
+    super();
+    this.server = server;
+    this.name = name;
+    this.sockets = new Map();
+    this._preConnectSockets = new Map();
+    this._fns = [];
+    this._ids = 0;
+    /** Broadcast acks by id, until every recipient answered or time ran out. */
+    this._broadcastAcks = new Map();
+    /** How many `onAnyOutgoing` listeners the sockets have (broadcasts skip the walk when none). */
+    this._outgoingListeners = 0;
+    this._initAdapter();
+  }
+
+  _initAdapter() {
+    const AdapterClass = this.server.adapter();
+    this.adapter = new AdapterClass(this);
+    Promise.resolve(this.adapter.init()).catch(() => {});
+  }
+
+  /** The core's handle of a socket, connected or still in its middlewares. */
+  _handleOf(id) {
+    return (this.sockets.get(id) ?? this._preConnectSockets.get(id))?._handle;
+  }
+
+  use(fn) {
+    this._fns.push(fn);
+    return this;
+  }
+
+  #run(socket, done) {
+    const fns = this._fns.slice();
+    if (fns.length === 0) return done();
+    const step = (i) =>
+      fns[i](socket, (err) => {
+        if (err) return done(err);
+        if (!fns[i + 1]) return done();
+        step(i + 1);
+      });
+    step(0);
+  }
+
+  /** A client asks to join: middlewares, then in (or CONNECT_ERROR). */
+  _add(client, handle, id, auth) {
+    const socket = new Socket(this, client, handle, id, auth);
+    this._preConnectSockets.set(socket.id, socket);
+    this.server._sockets.set(handle, socket);
+    this.#run(socket, (err) => {
+      process.nextTick(() => {
+        if (client.conn.readyState !== 'open') {
+          this.server._sockets.delete(handle);
+          socket._cleanup();
+          return;
+        }
+        if (err) {
+          this.server._sockets.delete(handle);
+          socket._cleanup();
+          socket._refuse(err);
+          return;
+        }
+        this._doConnect(socket, client);
+      });
+    });
+    return socket;
+  }
+
+  _doConnect(socket, client) {
+    this._preConnectSockets.delete(socket.id);
+    this.sockets.set(socket.id, socket);
+    socket._onconnect();
+    client._connected(socket);
+    emitLocally.call(this, 'connect', socket);
+    emitLocally.call(this, 'connection', socket);
+  }
+
+  _remove(socket) {
+    if (!this.sockets.delete(socket.id)) this._preConnectSockets.delete(socket.id);
+  }
+
+  to(room) {
+    return new BroadcastOperator(this.adapter).to(room);
+  }
+
+  in(room) {
+    return new BroadcastOperator(this.adapter).in(room);
+  }
+
+  except(room) {
+    return new BroadcastOperator(this.adapter).except(room);
+  }
+
+  emit(ev, ...args) {
+    return new BroadcastOperator(this.adapter).emit(ev, ...args);
+  }
+
+  send(...args) {
+    this.emit('message', ...args);
+    return this;
+  }
+
+  write(...args) {
+    this.emit('message', ...args);
+    return this;
+  }
+
+  serverSideEmit(ev, ...args) {
+    if (NAMESPACE_RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    args.unshift(ev);
+    this.adapter.serverSideEmit(args);
+    return true;
+  }
+
+  serverSideEmitWithAck(ev, ...args) {
+    return new Promise((resolve, reject) => {
+      args.push((err, responses) => {
+        if (err) {
+          err.responses = responses;
+          reject(err);
+        } else {
+          resolve(responses);
+        }
+      });
+      this.serverSideEmit(ev, ...args);
+    });
+  }
+
+  /** Another node's `serverSideEmit` (adapters call this). */
+  _onServerSideEmit(args) {
+    emitLocally.apply(this, args);
+  }
+
+  allSockets() {
+    return new BroadcastOperator(this.adapter).allSockets();
+  }
+
+  compress(compress) {
+    return new BroadcastOperator(this.adapter).compress(compress);
+  }
+
+  get volatile() {
+    return new BroadcastOperator(this.adapter).volatile;
+  }
+
+  get local() {
+    return new BroadcastOperator(this.adapter).local;
+  }
+
+  timeout(timeout) {
+    return new BroadcastOperator(this.adapter).timeout(timeout);
+  }
+
+  fetchSockets() {
+    return new BroadcastOperator(this.adapter).fetchSockets();
+  }
+
+  socketsJoin(room) {
+    return new BroadcastOperator(this.adapter).socketsJoin(room);
+  }
+
+  socketsLeave(room) {
+    return new BroadcastOperator(this.adapter).socketsLeave(room);
+  }
+
+  disconnectSockets(close = false) {
+    return new BroadcastOperator(this.adapter).disconnectSockets(close);
+  }
+}
+
+/** What a parent namespace's adapter does: a broadcast reaches every child. */
+class ParentBroadcastAdapter {
+  constructor(nsp) {
+    this.nsp = nsp;
+    this.rooms = new Map();
+    this.sids = new Map();
+  }
+
+  init() {}
+
+  close() {}
+
+  broadcast(packet, opts) {
+    for (const child of this.nsp.children) child.adapter.broadcast(packet, opts);
+  }
+}
+
+export class ParentNamespace extends Namespace {
+  static count = 0;
+
+  constructor(server) {
+    super(server, `/_${ParentNamespace.count++}`);
+    this.children = new Set();
+  }
+
+  _initAdapter() {
+    this.adapter = new ParentBroadcastAdapter(this);
+  }
+
+  emit(ev, ...args) {
+    for (const child of this.children) child.emit(ev, ...args);
+    return true;
+  }
+
+  createChild(name) {
+    const namespace = new Namespace(this.server, name);
+    for (const fn of this._fns) namespace.use(fn);
+    for (const listener of this.listeners('connect')) namespace.on('connect', listener);
+    for (const listener of this.listeners('connection')) namespace.on('connection', listener);
+    this.children.add(namespace);
+    if (this.server._opts.cleanupEmptyChildNamespaces) {
+      const remove = namespace._remove;
+      namespace._remove = (socket) => {
+        remove.call(namespace, socket);
+        if (namespace.sockets.size === 0) {
+          namespace.adapter.close();
+          this.server._nsps.delete(namespace.name);
+          this.children.delete(namespace);
+        }
+      };
+    }
+    this.server._nsps.set(name, namespace);
+    emitLocally.call(this.server.sockets, 'new_namespace', namespace);
+    return namespace;
+  }
+
+  fetchSockets() {
+    throw new Error('fetchSockets() is not supported on parent namespaces');
+  }
+}

@@ -1,0 +1,297 @@
+// socket.io 4's `Server` on the wsframe core: `import { Server } from
+// 'wsframe/socket.io'` in place of 'socket.io'. The Engine.IO and
+// Socket.IO wire, sessions, heartbeats, rooms and broadcasts run in Rust;
+// namespaces, middlewares and listeners are here, with socket.io's API.
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Adapter } from './adapter.mjs';
+import { Engine } from './engine.mjs';
+import { Namespace, ParentNamespace } from './namespace.mjs';
+import { resolveOptions } from './options.mjs';
+
+const INVALID_NAMESPACE = '{"message":"Invalid namespace"}';
+
+/** socket.io's `Client`: one Engine.IO session and its sockets. */
+class Client {
+  constructor(server, conn) {
+    this.server = server;
+    this.conn = conn;
+    this.id = conn.id;
+    this.sockets = new Map();
+    this.nsps = new Map();
+  }
+
+  get request() {
+    return this.conn.request;
+  }
+
+  _connected(socket) {
+    this.sockets.set(socket.id, socket);
+    this.nsps.set(socket.nsp.name, socket);
+  }
+
+  _remove(socket) {
+    if (this.sockets.delete(socket.id)) this.nsps.delete(socket.nsp.name);
+  }
+}
+
+export class Server {
+  constructor(srv, opts = {}) {
+    if (srv && typeof srv === 'object' && !srv.listen) {
+      opts = srv;
+      srv = undefined;
+    }
+    this.opts = opts;
+    this._opts = resolveOptions(opts);
+    this._nsps = new Map();
+    this.parentNsps = new Map();
+    this.parentNamespacesFromRegExp = new Map();
+    this._path = this._opts.path.replace(/\/$/, '');
+    this._connectTimeout = this._opts.connectTimeout;
+    this._adapter = this._opts.adapter ?? Adapter;
+    this._engine = null;
+    /** Every socket the core knows, by handle (pending ones too). */
+    this._sockets = new Map();
+    this._clients = new Map();
+    this.sockets = this.of('/');
+    if (srv !== undefined && srv !== null) this.attach(srv);
+  }
+
+  /** engine.io's server (`io.engine`): `clientsCount`, `'connection_error'`. */
+  get engine() {
+    return this._engine;
+  }
+
+  serveClient(v) {
+    if (!arguments.length) return false;
+    if (v) throw new Error('wsframe does not serve the client bundle: load socket.io-client from your bundler or a CDN');
+    return this;
+  }
+
+  path(v) {
+    if (!arguments.length) return this._path;
+    this._path = v.replace(/\/$/, '');
+    return this;
+  }
+
+  connectTimeout(v) {
+    if (v === undefined) return this._connectTimeout;
+    this._connectTimeout = v;
+    return this;
+  }
+
+  adapter(v) {
+    if (!arguments.length) return this._adapter;
+    this._adapter = v;
+    for (const nsp of this._nsps.values()) nsp._initAdapter();
+    return this;
+  }
+
+  listen(srv, opts = {}) {
+    return this.attach(srv, opts);
+  }
+
+  attach(srv, opts = {}) {
+    if (typeof srv === 'function') {
+      throw new Error('You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.');
+    }
+    if (Number(srv) == srv) srv = Number(srv);
+    if (typeof srv === 'number') {
+      const port = srv;
+      srv = http.createServer((_req, res) => {
+        res.writeHead(404);
+        res.end();
+      });
+      srv.listen(port);
+    }
+    if (this._engine) throw new Error('this Server is attached already');
+    const options = resolveOptions({ ...opts, ...this.opts });
+    options.path = (opts.path || this._path).replace(/\/$/, '');
+    options.connectTimeout = this._connectTimeout;
+    this._engine = new Engine(options, {
+      connect: (action, conn) => this.#onConnect(action, conn),
+      event: (action) => this._sockets.get(action.socket)?._onevent(action),
+      ack: (action) => this._sockets.get(action.socket)?._onack(action),
+      disconnect: (action) => this.#onDisconnect(action),
+      sessionClosed: (conn) => this._clients.delete(conn.id),
+    });
+    this._engine.attach(srv);
+    this.httpServer = srv;
+    return this;
+  }
+
+  #onConnect(action, conn) {
+    const core = this._engine.core;
+    if (!conn) {
+      core.refuse(action.socket, INVALID_NAMESPACE, performance.now());
+      return;
+    }
+    let client = this._clients.get(conn.id);
+    if (!client) {
+      client = new Client(this, conn);
+      this._clients.set(conn.id, client);
+    }
+    const auth = JSON.parse(action.authJson);
+    const join = (nsp) => nsp._add(client, action.socket, action.id, auth);
+    if (this._nsps.has(action.nsp)) {
+      join(this.of(action.nsp));
+      return;
+    }
+    this._checkNamespace(action.nsp, auth, (nsp) => {
+      if (nsp) join(nsp);
+      else {
+        core.refuse(action.socket, INVALID_NAMESPACE, performance.now());
+        this._engine.flush();
+      }
+    });
+  }
+
+  #onDisconnect(action) {
+    const socket = this._sockets.get(action.socket);
+    this._sockets.delete(action.socket);
+    if (!socket) return;
+    // The core has let go of it (and of its rooms) already.
+    socket._handle = undefined;
+    socket._onclose(action.reason);
+  }
+
+  _checkNamespace(name, auth, fn) {
+    if (this.parentNsps.size === 0) return fn(false);
+    const checks = this.parentNsps.keys();
+    const next = () => {
+      const check = checks.next();
+      if (check.done) return fn(false);
+      check.value(name, auth, (err, allow) => {
+        if (err || !allow) return next();
+        if (this._nsps.has(name)) return fn(this._nsps.get(name));
+        fn(this.parentNsps.get(check.value).createChild(name));
+      });
+    };
+    next();
+  }
+
+  of(name, fn) {
+    if (typeof name === 'function' || name instanceof RegExp) {
+      if (name instanceof RegExp && (name.global || name.sticky)) {
+        throw new Error('stateful regular expressions are not supported');
+      }
+      const parent = new ParentNamespace(this);
+      if (typeof name === 'function') {
+        this.parentNsps.set(name, parent);
+      } else {
+        this.parentNsps.set((nsp, _auth, next) => next(null, name.test(nsp)), parent);
+        this.parentNamespacesFromRegExp.set(name, parent);
+      }
+      if (fn) parent.on('connect', fn);
+      return parent;
+    }
+    if (String(name)[0] !== '/') name = `/${name}`;
+    let nsp = this._nsps.get(name);
+    if (!nsp) {
+      for (const [regex, parent] of this.parentNamespacesFromRegExp) {
+        if (regex.test(name)) return parent.createChild(name);
+      }
+      nsp = new Namespace(this, name);
+      this._nsps.set(name, nsp);
+      if (name !== '/') EventEmitter.prototype.emit.call(this.sockets, 'new_namespace', nsp);
+    }
+    if (fn) nsp.on('connect', fn);
+    return nsp;
+  }
+
+  /** Disconnects every client ("server shutting down") and closes the HTTP server. */
+  async close(fn) {
+    this._engine?.close();
+    await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
+    if (this.httpServer) {
+      return new Promise((resolve) => {
+        this.httpServer.close((err) => {
+          fn?.(err);
+          resolve();
+        });
+      });
+    }
+    fn?.();
+  }
+
+  use(fn) {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  to(room) {
+    return this.sockets.to(room);
+  }
+
+  in(room) {
+    return this.sockets.in(room);
+  }
+
+  except(room) {
+    return this.sockets.except(room);
+  }
+
+  send(...args) {
+    this.sockets.emit('message', ...args);
+    return this;
+  }
+
+  write(...args) {
+    this.sockets.emit('message', ...args);
+    return this;
+  }
+
+  serverSideEmit(ev, ...args) {
+    return this.sockets.serverSideEmit(ev, ...args);
+  }
+
+  serverSideEmitWithAck(ev, ...args) {
+    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  }
+
+  allSockets() {
+    return this.sockets.allSockets();
+  }
+
+  compress(compress) {
+    return this.sockets.compress(compress);
+  }
+
+  get volatile() {
+    return this.sockets.volatile;
+  }
+
+  get local() {
+    return this.sockets.local;
+  }
+
+  timeout(timeout) {
+    return this.sockets.timeout(timeout);
+  }
+
+  fetchSockets() {
+    return this.sockets.fetchSockets();
+  }
+
+  socketsJoin(room) {
+    return this.sockets.socketsJoin(room);
+  }
+
+  socketsLeave(room) {
+    return this.sockets.socketsLeave(room);
+  }
+
+  disconnectSockets(close = false) {
+    return this.sockets.disconnectSockets(close);
+  }
+}
+
+// As socket.io: the EventEmitter methods of the server are the main
+// namespace's (`io.on('connection', …)`, `io.emit(…)`).
+for (const name of Object.keys(EventEmitter.prototype)) {
+  if (typeof EventEmitter.prototype[name] !== 'function' || name === 'constructor') continue;
+  Server.prototype[name] = function (...args) {
+    return this.sockets[name](...args);
+  };
+}

@@ -1,0 +1,329 @@
+// socket.io's `Socket`: one client in one namespace. Its wire (CONNECT,
+// events, acks, DISCONNECT) is the Rust core's; this class keeps the
+// application's state (listeners, middlewares, acks, data) and asks the
+// core to send.
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { decodeArgs, encodeArgs, encodeName } from './args.mjs';
+import { BroadcastOperator } from './broadcast.mjs';
+import { RESERVED_EVENTS } from './reserved.mjs';
+
+const emitLocally = EventEmitter.prototype.emit;
+const noop = () => {};
+
+export class Socket extends EventEmitter {
+  /** The core's name for this socket. */
+  _handle;
+  #anyListeners = [];
+  #anyOutgoing = [];
+  #fns = [];
+
+  constructor(nsp, client, handle, id, auth) {
+    super();
+    this.nsp = nsp;
+    this.client = client;
+    this.server = nsp.server;
+    this.adapter = nsp.adapter;
+    this._handle = handle;
+    this.id = id;
+    this.recovered = false;
+    this.data = {};
+    this.connected = false;
+    this.acks = new Map();
+    this.flags = {};
+    this.handshake = this.#buildHandshake(auth);
+    // An 'error' without a listener must not throw (as socket.io).
+    this.on('error', noop);
+  }
+
+  #buildHandshake(auth) {
+    const request = this.request;
+    return {
+      headers: request?.headers || {},
+      time: `${new Date()}`,
+      address: this.conn.remoteAddress,
+      xdomain: Boolean(request?.headers.origin),
+      secure: !request || Boolean(request.socket?.encrypted),
+      issued: Date.now(),
+      url: request?.url,
+      query: request?._query || {},
+      auth,
+    };
+  }
+
+  get request() {
+    return this.client.request;
+  }
+
+  get conn() {
+    return this.client.conn;
+  }
+
+  get disconnected() {
+    return !this.connected;
+  }
+
+  get rooms() {
+    return this.adapter.socketRooms(this.id) || new Set();
+  }
+
+  get #core() {
+    return this.server._engine.core;
+  }
+
+  emit(ev, ...args) {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    const flags = this.flags;
+    this.flags = {};
+    const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+    const packet = { type: 2, data: [ev, ...args], nsp: this.nsp.name };
+    if (flags.volatile && !ack) {
+      // Through the socket's own room: the core skips a client that
+      // cannot take it now.
+      this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
+      return true;
+    }
+    this.notifyOutgoingListeners(packet);
+    if (!this.connected) return true;
+    const { json, attachments } = encodeArgs(args);
+    const id = this.#core.emit(this._handle, encodeName(ev), json, attachments, Boolean(ack), performance.now());
+    if (ack && id !== undefined) this.#registerAck(id, ack, flags.timeout);
+    this.server._engine.flush();
+    return true;
+  }
+
+  emitWithAck(ev, ...args) {
+    const withErr = this.flags.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      args.push((first, second) => {
+        if (!withErr) resolve(first);
+        else if (first) reject(first);
+        else resolve(second);
+      });
+      this.emit(ev, ...args);
+    });
+  }
+
+  #registerAck(id, ack, timeout) {
+    if (timeout === undefined) {
+      this.acks.set(id, ack);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.acks.delete(id);
+      ack.call(this, new Error('operation has timed out'));
+    }, timeout);
+    this.acks.set(id, (...args) => {
+      clearTimeout(timer);
+      ack.call(this, null, ...args);
+    });
+  }
+
+  /** An ACK from the client (an emit's, or a broadcast's). */
+  _onack(action) {
+    const own = this.acks.get(action.id);
+    const ack = own ?? this.nsp._broadcastAcks.get(action.id);
+    if (typeof ack !== 'function') return;
+    this.acks.delete(action.id);
+    ack.apply(this, decodeArgs(action));
+  }
+
+  /** An event from the client: any-listeners, then middlewares, then listeners. */
+  _onevent(action) {
+    const args = [JSON.parse(action.nameJson), ...decodeArgs(action)];
+    if (action.ack !== null) args.push(this.#ackFunction(action.ack));
+    for (const listener of this.#anyListeners.slice()) listener.apply(this, args);
+    this.#run(args, (err) => {
+      process.nextTick(() => {
+        if (err) emitLocally.call(this, 'error', err);
+        else if (this.connected) emitLocally.apply(this, args);
+      });
+    });
+  }
+
+  #ackFunction(id) {
+    let sent = false;
+    return (...args) => {
+      if (sent || !this.connected) return;
+      sent = true;
+      const { json, attachments } = encodeArgs(args);
+      this.#core.ack(this._handle, id, json, attachments, performance.now());
+      this.server._engine.flush();
+    };
+  }
+
+  #run(event, done) {
+    const fns = this.#fns.slice();
+    if (fns.length === 0) return done();
+    const step = (i) =>
+      fns[i](event, (err) => {
+        if (err) return done(err);
+        if (!fns[i + 1]) return done();
+        step(i + 1);
+      });
+    step(0);
+  }
+
+  use(fn) {
+    this.#fns.push(fn);
+    return this;
+  }
+
+  to(room) {
+    return this.#broadcastOperator().to(room);
+  }
+
+  in(room) {
+    return this.#broadcastOperator().in(room);
+  }
+
+  except(room) {
+    return this.#broadcastOperator().except(room);
+  }
+
+  get broadcast() {
+    return this.#broadcastOperator();
+  }
+
+  get local() {
+    return this.#broadcastOperator().local;
+  }
+
+  #broadcastOperator() {
+    const flags = this.flags;
+    this.flags = {};
+    return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags);
+  }
+
+  send(...args) {
+    this.emit('message', ...args);
+    return this;
+  }
+
+  write(...args) {
+    this.emit('message', ...args);
+    return this;
+  }
+
+  join(rooms) {
+    return this.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+  }
+
+  leave(room) {
+    return this.adapter.del(this.id, room);
+  }
+
+  leaveAll() {
+    this.adapter.delAll(this.id);
+  }
+
+  /** Accepted: in the namespace, in its own room; the core answers CONNECT. */
+  _onconnect() {
+    this.connected = true;
+    this.#core.accept(this._handle, performance.now());
+    this.join(this.id);
+    this.adapter._connected(this._handle);
+    this.server._engine.flush();
+  }
+
+  /** Refused by a middleware: CONNECT_ERROR, as socket.io words it per protocol. */
+  _refuse(err) {
+    const data = this.conn.protocol === 3 ? (err.data ?? err.message) : { message: err.message, data: err.data };
+    this.#core.refuse(this._handle, JSON.stringify(data) ?? 'null', performance.now());
+    this.server._engine.flush();
+  }
+
+  _onclose(reason, description) {
+    if (!this.connected) return this;
+    emitLocally.call(this, 'disconnecting', reason, description);
+    this._cleanup();
+    this.client._remove(this);
+    this.connected = false;
+    emitLocally.call(this, 'disconnect', reason, description);
+  }
+
+  _cleanup() {
+    this.leaveAll();
+    this.nsp._remove(this);
+    this.join = noop;
+  }
+
+  disconnect(close = false) {
+    if (!this.connected) return this;
+    // The core sends DISCONNECT (and closes the client with `close`); its
+    // disconnect record, with socket.io's reason, ends this socket.
+    if (close) this.#core.closeClient(this._handle, performance.now());
+    else this.#core.disconnect(this._handle, performance.now());
+    this.server._engine.flush();
+    return this;
+  }
+
+  compress(compress) {
+    this.flags.compress = compress;
+    return this;
+  }
+
+  get volatile() {
+    this.flags.volatile = true;
+    return this;
+  }
+
+  timeout(timeout) {
+    this.flags.timeout = timeout;
+    return this;
+  }
+
+  onAny(listener) {
+    this.#anyListeners.push(listener);
+    return this;
+  }
+
+  prependAny(listener) {
+    this.#anyListeners.unshift(listener);
+    return this;
+  }
+
+  offAny(listener) {
+    if (!listener) this.#anyListeners = [];
+    else {
+      const at = this.#anyListeners.indexOf(listener);
+      if (at >= 0) this.#anyListeners.splice(at, 1);
+    }
+    return this;
+  }
+
+  listenersAny() {
+    return this.#anyListeners;
+  }
+
+  onAnyOutgoing(listener) {
+    this.#anyOutgoing.push(listener);
+    this.nsp._outgoingListeners++;
+    return this;
+  }
+
+  prependAnyOutgoing(listener) {
+    this.#anyOutgoing.unshift(listener);
+    this.nsp._outgoingListeners++;
+    return this;
+  }
+
+  offAnyOutgoing(listener) {
+    const before = this.#anyOutgoing.length;
+    if (!listener) this.#anyOutgoing = [];
+    else {
+      const at = this.#anyOutgoing.indexOf(listener);
+      if (at >= 0) this.#anyOutgoing.splice(at, 1);
+    }
+    this.nsp._outgoingListeners -= before - this.#anyOutgoing.length;
+    return this;
+  }
+
+  listenersAnyOutgoing() {
+    return this.#anyOutgoing;
+  }
+
+  notifyOutgoingListeners(packet) {
+    for (const listener of this.#anyOutgoing.slice()) listener.apply(this, packet.data);
+  }
+}
