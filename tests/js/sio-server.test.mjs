@@ -1,0 +1,393 @@
+// socket.io's documented server examples ("Emit cheatsheet", "Rooms",
+// "Middlewares", "Namespaces", acknowledgements with timeouts,
+// `fetchSockets`, the handshake, attaching to an HTTP server) with only the
+// import changed: every scenario runs against socket.io 4.8 and against
+// wsframe/socket.io, and both must observe the same (sio-both.mjs).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { both, next, sleep } from './sio-both.mjs';
+import { Server } from 'wsframe/socket.io';
+
+/** Collects `event` on each client as [label, ...args], for `ms`. */
+function collect(clients, event) {
+  const got = [];
+  for (const [label, client] of Object.entries(clients)) client.on(event, (...args) => got.push([label, ...args]));
+  return got;
+}
+
+const sorted = (list) => [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+both('emit cheatsheet: to one, to all, to all but the sender, rooms, except, to a socket id', async ({ io, connect }) => {
+  const sockets = [];
+  io.on('connection', (socket) => sockets.push(socket));
+  const clients = { a: await connect(), b: await connect(), c: await connect() };
+  const byId = Object.fromEntries(Object.entries(clients).map(([label, c]) => [c.id, label]));
+  const server = Object.fromEntries(sockets.map((s) => [byId[s.id], s]));
+  server.a.join('game');
+  server.b.join(['game', 'lobby']);
+  server.c.join('lobby');
+  const got = collect(clients, 'news');
+  server.a.emit('news', 'basic', 1, 2, 'abc');
+  io.emit('news', 'everyone');
+  server.a.broadcast.emit('news', 'all but a');
+  io.in('game').emit('news', 'game');
+  server.a.to('game').emit('news', 'game but a');
+  io.to(['game', 'lobby']).emit('news', 'game or lobby, once');
+  io.to('game').except('lobby').emit('news', 'game except lobby');
+  io.except('game').emit('news', 'except game');
+  io.to(server.c.id).emit('news', 'private to c');
+  server.b.to(server.a.id).emit('news', 'b to a');
+  io.of('/').to('nobody').emit('news', 'nobody');
+  await sleep(150);
+  return sorted(got);
+});
+
+both('emit with binary values and acknowledgements both ways', async ({ io, connect }) => {
+  const seen = [];
+  io.on('connection', (socket) => {
+    socket.on('upload', (file, meta, callback) => {
+      seen.push(['upload', Buffer.isBuffer(file), [...file], meta]);
+      callback({ status: 'ok', echo: file });
+    });
+    socket.emit('question', 'how?', Buffer.from([9, 8]), (answer) => seen.push(['answer', answer]));
+  });
+  const client = await connect('/', { wait: false });
+  client.on('question', (text, bytes, callback) => callback(`${text} ${[...new Uint8Array(bytes)]}`));
+  await next(client, 'connect');
+  const reply = await client.emitWithAck('upload', new Uint8Array([1, 2, 3]), { name: 'f' });
+  await sleep(50);
+  return { seen, reply: { ...reply, echo: [...new Uint8Array(reply.echo)] } };
+});
+
+both('acks with timeout: socket.timeout().emit, emitWithAck, io.timeout().emit from every client', async ({ io, connect }) => {
+  const results = [];
+  const sockets = [];
+  io.on('connection', (socket) => sockets.push(socket));
+  const quiet = await connect();
+  const polite = await connect();
+  polite.on('ping-me', (callback) => callback('pong'));
+  quiet.on('ping-me', () => {});
+  const [quietSocket, politeSocket] = [sockets.find((s) => s.id === quiet.id), sockets.find((s) => s.id === polite.id)];
+  await new Promise((resolve) =>
+    quietSocket.timeout(100).emit('ping-me', (err, answer) => {
+      results.push(['quiet', err?.message, answer]);
+      resolve();
+    }),
+  );
+  results.push(['polite', await politeSocket.timeout(1000).emitWithAck('ping-me')]);
+  results.push(['polite without timeout', await politeSocket.emitWithAck('ping-me')]);
+  await quietSocket
+    .timeout(100)
+    .emitWithAck('ping-me')
+    .catch((err) => results.push(['rejected', err.message]));
+  const all = await new Promise((resolve) => io.timeout(150).emit('ping-me', (err, answers) => resolve([err?.message ?? null, answers])));
+  results.push(['all with one silent', all]);
+  quiet.off('ping-me');
+  quiet.on('ping-me', (callback) => callback('late but here'));
+  results.push(['all answer', sorted(await io.timeout(1000).emitWithAck('ping-me'))]);
+  results.push(['nobody', await io.to('empty').timeout(100).emitWithAck('ping-me')]);
+  return results;
+});
+
+both('rooms: socket.rooms, the adapter maps and their events, leaving on disconnect', async ({ io, connect }) => {
+  const events = [];
+  const adapter = io.of('/').adapter;
+  const ownIds = new Set();
+  const ownId = (room) => (ownIds.has(room) ? 'own id' : room);
+  io.use((socket, next) => {
+    ownIds.add(socket.id);
+    next();
+  });
+  for (const name of ['create-room', 'join-room', 'leave-room', 'delete-room']) {
+    adapter.on(name, (room, id) => events.push([name, ownId(room), id === undefined ? null : 'id']));
+  }
+  const observed = {};
+  io.on('connection', (socket) => {
+    socket.join('room1');
+    socket.join(['room2', 'room3']);
+    socket.leave('room3');
+    observed.rooms = [...socket.rooms].map((r) => (r === socket.id ? 'own id' : r));
+    observed.sizes = Object.fromEntries([...adapter.rooms].filter(([r]) => r !== socket.id).map(([r, s]) => [r, s.size]));
+    socket.on('disconnecting', (reason) => {
+      observed.disconnecting = [reason, [...socket.rooms].length];
+    });
+    socket.on('disconnect', (reason) => {
+      observed.disconnect = [reason, [...socket.rooms].length];
+    });
+  });
+  const client = await connect();
+  await sleep(20);
+  const closed = new Promise((resolve) => io.once('connection', () => {}) && setTimeout(resolve, 100));
+  client.disconnect();
+  await closed;
+  observed.roomsLeft = adapter.rooms.size;
+  observed.events = events;
+  return observed;
+});
+
+both('middlewares: io.use in order, next(err) refuses with message and data, socket.use per packet', async ({ io, connect }) => {
+  const order = [];
+  io.use((socket, next) => {
+    order.push(['first', socket.handshake.auth.token ?? null]);
+    next();
+  });
+  io.use((socket, next) => {
+    order.push(['second']);
+    if (socket.handshake.auth.token !== 'secret') {
+      const err = new Error('not authorized');
+      err.data = { content: 'Please retry later' };
+      next(err);
+      return;
+    }
+    socket.data.user = 'alice';
+    next();
+  });
+  const packets = [];
+  io.on('connection', (socket) => {
+    order.push(['connection', socket.data.user]);
+    socket.use(([event, ...args], next) => {
+      if (event === 'forbidden') return next(new Error('unauthorized event'));
+      next();
+    });
+    socket.on('error', (err) => packets.push(['error', err.message]));
+    socket.on('allowed', (...args) => packets.push(['allowed', ...args]));
+    socket.on('forbidden', () => packets.push(['forbidden reached the listener']));
+  });
+  const refused = await connect('/', { auth: { token: 'wrong' }, wait: false });
+  const [err] = await next(refused, 'connect_error');
+  const client = await connect('/', { auth: { token: 'secret' } });
+  client.emit('forbidden', 1);
+  client.emit('allowed', 2);
+  await sleep(50);
+  return { order, refused: [err.message, err.data], packets };
+});
+
+both('namespaces: io.of, dynamic namespaces from a RegExp and a function, invalid namespace', async ({ io, connect }) => {
+  const seen = [];
+  io.of('/orders').on('connection', (socket) => seen.push(['orders', socket.nsp.name]));
+  const parent = io.of(/^\/dynamic-\d+$/);
+  parent.use((socket, next) => {
+    seen.push(['parent middleware', socket.nsp.name]);
+    next();
+  });
+  parent.on('connection', (socket) => seen.push(['dynamic', socket.nsp.name]));
+  io.of((name, auth, next) => next(null, name === '/fn' && auth.ok === true)).on('connection', (socket) => seen.push(['fn', socket.nsp.name]));
+  io.on('new_namespace', (nsp) => seen.push(['new_namespace', nsp.name]));
+  await connect('/orders');
+  const dynamic = await connect('/dynamic-101');
+  await connect('/fn', { auth: { ok: true } });
+  const bad = await connect('/dynamic-abc', { wait: false });
+  const [badErr] = await next(bad, 'connect_error');
+  const refused = await connect('/fn-other', { wait: false, auth: { ok: true } });
+  const [fnErr] = await next(refused, 'connect_error');
+  const news = next(dynamic, 'news');
+  parent.emit('news', 'to every child');
+  seen.push(['child got', ...(await news)]);
+  seen.push(['invalid', badErr.message, fnErr.message]);
+  return seen;
+});
+
+both('fetchSockets, socketsJoin, socketsLeave, disconnectSockets', async ({ io, connect }) => {
+  io.on('connection', (socket) => {
+    socket.data.name = socket.handshake.auth.name;
+    socket.join('all');
+  });
+  const alice = await connect('/', { auth: { name: 'alice' } });
+  const bob = await connect('/', { auth: { name: 'bob' } });
+  const ids = { [alice.id]: 'alice', [bob.id]: 'bob' };
+  const describe = (sockets) =>
+    sockets.map((s) => [ids[s.id], s.data.name, [...s.rooms].map((r) => ids[r] ?? r).sort(), s.handshake.auth]).sort();
+  const out = {};
+  out.all = describe(await io.fetchSockets());
+  io.in(alice.id).socketsJoin(['vip', 'vip2']);
+  out.vip = describe(await io.in('vip').fetchSockets());
+  io.socketsLeave('vip2');
+  io.except('vip').socketsJoin('regular');
+  out.after = describe(await io.fetchSockets());
+  out.count = (await io.allSockets()).size;
+  const reasons = [];
+  alice.on('disconnect', (reason) => reasons.push(['alice', reason]));
+  bob.on('disconnect', (reason) => reasons.push(['bob', reason]));
+  io.in('vip').disconnectSockets();
+  await sleep(100);
+  io.disconnectSockets(true);
+  await sleep(100);
+  out.reasons = reasons;
+  out.left = (await io.fetchSockets()).length;
+  return out;
+});
+
+both('the handshake: headers, query, auth, url, address, xdomain, secure, time, issued', async ({ io, connect }) => {
+  let handshake;
+  io.on('connection', (socket) => (handshake = socket.handshake));
+  await connect('/', { query: { room: 'r1' }, auth: { token: 't' }, extraHeaders: { 'x-app': 'demo' } });
+  return {
+    header: handshake.headers['x-app'],
+    host: typeof handshake.headers.host,
+    query: { room: handshake.query.room, EIO: handshake.query.EIO, transport: handshake.query.transport },
+    auth: handshake.auth,
+    url: handshake.url.split('?')[0],
+    address: handshake.address,
+    xdomain: handshake.xdomain,
+    secure: handshake.secure,
+    time: typeof handshake.time === 'string' && !Number.isNaN(Date.parse(handshake.time)),
+    issued: typeof handshake.issued === 'number',
+  };
+});
+
+both('disconnect reasons on both sides', async ({ io, connect }) => {
+  const log = [];
+  io.on('connection', (socket) => {
+    socket.on('disconnect', (reason) => log.push(['server', socket.handshake.auth.n, reason]));
+    socket.on('kick', () => socket.disconnect());
+    socket.on('kick hard', () => socket.disconnect(true));
+  });
+  const one = await connect('/', { auth: { n: 1 } });
+  one.on('disconnect', (reason) => log.push(['client', 1, reason]));
+  one.disconnect();
+  await sleep(100);
+  const two = await connect('/', { auth: { n: 2 } });
+  two.on('disconnect', (reason) => log.push(['client', 2, reason]));
+  two.emit('kick');
+  await sleep(100);
+  const three = await connect('/', { auth: { n: 3 } });
+  three.on('disconnect', (reason) => log.push(['client', 3, reason]));
+  three.emit('kick hard');
+  await sleep(100);
+  const four = await connect('/', { auth: { n: 4 } });
+  four.on('disconnect', (reason) => log.push(['client', 4, reason]));
+  await io.close();
+  await sleep(100);
+  return sorted(log);
+});
+
+both('reserved event names are refused as socket.io refuses them', async ({ io, connect }) => {
+  const errors = [];
+  const socket = await new Promise((resolve) => {
+    io.once('connection', resolve);
+    connect();
+  });
+  for (const name of ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']) {
+    try {
+      socket.emit(name);
+    } catch (err) {
+      errors.push(err.message);
+    }
+    try {
+      io.emit(name);
+    } catch (err) {
+      errors.push(err.message);
+    }
+  }
+  for (const name of ['connection', 'new_namespace']) {
+    try {
+      io.serverSideEmit(name);
+    } catch (err) {
+      errors.push(err.message);
+    }
+  }
+  return errors;
+});
+
+both('onAny, prependAny, offAny, onAnyOutgoing', async ({ io, connect }) => {
+  const log = [];
+  io.on('connection', (socket) => {
+    const first = (event, ...args) => log.push(['any', event, ...args]);
+    socket.onAny(first);
+    socket.prependAny((event) => log.push(['prepended', event]));
+    socket.onAnyOutgoing((event, ...args) => log.push(['outgoing', event, ...args]));
+    socket.on('drop any', () => socket.offAny(first));
+    socket.on('echo', (x) => socket.emit('echoed', x));
+  });
+  const client = await connect();
+  client.emit('echo', 5);
+  await next(client, 'echoed');
+  client.emit('drop any');
+  await sleep(30);
+  client.emit('echo', 6);
+  await next(client, 'echoed');
+  io.emit('to all', 7);
+  await next(client, 'to all');
+  return log;
+});
+
+both('the HTTP server keeps its other routes; Engine.IO errors for bad requests', async ({ url, io }) => {
+  const get = async (path, init) => {
+    const res = await fetch(`${url}${path}`, init);
+    return [res.status, res.headers.get('content-type'), await res.text()];
+  };
+  io.engine.on('connection_error', () => {});
+  return {
+    health: await get('/health'),
+    unknownTransport: await get('/socket.io/?EIO=4&transport=carrier-pigeon'),
+    unknownSid: await get('/socket.io/?EIO=4&transport=polling&sid=nope'),
+    eio3: await get('/socket.io/?EIO=3&transport=polling'),
+    badMethod: await get('/socket.io/?EIO=4&transport=polling', { method: 'PUT' }),
+    wsHandshakeOverHttp: await get('/socket.io/?EIO=4&transport=websocket'),
+  };
+}, { transports: ['websocket'] });
+
+both('allowRequest refuses with 403 and its message; cors with a named origin and credentials', async ({ url }) => {
+  const handshake = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'https://app.example', 'x-pass': 'no' } });
+  const refused = [handshake.status, await handshake.text()];
+  const ok = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'https://app.example', 'x-pass': 'yes' } });
+  await ok.text();
+  const preflight = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+  });
+  return {
+    refused,
+    ok: [ok.status, ok.headers.get('access-control-allow-origin'), ok.headers.get('access-control-allow-credentials')],
+    preflight: [preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('access-control-allow-methods')],
+  };
+}, {
+  transports: ['websocket'],
+  serverOptions: {
+    allowRequest: (req, callback) => callback(req.headers['x-pass'] === 'yes' ? null : 'go away', req.headers['x-pass'] === 'yes'),
+    cors: { origin: 'https://app.example', credentials: true },
+  },
+});
+
+// Spaced out: socket.io also drops a volatile packet while the previous
+// WebSocket write is still in flight (an artefact of its transport, listed
+// in the README's differences).
+both('volatile emits and compress flags reach idle connected clients', async ({ io, connect }) => {
+  const client = await connect();
+  const got = collect({ client }, 'tick');
+  const [socket] = await io.fetchSockets();
+  const steps = [
+    () => io.volatile.emit('tick', 1),
+    () => io.compress(false).emit('tick', 2),
+    () => socket.volatile.emit('tick', 3),
+    () => socket.compress(true).emit('tick', 4),
+    () => socket.broadcast.volatile.emit('tick', 'not to itself'),
+  ];
+  for (const step of steps) {
+    step();
+    await sleep(40);
+  }
+  return got;
+});
+
+// wsframe's own guarantees (no socket.io counterpart to compare with).
+
+test('unknown and unsupported options are refused by name', () => {
+  assert.throws(() => new Server({ pingIntervall: 1 }), /Unknown option "pingIntervall"/);
+  assert.throws(() => new Server({ parser: {} }), /"parser" option/);
+  assert.throws(() => new Server({ serveClient: true }), /client bundle/);
+  assert.doesNotThrow(() => new Server({ serveClient: false, allowEIO3: true, cors: { origin: '*' } }).close());
+});
+
+test('a Server created with a port listens on it; io.listen too', async () => {
+  const probe = http.createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = probe.address().port;
+  await new Promise((resolve) => probe.close(resolve));
+  const io = new Server(port);
+  await next(io.httpServer, 'listening');
+  const res = await fetch(`http://127.0.0.1:${port}/other`);
+  assert.equal(res.status, 404);
+  await io.close();
+});
