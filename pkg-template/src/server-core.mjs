@@ -61,7 +61,8 @@ function sharedOf(count, body) {
  * bytes, call `tick(now)` at `nextDeadline`, carry out `takeOutput()`.
  * Options: pingInterval, pingTimeout, maxPayload, maxPackets,
  * connectTimeout, upgradeTimeout, enginePath (a raw Engine.IO echo; off
- * unless given), socketioPath, maxAttachments, allowEio3, corsOrigin.
+ * unless given), socketioPath, maxAttachments, allowEio3, allowUpgrades,
+ * requestTimeout, maxBufferedBytes, corsOrigin.
  */
 export class EngineServerCore {
   #raw;
@@ -188,6 +189,11 @@ export class EngineServerCore {
 
   closeClient(socket, now) {
     this.#raw.closeClient(socket, now);
+  }
+
+  /** 0: drained, 1: backlogged past the soft limit, 2: overflowing. */
+  congestion(conn, level, now) {
+    this.#raw.congestion(conn, level, now);
   }
 
   closeSession(sid, now) {

@@ -72,6 +72,12 @@ pub struct ServerConfig {
     pub allow_eio3: bool,
     /// Polling sessions may move to WebSocket (engine.io's `allowUpgrades`).
     pub allow_upgrades: bool,
+    /// Milliseconds an HTTP request may take to arrive whole once it has
+    /// begun (Node's `headersTimeout`); past it, 408 and the connection ends.
+    pub request_timeout: u64,
+    /// Most bytes of packets a polling session holds for a GET that does
+    /// not come; past it the session ends with "transport error".
+    pub max_buffered_bytes: usize,
     /// `Access-Control-Allow-Origin` for polling answers: an origin (sent
     /// with credentials), or `*` (sent as it is, without). `None`: no CORS.
     pub cors_origin: Option<String>,
@@ -91,6 +97,8 @@ impl Default for ServerConfig {
             max_attachments: 10,
             allow_eio3: true,
             allow_upgrades: true,
+            request_timeout: 60_000,
+            max_buffered_bytes: 4 << 20,
             cors_origin: None,
         }
     }
@@ -184,6 +192,8 @@ struct HttpConn {
     backlog: Vec<u8>,
     /// The session whose long-poll GET this connection holds open.
     parked_for: Option<String>,
+    /// When the request being read must be whole.
+    request_deadline: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +210,21 @@ struct WsConn {
     ws: Connection,
     link: WsLink,
     close_deadline: Option<u64>,
+    /// Since when the client has not read what was written to it
+    /// ([`Server::congestion`]).
+    congested_since: Option<u64>,
+}
+
+/// How far behind a client's reading is, as the caller sees its socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Congestion {
+    /// Everything written has been taken.
+    Drained,
+    /// More is waiting than the caller allows: volatile packets skip this
+    /// client, and unless it drains within `ping_timeout` it is dropped.
+    Backlogged,
+    /// Far more is waiting: the client is dropped now.
+    Overflowing,
 }
 
 enum Conn {
@@ -251,8 +276,12 @@ pub struct Server {
     /// socket.io's `nsp._ids`).
     ack_ids: HashMap<String, u64>,
     timers: BinaryHeap<Reverse<(u64, Timer)>>,
+    /// Each connection's one live timer entry (as [`Session::wake`]).
+    conn_wakes: HashMap<ConnId, u64>,
     /// Connections whose long-poll was answered: their backlog is read next.
     released: Vec<ConnId>,
+    /// Polling sessions holding more than `max_buffered_bytes`: closed next.
+    overflowed: Vec<String>,
     out: Vec<Output>,
 }
 
@@ -267,7 +296,9 @@ impl Server {
             rooms: Rooms::default(),
             ack_ids: HashMap::new(),
             timers: BinaryHeap::new(),
+            conn_wakes: HashMap::new(),
             released: Vec::new(),
+            overflowed: Vec::new(),
             out: Vec::new(),
         }
     }
@@ -327,8 +358,30 @@ impl Server {
         self.read_released(now);
     }
 
+    /// How far behind the client on `conn` is in reading what was written
+    /// to it (the caller sees its socket's buffer). A WebSocket transport
+    /// that stays backlogged for `ping_timeout`, or overflows, ends its
+    /// session with "transport error".
+    pub fn congestion(&mut self, conn: ConnId, level: Congestion, now: u64) {
+        let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        match level {
+            Congestion::Drained => ws.congested_since = None,
+            Congestion::Backlogged => {
+                if ws.congested_since.is_none() {
+                    ws.congested_since = Some(now);
+                    self.wake_conn(conn, now + self.config.ping_timeout);
+                }
+            }
+            Congestion::Overflowing => self.fail_ws(conn, now),
+        }
+        self.read_released(now);
+    }
+
     /// The connection is gone (closed by the peer, or after `End`).
     pub fn closed(&mut self, conn: ConnId, now: u64) {
+        self.conn_wakes.remove(&conn);
         match self.conns.remove(&conn) {
             Some(Conn::Http(http)) => {
                 if let Some(sid) = http.parked_for {
@@ -399,7 +452,13 @@ impl Server {
                     session.wake = None;
                     self.session_timers(&sid, now);
                 }
-                Timer::Conn(conn) => self.conn_timers(conn),
+                Timer::Conn(conn) => {
+                    if self.conn_wakes.get(&conn) != Some(&at) {
+                        continue;
+                    }
+                    self.conn_wakes.remove(&conn);
+                    self.conn_timers(conn, now);
+                }
             }
         }
         self.read_released(now);
@@ -452,7 +511,7 @@ impl Server {
         let mut count = 0u32;
         // WebSocket recipients per protocol version (3, 4), written together.
         let mut ws_conns: [Vec<ConnId>; 2] = [Vec::new(), Vec::new()];
-        let mut polls: Vec<String> = Vec::new();
+        let mut polls: Vec<(String, bool)> = Vec::new();
         for handle in self.rooms.recipients(rooms, except) {
             let Some(sid) = self.sockets.get(&handle) else {
                 continue;
@@ -468,7 +527,12 @@ impl Server {
             }
             let conn = match session.transport {
                 Transport::WebSocket(conn) => match self.conns.get(&conn) {
-                    Some(Conn::Ws(ws)) if ws.ws.state() == WsState::Open => Some(conn),
+                    Some(Conn::Ws(ws)) if ws.ws.state() == WsState::Open => {
+                        if volatile && ws.congested_since.is_some() {
+                            continue;
+                        }
+                        Some(conn)
+                    }
                     _ => continue,
                 },
                 Transport::Polling { get, .. } => {
@@ -485,8 +549,8 @@ impl Server {
             match conn {
                 Some(conn) => ws_conns[usize::from(session.version == Version::V4)].push(conn),
                 None => {
-                    session.buffer.extend(packets.iter().cloned());
-                    polls.push(sid.clone());
+                    let waiting = session.queue(packets.iter().cloned());
+                    polls.push((sid.clone(), waiting > self.config.max_buffered_bytes));
                 }
             }
         }
@@ -500,7 +564,11 @@ impl Server {
                 Err(conns) => self.out.push(Output::WriteShared { conns, bytes }),
             }
         }
-        for sid in polls {
+        for (sid, overflowing) in polls {
+            if overflowing {
+                self.close_session(&sid, "transport error", now);
+                continue;
+            }
             let waiting = self
                 .sessions
                 .get(&sid)
@@ -616,12 +684,6 @@ impl Server {
         self.sockets.get(&socket).cloned().ok_or_else(gone)
     }
 
-    fn schedule(&mut self, at: Option<u64>, timer: Timer) {
-        if let Some(at) = at {
-            self.timers.push(Reverse((at, timer)));
-        }
-    }
-
     /// Makes sure the session wakes by `at`: a later or equal wake already
     /// scheduled is kept, an earlier one replaces it (the old entry goes
     /// stale), so a session holds one live entry however busy it is.
@@ -634,6 +696,15 @@ impl Server {
         }
         session.wake = Some(at);
         self.timers.push(Reverse((at, Timer::Session(sid.to_string()))));
+    }
+
+    /// Makes sure the connection wakes by `at` (see [`Server::wake_session`]).
+    fn wake_conn(&mut self, conn: ConnId, at: u64) {
+        if self.conn_wakes.get(&conn).is_some_and(|&wake| wake <= at) {
+            return;
+        }
+        self.conn_wakes.insert(conn, at);
+        self.timers.push(Reverse((at, Timer::Conn(conn))));
     }
 
     /// Scheduled entries (live and stale), for the bound tests.
@@ -659,7 +730,12 @@ impl Server {
 
     // ----- HTTP -----
 
+    /// What every entry point does last: sessions that overflowed are
+    /// closed, connections whose long-poll was answered are read on.
     fn read_released(&mut self, now: u64) {
+        while let Some(sid) = self.overflowed.pop() {
+            self.close_session(&sid, "transport error", now);
+        }
         while let Some(conn) = self.released.pop() {
             self.read_http(conn, now);
         }
@@ -686,10 +762,17 @@ impl Server {
             match http.reader.feed(&http.backlog) {
                 Ok(None) => {
                     http.backlog.clear();
+                    // A request has begun: it has so long to arrive whole.
+                    if http.request_deadline.is_none() {
+                        let at = now + self.config.request_timeout;
+                        http.request_deadline = Some(at);
+                        self.wake_conn(conn, at);
+                    }
                     return;
                 }
                 Ok(Some((request, used))) => {
                     http.backlog.drain(..used);
+                    http.request_deadline = None;
                     self.handle_request(conn, request, now);
                 }
                 Err(e) => {
@@ -959,12 +1042,13 @@ impl Server {
         let Transport::Polling { get, binary } = &mut session.transport else {
             return;
         };
+        let binary = *binary;
         let Some((conn, _)) = get.take() else {
             return;
         };
-        let packets = std::mem::take(&mut session.buffer);
+        let packets = session.take_buffer();
         let payload = match session.version {
-            Version::V3 => engineio::encode_payload_v3(&packets, *binary),
+            Version::V3 => engineio::encode_payload_v3(&packets, binary),
             Version::V4 => engineio::Payload::Text(engineio::encode_payload(&packets, Version::V4)),
         };
         let (content_type, body) = match payload {
@@ -1110,6 +1194,7 @@ impl Server {
                 ws: Connection::new(ws_config),
                 link: WsLink::Orphan,
                 close_deadline: None,
+                congested_since: None,
             })),
         );
         self.write(conn, accept);
@@ -1171,7 +1256,7 @@ impl Server {
             let bytes = ws.ws.take_output();
             ws.close_deadline = Some(now + WS_CLOSE_TIMEOUT_MS);
             self.write(conn, bytes);
-            self.schedule(Some(now + WS_CLOSE_TIMEOUT_MS), Timer::Conn(conn));
+            self.wake_conn(conn, now + WS_CLOSE_TIMEOUT_MS);
         }
     }
 
@@ -1291,7 +1376,7 @@ impl Server {
                 return;
             };
             session.transport = Transport::WebSocket(conn);
-            let buffered = std::mem::take(&mut session.buffer);
+            let buffered = session.take_buffer();
             if let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) {
                 ws.link = WsLink::Transport(sid.to_string());
             }
@@ -1332,8 +1417,11 @@ impl Server {
                 self.ws_send(conn, &packets, version);
             }
             Transport::Polling { get, .. } => {
-                session.buffer.extend(packets);
-                if get.is_some() {
+                // A client that does not poll while the server sends is
+                // dropped once too much waits for it.
+                if session.queue(packets) > self.config.max_buffered_bytes {
+                    self.overflowed.push(sid.to_string());
+                } else if get.is_some() {
                     self.flush_poll(sid, None);
                 }
             }
@@ -1409,7 +1497,7 @@ impl Server {
     /// The client sent close (`1`): a waiting GET gets a noop.
     fn close_session_by_client(&mut self, sid: &str, now: u64) {
         if let Some(session) = self.sessions.get_mut(sid) {
-            session.buffer.clear();
+            session.clear_buffer();
         }
         self.release_poll_with_noop(sid);
         self.close_session(sid, "transport close", now);
@@ -1438,7 +1526,7 @@ impl Server {
             return;
         };
         if let Transport::Polling { get: Some(_), .. } = session.transport {
-            session.buffer.clear();
+            session.clear_buffer();
             session.buffer.push(Packet::new(PacketType::Close));
             self.flush_poll(sid, None);
         }
@@ -1535,12 +1623,55 @@ impl Server {
         self.wake_session(sid, next);
     }
 
-    fn conn_timers(&mut self, conn: ConnId) {
-        if let Some(Conn::Ws(ws)) = self.conns.get(&conn) {
-            if ws.close_deadline.is_some() {
-                self.end(conn);
+    fn conn_timers(&mut self, conn: ConnId, now: u64) {
+        let due = |at: Option<u64>| at.is_some_and(|at| at <= now);
+        let next = match self.conns.get(&conn) {
+            Some(Conn::Http(http)) if !http.external => {
+                if due(http.request_deadline) {
+                    // Node's http answers a request that never completes so.
+                    self.write(conn, response(408, &[("Connection", "close")], b""));
+                    self.end(conn);
+                    return;
+                }
+                http.request_deadline
             }
+            Some(Conn::Ws(ws)) => {
+                let dropped_at = ws.congested_since.map(|since| since + self.config.ping_timeout);
+                if due(ws.close_deadline) {
+                    self.end(conn);
+                    return;
+                }
+                if due(dropped_at) {
+                    self.fail_ws(conn, now);
+                    return;
+                }
+                [ws.close_deadline, dropped_at].into_iter().flatten().min()
+            }
+            _ => None,
+        };
+        if let Some(at) = next {
+            self.wake_conn(conn, at);
         }
+    }
+
+    /// A WebSocket whose client does not read: its session ends with
+    /// "transport error" and the connection at once (no close handshake
+    /// with a peer that is not reading).
+    fn fail_ws(&mut self, conn: ConnId, now: u64) {
+        let link = match self.conns.get_mut(&conn) {
+            Some(Conn::Ws(ws)) => std::mem::replace(&mut ws.link, WsLink::Orphan),
+            _ => return,
+        };
+        match link {
+            WsLink::Transport(sid) => self.close_session(&sid, "transport error", now),
+            WsLink::Probe(sid) => {
+                if let Some(session) = self.sessions.get_mut(&sid) {
+                    session.probe = None;
+                }
+            }
+            WsLink::Orphan => {}
+        }
+        self.end(conn);
     }
 }
 
@@ -1553,6 +1684,7 @@ fn http_conn(external: bool, max_body_bytes: usize) -> Conn {
         }),
         backlog: Vec::new(),
         parked_for: None,
+        request_deadline: None,
     }))
 }
 

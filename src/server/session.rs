@@ -2,7 +2,7 @@
 
 use super::socketio::SioClient;
 use super::ConnId;
-use crate::engineio::{Packet, PacketType, Version};
+use crate::engineio::{Packet, PacketData, PacketType, Version};
 use crate::http::Request;
 
 pub(super) enum Endpoint {
@@ -67,6 +67,8 @@ pub(super) struct Session {
     pub(super) probe: Option<Probe>,
     /// Packets waiting for a polling GET.
     pub(super) buffer: Vec<Packet>,
+    /// The size of the application's packets in `buffer`.
+    buffered_bytes: usize,
     /// Closing over polling: the next GET is told, then the session ends.
     pub(super) closing: bool,
     pub(super) close_deadline: Option<u64>,
@@ -90,6 +92,7 @@ impl Session {
             transport,
             probe: None,
             buffer: Vec::new(),
+            buffered_bytes: 0,
             closing: false,
             close_deadline: None,
             poll_request: None,
@@ -98,6 +101,31 @@ impl Session {
             heartbeat_deadline: None,
             refreshed: false,
         }
+    }
+
+    /// Queues the application's packets for the next GET; returns how many
+    /// bytes of them are waiting now.
+    pub(super) fn queue(&mut self, packets: impl IntoIterator<Item = Packet>) -> usize {
+        for packet in packets {
+            self.buffered_bytes += match &packet.data {
+                PacketData::Empty => 1,
+                PacketData::Text(text) => 1 + text.len(),
+                PacketData::Binary(bytes) => 1 + bytes.len(),
+            };
+            self.buffer.push(packet);
+        }
+        self.buffered_bytes
+    }
+
+    /// Everything waiting, taken.
+    pub(super) fn take_buffer(&mut self) -> Vec<Packet> {
+        self.buffered_bytes = 0;
+        std::mem::take(&mut self.buffer)
+    }
+
+    pub(super) fn clear_buffer(&mut self) {
+        self.buffered_bytes = 0;
+        self.buffer.clear();
     }
 
     /// Protocol 4: the server pings after `interval`. Protocol 3: the client

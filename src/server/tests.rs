@@ -923,3 +923,114 @@ fn requests_from_an_http_server_are_answered_as_responses() {
         .any(|o| matches!(o, Output::Respond { conn: 4, body, .. } if body == b"1")));
     assert_eq!(server.session_count(), 0);
 }
+
+#[test]
+fn a_request_trickled_a_byte_at_a_time_is_timed_out() {
+    let mut sim = Sim::new(ServerConfig {
+        request_timeout: 1_000,
+        ..sio_config()
+    });
+    let conn = sim.conn();
+    let head = b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n";
+    for byte in head.iter().take(30) {
+        sim.send(conn, &[*byte]);
+        sim.advance(30);
+    }
+    assert!(sim.wire.get(&conn).is_none_or(|(bytes, _)| bytes.is_empty()));
+    sim.advance(200);
+    let response = sim.take_response(conn).expect("408");
+    assert_eq!(response.status, 408);
+    assert!(sim.wire[&conn].1, "the connection is ended");
+    // A keep-alive connection's next request gets its own deadline.
+    let mut sim = Sim::new(ServerConfig {
+        request_timeout: 1_000,
+        ..sio_config()
+    });
+    let conn = sim.conn();
+    sim.request(conn, "GET", "/socket.io/?EIO=4&transport=polling", "");
+    assert_eq!(sim.take_response(conn).unwrap().status, 200);
+    sim.advance(5_000);
+    assert!(
+        !sim.wire[&conn].1,
+        "an idle connection between requests is not a slow request"
+    );
+    sim.send(conn, b"GET /socket.io/?EIO=4");
+    sim.advance(999);
+    assert!(sim.take_response(conn).is_none());
+    sim.advance(1);
+    assert_eq!(sim.take_response(conn).unwrap().status, 408);
+}
+
+#[test]
+fn a_client_that_does_not_read_is_dropped() {
+    let mut sim = Sim::new(sio_config());
+    let (c1, _w1, s1) = sim.sio_ws(4);
+    let (c2, mut w2, s2) = sim.sio_ws(4);
+    for s in [s1, s2] {
+        sim.server.join(s, 1).unwrap();
+    }
+    sim.server.congestion(c1, Congestion::Backlogged, sim.now);
+    sim.collect();
+    // Volatile packets skip it; others still go.
+    let (count, _) = sim
+        .server
+        .broadcast("/", &[1], &[], "\"tick\"", "[]", &[], true, false, sim.now)
+        .unwrap();
+    assert_eq!(count, 1);
+    let (count, _) = sim
+        .server
+        .broadcast("/", &[1], &[], "\"news\"", "[]", &[], false, false, sim.now)
+        .unwrap();
+    assert_eq!(count, 2);
+    sim.collect();
+    // Draining in time keeps it; staying backlogged for pingTimeout ends it.
+    sim.advance(150);
+    sim.server.congestion(c1, Congestion::Drained, sim.now);
+    sim.server.congestion(c1, Congestion::Backlogged, sim.now);
+    sim.advance(199);
+    assert_eq!(sim.server.session_count(), 2);
+    sim.advance(1);
+    assert_eq!(sim.server.session_count(), 1);
+    assert!(sim.app.contains(&Output::Disconnect {
+        socket: s1,
+        reason: "transport error"
+    }));
+    assert!(sim.wire[&c1].1, "ended at once");
+    // Overflowing: at once.
+    sim.server.congestion(c2, Congestion::Overflowing, sim.now);
+    sim.collect();
+    assert_eq!(sim.server.session_count(), 0);
+    assert!(sim.wire[&c2].1);
+    let _ = sim.ws_read(c2, &mut w2);
+}
+
+#[test]
+fn a_polling_client_that_does_not_poll_is_dropped_past_the_buffer_bound() {
+    let mut sim = Sim::new(ServerConfig {
+        max_buffered_bytes: 10_000,
+        ..sio_config()
+    });
+    let sid = sim.handshake("/socket.io/");
+    let polling = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    sim.http("POST", &polling, "40");
+    sim.http("GET", &polling, "");
+    let Some(Output::Connect { socket, .. }) = sim.app.last().cloned() else {
+        panic!("no connect");
+    };
+    let chunk = format!("[\"{}\"]", "x".repeat(1_000));
+    for _ in 0..9 {
+        sim.server
+            .emit(socket, "\"big\"", &chunk, &[], false, sim.now)
+            .unwrap();
+    }
+    assert_eq!(sim.server.session_count(), 1);
+    sim.server
+        .emit(socket, "\"big\"", &chunk, &[], false, sim.now)
+        .unwrap();
+    sim.collect();
+    assert_eq!(sim.server.session_count(), 0);
+    assert!(sim.app.contains(&Output::Disconnect {
+        socket,
+        reason: "transport error"
+    }));
+}

@@ -1,5 +1,5 @@
 use super::{invalid_argument, js_error, options, put_u32};
-use crate::server::{Output, Server, ServerConfig};
+use crate::server::{Congestion, Output, Server, ServerConfig};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -372,6 +372,19 @@ impl WasmServer {
         self.inner
             .close_client(socket, millis(now))
             .map_err(|e| js_error(&e))
+    }
+
+    /// How far behind the client on `conn` is in reading: 0 drained, 1
+    /// backlogged (past the caller's soft limit), 2 overflowing.
+    pub fn congestion(&mut self, conn: u32, level: u8, now: f64) -> Result<(), JsValue> {
+        let level = match level {
+            0 => Congestion::Drained,
+            1 => Congestion::Backlogged,
+            2 => Congestion::Overflowing,
+            _ => return Err(invalid_argument("a congestion level is 0, 1 or 2")),
+        };
+        self.inner.congestion(conn, level, millis(now));
+        Ok(())
     }
 
     /// Closes an Engine.IO session (engine.io's `socket.close()`).

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
 import { EngineServerCore } from 'wsframe';
 import { asBuffer } from './args.mjs';
+import { checkBacklog, OVERFLOW_FACTOR } from './backpressure.mjs';
 
 const now = () => performance.now();
 
@@ -113,6 +114,7 @@ export class Engine extends EventEmitter {
       upgradeTimeout: options.upgradeTimeout,
       allowEio3: options.allowEIO3,
       allowUpgrades: options.allowUpgrades && options.transports.includes('websocket'),
+      maxBufferedBytes: options.maxBufferedBytes * OVERFLOW_FACTOR,
       socketioPath: this.#path,
     });
   }
@@ -247,16 +249,32 @@ export class Engine extends EventEmitter {
     );
   }
 
+  /** Writes to an upgraded connection's socket, watching how much waits there. */
+  #write(conn, bytes, backlogged) {
+    const socket = this.#conns.get(conn)?.socket;
+    if (!socket) return;
+    socket.write(bytes);
+    checkBacklog(socket, this.#options.maxBufferedBytes, (level) => {
+      if (level === 0) {
+        this.core.congestion(conn, 0, now());
+        this.flush();
+      } else {
+        backlogged.push([conn, level]);
+      }
+    });
+  }
+
   /** Carries out what the core asked for; schedules its next tick. */
   flush() {
+    const backlogged = [];
     for (const action of this.core.takeOutput()) {
       switch (action.kind) {
         case 'write':
-          this.#conns.get(action.conn)?.socket?.write(asBuffer(action.bytes));
+          this.#write(action.conn, asBuffer(action.bytes), backlogged);
           break;
         case 'writeShared': {
           const bytes = asBuffer(action.bytes);
-          for (const conn of action.conns) this.#conns.get(conn)?.socket?.write(bytes);
+          for (const conn of action.conns) this.#write(conn, bytes, backlogged);
           break;
         }
         case 'end':
@@ -297,6 +315,11 @@ export class Engine extends EventEmitter {
         default:
           this.#handlers[action.kind]?.(action, this.#sessions.get(action.sid));
       }
+    }
+    if (backlogged.length) {
+      for (const [conn, level] of backlogged) this.core.congestion(conn, level, now());
+      this.flush();
+      return;
     }
     this.#schedule();
   }

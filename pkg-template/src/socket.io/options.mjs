@@ -30,6 +30,10 @@ const DEFAULTS = {
   addTrailingSlash: true,
   destroyUpgrade: true,
   destroyUpgradeTimeout: 1000,
+  // wsframe's: bytes waiting for a client that does not read, past which it
+  // is paused and, unless it drains within pingTimeout, dropped (four
+  // times this: dropped at once; a polling client's queue is held to that).
+  maxBufferedBytes: 1 << 20,
 };
 
 /** Options wsframe cannot honour, with why; given with their default they are fine. */
@@ -56,7 +60,7 @@ export function resolveOptions(given = {}) {
   for (const [name, reason] of Object.entries(UNSUPPORTED)) {
     if (options[name] !== undefined && options[name] !== false) throw new Error(`The "${name}" option: ${reason}`);
   }
-  for (const name of ['connectTimeout', 'pingTimeout', 'pingInterval', 'upgradeTimeout', 'maxHttpBufferSize', 'destroyUpgradeTimeout']) {
+  for (const name of ['connectTimeout', 'pingTimeout', 'pingInterval', 'upgradeTimeout', 'maxHttpBufferSize', 'destroyUpgradeTimeout', 'maxBufferedBytes']) {
     checkNonNegative(name, options[name]);
   }
   if (!Array.isArray(options.transports) || options.transports.some((t) => t !== 'polling' && t !== 'websocket')) {
