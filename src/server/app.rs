@@ -1,0 +1,226 @@
+//! The application's side of Socket.IO sockets: emit, broadcast, acks,
+//! accepting or refusing a CONNECT, rooms, disconnecting.
+
+use super::*;
+
+impl Server {
+    /// Sends an event to a Socket.IO socket. `name_json` is the event name
+    /// as JSON (a string or a number), `args_json` a JSON array whose
+    /// placeholders refer to `attachments`. With `want_ack`, returns the id
+    /// of the [`Output::Ack`] that will answer.
+    pub fn emit(
+        &mut self,
+        socket: SocketHandle,
+        name_json: &str,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+        want_ack: bool,
+        now: u64,
+    ) -> Result<Option<u64>> {
+        let (_, client) = self.client_of(socket)?;
+        let nsp = client.socket(socket).map(|s| s.nsp.clone()).ok_or_else(gone)?;
+        let id = want_ack.then(|| next_ack_id(&mut self.ack_ids, &nsp));
+        let (sid, client) = self.client_of(socket)?;
+        let packets = client.emit(socket, name_json, args_json, attachments, id)?;
+        self.send(&sid, packets);
+        self.read_released(now);
+        Ok(id)
+    }
+
+    /// Sends one event to every connected socket of `nsp` in any of `rooms`
+    /// and in none of `except`, encoded and framed once: WebSocket clients
+    /// of one protocol version get the same bytes. `volatile` skips clients
+    /// that cannot take it now (a polling client without a waiting GET).
+    /// With `want_ack`, every recipient is asked to answer with the one ack
+    /// id returned. Returns how many sockets it went to.
+    #[allow(clippy::too_many_arguments)]
+    pub fn broadcast(
+        &mut self,
+        nsp: &str,
+        rooms: &[RoomId],
+        except: &[RoomId],
+        name_json: &str,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+        volatile: bool,
+        want_ack: bool,
+        now: u64,
+    ) -> Result<(u32, Option<u64>)> {
+        let id = want_ack.then(|| next_ack_id(&mut self.ack_ids, nsp));
+        let packets = socketio::event_packets(nsp, name_json, args_json, attachments, id)?;
+        let mut count = 0u32;
+        // WebSocket recipients per protocol version (3, 4), written together.
+        let mut ws_conns: [Vec<ConnId>; 2] = [Vec::new(), Vec::new()];
+        let mut polls: Vec<(String, bool)> = Vec::new();
+        for handle in self.rooms.recipients(rooms, except) {
+            let Some(sid) = self.sockets.get(&handle) else {
+                continue;
+            };
+            let Some(session) = self.sessions.get_mut(sid) else {
+                continue;
+            };
+            let Endpoint::SocketIo(client) = &mut session.endpoint else {
+                continue;
+            };
+            if session.closing || !client.socket(handle).is_some_and(|s| s.connected && s.nsp == nsp) {
+                continue;
+            }
+            let conn = match session.transport {
+                Transport::WebSocket(conn) => match self.conns.get(&conn) {
+                    Some(Conn::Ws(ws)) if ws.ws.state() == WsState::Open => {
+                        if volatile && ws.congested_since.is_some() {
+                            continue;
+                        }
+                        Some(conn)
+                    }
+                    _ => continue,
+                },
+                Transport::Polling { get, .. } => {
+                    if volatile && get.is_none() {
+                        continue;
+                    }
+                    None
+                }
+            };
+            if let Some(id) = id {
+                client.await_ack(handle, id);
+            }
+            count += 1;
+            match conn {
+                Some(conn) => ws_conns[usize::from(session.version == Version::V4)].push(conn),
+                None => {
+                    let waiting = session.queue(packets.iter().cloned());
+                    polls.push((sid.clone(), waiting > self.config.max_buffered_bytes));
+                }
+            }
+        }
+        for (conns, version) in ws_conns.into_iter().zip([Version::V3, Version::V4]) {
+            if conns.is_empty() {
+                continue;
+            }
+            let bytes = ws_frames(&packets, version);
+            match <[ConnId; 1]>::try_from(conns) {
+                Ok([conn]) => self.write(conn, bytes),
+                Err(conns) => self.out.push(Output::WriteShared { conns, bytes }),
+            }
+        }
+        for (sid, overflowing) in polls {
+            if overflowing {
+                self.close_session(&sid, "transport error", now);
+                continue;
+            }
+            let waiting = self
+                .sessions
+                .get(&sid)
+                .is_some_and(|s| matches!(s.transport, Transport::Polling { get: Some(_), .. }));
+            if waiting {
+                self.flush_poll(&sid, None);
+            }
+        }
+        self.read_released(now);
+        Ok((count, id))
+    }
+
+    /// Lets a pending socket into its namespace (its middlewares passed).
+    pub fn accept(&mut self, socket: SocketHandle, now: u64) -> Result<()> {
+        let (sid, client) = self.client_of(socket)?;
+        let packets = client.accept(socket)?;
+        self.send(&sid, packets);
+        self.read_released(now);
+        Ok(())
+    }
+
+    /// Refuses a pending socket: the client gets CONNECT_ERROR with
+    /// `data_json` (socket.io sends `{"message", "data"}`).
+    pub fn refuse(&mut self, socket: SocketHandle, data_json: &str, now: u64) -> Result<()> {
+        let (sid, client) = self.client_of(socket)?;
+        let packets = client.refuse(socket, data_json)?;
+        self.sockets.remove(&socket);
+        self.rooms.leave_all(socket);
+        self.send(&sid, packets);
+        self.read_released(now);
+        Ok(())
+    }
+
+    /// Puts a socket in a room.
+    pub fn join(&mut self, socket: SocketHandle, room: RoomId) -> Result<()> {
+        self.socket_sid(socket)?;
+        self.rooms.join(socket, room);
+        Ok(())
+    }
+
+    /// Takes a socket out of a room.
+    pub fn leave(&mut self, socket: SocketHandle, room: RoomId) -> Result<()> {
+        self.socket_sid(socket)?;
+        self.rooms.leave(socket, room);
+        Ok(())
+    }
+
+    /// socket.io's `socket.disconnect(true)`: closes the socket's whole
+    /// client (every namespace, then the Engine.IO session).
+    pub fn close_client(&mut self, socket: SocketHandle, now: u64) -> Result<()> {
+        let sid = self.socket_sid(socket)?;
+        let handles: Vec<SocketHandle> = match self.sessions.get(&sid).map(|s| &s.endpoint) {
+            Some(Endpoint::SocketIo(client)) => client
+                .sockets
+                .iter()
+                .filter(|s| s.connected)
+                .map(|s| s.handle)
+                .collect(),
+            _ => Vec::new(),
+        };
+        for handle in handles {
+            self.disconnect(handle, now)?;
+        }
+        self.close_session_gracefully(&sid, now);
+        self.read_released(now);
+        Ok(())
+    }
+
+    /// Answers the event whose [`Output::Event::ack`] was `id`.
+    pub fn ack(
+        &mut self,
+        socket: SocketHandle,
+        id: u64,
+        args_json: &str,
+        attachments: &[Vec<u8>],
+        now: u64,
+    ) -> Result<()> {
+        let (sid, client) = self.client_of(socket)?;
+        let packets = client.ack(socket, id, args_json, attachments)?;
+        self.send(&sid, packets);
+        self.read_released(now);
+        Ok(())
+    }
+
+    /// Makes a socket leave its namespace (sends DISCONNECT).
+    pub fn disconnect(&mut self, socket: SocketHandle, now: u64) -> Result<()> {
+        let (sid, client) = self.client_of(socket)?;
+        let packets = client.disconnect(socket)?;
+        self.forget_socket(socket, "server namespace disconnect");
+        self.send(&sid, packets);
+        self.read_released(now);
+        Ok(())
+    }
+
+    /// The socket left: out of its rooms, and the application is told.
+    pub(super) fn forget_socket(&mut self, socket: SocketHandle, reason: &'static str) {
+        if self.sockets.remove(&socket).is_some() {
+            self.rooms.leave_all(socket);
+            self.out.push(Output::Disconnect { socket, reason });
+        }
+    }
+
+    /// The session of a socket and its Socket.IO client.
+    pub(super) fn client_of(&mut self, socket: SocketHandle) -> Result<(String, &mut SioClient)> {
+        let sid = self.socket_sid(socket)?;
+        match self.sessions.get_mut(&sid).map(|s| &mut s.endpoint) {
+            Some(Endpoint::SocketIo(client)) => Ok((sid, client)),
+            _ => Err(gone()),
+        }
+    }
+
+    pub(super) fn socket_sid(&self, socket: SocketHandle) -> Result<String> {
+        self.sockets.get(&socket).cloned().ok_or_else(gone)
+    }
+}
