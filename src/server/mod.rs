@@ -5,16 +5,26 @@
 //! error answers, heartbeat, the upgrade probe, closing), so real clients
 //! cannot tell the difference.
 //!
-//! Two endpoints: [`ServerConfig::engine_path`] is a raw Engine.IO echo
-//! (every message sent back unchanged) and [`ServerConfig::socketio_path`]
-//! carries Socket.IO, whose sockets the application drives with
-//! [`Server::emit`], [`Server::ack`] and [`Server::disconnect`] after the
-//! [`Output::Connect`] and [`Output::Event`] it receives.
+//! [`ServerConfig::socketio_path`] carries Socket.IO: a CONNECT is told to
+//! the application ([`Output::Connect`]), which answers with
+//! [`Server::accept`] or [`Server::refuse`], then drives the socket with
+//! [`Server::emit`], [`Server::broadcast`] (to rooms of small integers,
+//! [`Server::join`]), [`Server::ack`] and [`Server::disconnect`]. An
+//! optional raw Engine.IO echo ([`ServerConfig::engine_path`], off by
+//! default) serves the protocol test suites.
 //!
 //! The caller owns sockets and timers: it feeds each connection's bytes to
-//! [`Server::receive`], reports closed connections with [`Server::closed`],
-//! calls [`Server::tick`] at [`Server::next_deadline`], and after every call
-//! carries out [`Server::take_output`] in order.
+//! [`Server::receive`] (or requests an HTTP server read to
+//! [`Server::http_request`] and [`Server::upgrade`]), reports closed
+//! connections with [`Server::closed`] and slow readers with
+//! [`Server::congestion`], calls [`Server::tick`] at
+//! [`Server::next_deadline`], and after every call carries out
+//! [`Server::take_output`] in order.
+//!
+//! The files: `polling` (HTTP, CORS, long-polling), `websocket` (the
+//! WebSocket transport and the upgrade probe), `engine` (sessions,
+//! heartbeats, timers), `socketio` (one client's Socket.IO packets), `app`
+//! (the application's calls), `rooms` (membership for broadcasts).
 
 mod app;
 mod engine;
