@@ -37,7 +37,11 @@ if (values.compare) {
   IMPLEMENTATIONS.push(name);
   MODULES[name] = file;
 }
-const LABELS = { wsframe: 'wsframe/node', ws: 'ws 8 + bufferutil' };
+const LABELS = { wsframe: 'wsframe/node', ws: 'ws 8 + bufferutil', 'socket.io': 'socket.io 4.8 (ws + bufferutil)' };
+// The Socket.IO scenarios: benches/sio-server.mjs with either server, the
+// loadgen's Socket.IO client, socket.io as the reference.
+const SIO = { impls: ['wsframe', 'socket.io'], reference: 'socket.io', script: 'sio-server.mjs', label: 'wsframe/socket.io' };
+const SIO_CLIENTS = QUICK ? '100' : '1000';
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 const SCENARIOS = [
@@ -49,6 +53,9 @@ const SCENARIOS = [
   { name: 'deflate-64k', what: 'permessage-deflate: 10 connections × 64 KiB text, 2 in flight', deflate: true, args: ['--connections', '10', '--size', '65536', '--inflight', '2'] },
   { name: 'idle', what: '2,000 idle connections: server RSS per connection', idle: QUICK ? 100 : 2000 },
   { name: 'idle-deflate', what: '2,000 idle connections with permessage-deflate agreed', idle: QUICK ? 100 : 2000, deflate: true },
+  { name: 'sio-ack', what: `Socket.IO: ${SIO_CLIENTS} clients × 50 B event with ack, 10/s each`, ...SIO, mode: 'sio-ack', args: ['--connections', SIO_CLIENTS, '--rate', '10', '--size', '50'] },
+  { name: 'sio-fanout', what: `Socket.IO: one emit to a room of ${SIO_CLIENTS} clients, 1 in flight (deliveries)`, ...SIO, mode: 'sio-fanout', args: ['--connections', SIO_CLIENTS, '--size', '50'] },
+  { name: 'sio-idle', what: `Socket.IO: ${SIO_CLIENTS} idle connected clients: server RSS per client`, ...SIO, idle: Number(SIO_CLIENTS), idleMode: 'sio-idle' },
 ];
 
 function buildLoadgen() {
@@ -87,12 +94,13 @@ function cpuSeconds(pid) {
 }
 
 /** Spawns `cmd`, calling `onLine` with each JSON line it prints; resolves with the child. */
-const startServer = (impl, deflate) => startEchoProcess(MODULES[impl] ?? impl, { deflate });
+const startServer = (impl, scenario) =>
+  startEchoProcess(MODULES[impl] ?? impl, { deflate: scenario.deflate, script: scenario.script ?? 'e2e-server.mjs' });
 
 async function echoRound(scenario, impl) {
-  const server = await startServer(impl, scenario.deflate);
+  const server = await startServer(impl, scenario);
   const [cmd, ...pre] = generator(scenario);
-  const args = [...pre, 'echo', '--url', server.url, '--warmup', String(WARMUP), '--duration', String(DURATION), ...scenario.args];
+  const args = [...pre, scenario.mode ?? 'echo', '--url', server.url, '--warmup', String(WARMUP), '--duration', String(DURATION), ...scenario.args];
   const gen = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let cpuStart;
   let cpuEnd;
@@ -119,11 +127,11 @@ async function echoRound(scenario, impl) {
 }
 
 async function idleRound(scenario, impl) {
-  const server = await startServer(impl, scenario.deflate);
+  const server = await startServer(impl, scenario);
   await new Promise((r) => setTimeout(r, 500));
   const before = await server.memory();
   const [cmd, ...pre] = generator(scenario);
-  const gen = spawn(cmd, [...pre, 'idle', '--url', server.url, '--connections', String(scenario.idle)], {
+  const gen = spawn(cmd, [...pre, scenario.idleMode ?? 'idle', '--url', server.url, '--connections', String(scenario.idle)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const ready = await new Promise((resolve) => jsonLines(gen, (line) => 'ready' in line && resolve(line)));
@@ -146,20 +154,21 @@ buildLoadgen.path = buildLoadgen();
 const wanted = values.only?.split(',');
 const results = [];
 for (const scenario of SCENARIOS.filter((s) => !wanted || wanted.includes(s.name))) {
-  const rounds = Object.fromEntries(IMPLEMENTATIONS.map((impl) => [impl, []]));
+  const impls = scenario.impls ?? IMPLEMENTATIONS;
+  const rounds = Object.fromEntries(impls.map((impl) => [impl, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate who goes first, so drifts of the machine fall on both.
-    const order = round % 2 ? [...IMPLEMENTATIONS].reverse() : IMPLEMENTATIONS;
+    const order = round % 2 ? [...impls].reverse() : impls;
     for (const impl of order) {
       rounds[impl].push(scenario.idle ? await idleRound(scenario, impl) : await echoRound(scenario, impl));
     }
   }
   const summary = {};
-  for (const impl of IMPLEMENTATIONS) {
+  for (const impl of impls) {
     summary[impl] = {};
     for (const key of Object.keys(rounds[impl][0])) summary[impl][key] = median(rounds[impl].map((r) => r[key]));
   }
-  results.push({ scenario: scenario.name, what: scenario.what, summary, rounds });
+  results.push({ scenario: scenario.name, what: scenario.what, impls, reference: scenario.reference ?? 'ws', label: scenario.label, summary, rounds });
   console.error(`[e2e] ${scenario.name}: ${JSON.stringify(summary)}`);
 }
 
@@ -167,25 +176,26 @@ const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', {
 console.log(`\nEnd to end (${ROUNDS} round${ROUNDS > 1 ? 's' : ''} each, medians; ${DURATION} s windows; Node ${process.version})\n`);
 console.log('| scenario | implementation | msg/s | msg per server CPU-s | server CPU | p50 | p99 | ratio (per CPU-s) |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|');
-for (const r of results.filter((x) => !('perConnection' in x.summary.ws))) {
-  for (const impl of IMPLEMENTATIONS) {
+const label = (r, impl) => (impl === 'wsframe' && r.label) || LABELS[impl] || impl;
+for (const r of results.filter((x) => !('perConnection' in x.summary[x.reference]))) {
+  for (const impl of r.impls) {
     const s = r.summary[impl];
-    const ratio = s.perCpuSecond / r.summary.ws.perCpuSecond;
+    const ratio = s.perCpuSecond / r.summary[r.reference].perCpuSecond;
     console.log(
-      `| ${r.what} | ${LABELS[impl] ?? impl} | ${fmt(s.perSecond)} | ${fmt(s.perCpuSecond)} | ${fmt(s.serverCpu * 100)} % | ${fmt(s.p50 / 1000, 2)} ms | ${fmt(s.p99 / 1000, 2)} ms | ${fmt(ratio, 2)}x |`,
+      `| ${r.what} | ${label(r, impl)} | ${fmt(s.perSecond)} | ${fmt(s.perCpuSecond)} | ${fmt(s.serverCpu * 100)} % | ${fmt(s.p50 / 1000, 2)} ms | ${fmt(s.p99 / 1000, 2)} ms | ${fmt(ratio, 2)}x |`,
     );
   }
 }
-const idle = results.filter((x) => 'perConnection' in x.summary.ws);
+const idle = results.filter((x) => 'perConnection' in x.summary[x.reference]);
 if (idle.length) {
   console.log('\n| scenario | implementation | idle process RSS | RSS per connection | of which JS heap | wasm memory | ratio |');
   console.log('|---|---|---:|---:|---:|---:|---:|');
   const kib = (n) => `${fmt(n / 1024, 1)} KiB`;
   for (const r of idle) {
-    for (const impl of IMPLEMENTATIONS) {
+    for (const impl of r.impls) {
       const s = r.summary[impl];
       console.log(
-        `| ${r.what} | ${LABELS[impl] ?? impl} | ${fmt(s.idleRss / 2 ** 20, 1)} MiB | ${kib(s.perConnection)} | ${kib(s.heapPerConnection)} | ${Number.isFinite(s.wasmPerConnection) ? kib(s.wasmPerConnection) : '-'} | ${fmt(s.perConnection / r.summary.ws.perConnection, 2)}x |`,
+        `| ${r.what} | ${label(r, impl)} | ${fmt(s.idleRss / 2 ** 20, 1)} MiB | ${kib(s.perConnection)} | ${kib(s.heapPerConnection)} | ${Number.isFinite(s.wasmPerConnection) ? kib(s.wasmPerConnection) : '-'} | ${fmt(s.perConnection / r.summary[r.reference].perConnection, 2)}x |`,
       );
     }
   }

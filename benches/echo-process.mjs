@@ -24,11 +24,12 @@ export function jsonLines(child, onLine) {
 
 /**
  * Starts the echo server with `module` ('ws', 'wsframe' or a file exporting
- * a ws-like module); `deflate` accepts permessage-deflate.
+ * a ws-like module); `deflate` accepts permessage-deflate. `script` picks
+ * another server of benches/ with the same protocol (sio-server.mjs).
  */
-export async function startEchoProcess(module, { deflate = false } = {}) {
-  const script = path.join(root, 'benches', 'e2e-server.mjs');
-  const child = spawn(process.execPath, ['--expose-gc', script, '--impl', module, ...(deflate ? ['--deflate'] : [])], {
+export async function startEchoProcess(module, { deflate = false, script = 'e2e-server.mjs' } = {}) {
+  const file = path.join(root, 'benches', script);
+  const child = spawn(process.execPath, ['--expose-gc', file, '--impl', module, ...(deflate ? ['--deflate'] : [])], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

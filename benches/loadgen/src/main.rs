@@ -11,6 +11,9 @@
 //!        trip's p50/p99 in microseconds.
 //! idle: `--url U --connections N` opens N connections, prints
 //!        `{"ready":N}` once all are open, and holds them until stdin closes.
+//! sio-ack, sio-fanout, sio-idle: Socket.IO load (see `sio`).
+mod sio;
+
 use futures::{SinkExt, StreamExt};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,6 +32,8 @@ struct Args {
     inflight: usize,
     warmup: f64,
     duration: f64,
+    /// sio-ack: emits per second per client.
+    rate: f64,
 }
 
 fn parse_args() -> Args {
@@ -41,12 +46,14 @@ fn parse_args() -> Args {
         inflight: 1,
         warmup: 1.0,
         duration: 5.0,
+        rate: 10.0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
-            "echo" | "idle" => args.mode = flag.clone(),
+            "echo" | "idle" | "sio-ack" | "sio-fanout" | "sio-idle" => args.mode = flag.clone(),
+            "--rate" => args.rate = value().parse().expect("--rate"),
             "--url" => args.url = value(),
             "--connections" => args.connections = value().parse().expect("--connections"),
             "--size" => args.size = value().parse().expect("--size"),
@@ -245,10 +252,12 @@ fn main() {
         .expect("a runtime");
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, async move {
-        if args.mode == "idle" {
-            run_idle(args).await
-        } else {
-            run_echo(args).await
+        match args.mode.as_str() {
+            "idle" => run_idle(args).await,
+            "sio-ack" => sio::run_ack(args).await,
+            "sio-fanout" => sio::run_fanout(args).await,
+            "sio-idle" => sio::run_idle(args).await,
+            _ => run_echo(args).await,
         }
     });
 }

@@ -1,0 +1,35 @@
+// The Socket.IO server of the end-to-end benchmarks, the same code for
+// socket.io 4.8 (on ws + bufferutil) and wsframe/socket.io (the import is
+// the only difference): `node benches/sio-server.mjs --impl socket.io|wsframe`.
+// Every client joins "bench"; "ping" is acknowledged with its argument;
+// "fanout" emits "news" to the room and acknowledges with the count. Prints
+// `{"port":N}` once listening; each line "memory" on stdin is answered with
+// `{"rss":B,…}` after a full garbage collection (run it with --expose-gc).
+import http from 'node:http';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { impl: { type: 'string', default: 'wsframe' } } });
+const modules = { 'socket.io': 'socket.io', wsframe: 'wsframe/socket.io' };
+const { Server } = await import(modules[values.impl]);
+const wasmMemorySize = values.impl === 'wsframe' ? (await import('wsframe')).wasmMemorySize : undefined;
+
+const httpServer = http.createServer();
+// Long heartbeats: the benchmark measures messages, not pings.
+const io = new Server(httpServer, { serveClient: false, pingInterval: 60_000, pingTimeout: 60_000, transports: ['websocket'] });
+io.on('connection', (socket) => {
+  socket.join('bench');
+  socket.on('ping', (data, ack) => ack(data));
+  socket.on('fanout', (data, ack) => {
+    io.to('bench').emit('news', data);
+    ack(io.of('/').adapter.rooms.get('bench')?.size ?? 0);
+  });
+});
+httpServer.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: httpServer.address().port })));
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line !== 'memory') return;
+  globalThis.gc?.();
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  console.log(JSON.stringify({ rss, heapTotal, heapUsed, external, arrayBuffers, wasm: wasmMemorySize?.() }));
+});
+process.on('SIGTERM', () => process.exit(0));
