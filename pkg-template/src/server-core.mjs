@@ -150,9 +150,9 @@ export class EngineServerCore {
     this.#raw.httpRequest(conn, req.method, req.url, req.rawHeaders, toBytes(body), now);
   }
 
-  /** An upgrade request Node's `http` read; `conn` is its socket from now on. */
-  upgrade(conn, req, now) {
-    this.#raw.upgrade(conn, req.method, req.url, req.rawHeaders, now);
+  /** An upgrade request Node's `http` read; `conn` is its socket from now on. `headers`: [[name, value]] for a 101. */
+  upgrade(conn, req, headers, now) {
+    this.#raw.upgrade(conn, req.method, req.url, req.rawHeaders, headers.flat(), now);
   }
 
   accept(socket, now) {

@@ -296,6 +296,8 @@ pub struct Server {
     released: Vec<ConnId>,
     /// Polling sessions holding more than `max_buffered_bytes`: closed next.
     overflowed: Vec<String>,
+    /// Headers for the 101 of the upgrade being handled ([`Server::upgrade`]).
+    upgrade_headers: Vec<(String, String)>,
     out: Vec<Output>,
 }
 
@@ -313,6 +315,7 @@ impl Server {
             conn_wakes: HashMap::new(),
             released: Vec::new(),
             overflowed: Vec::new(),
+            upgrade_headers: Vec::new(),
             out: Vec::new(),
         }
     }
@@ -364,11 +367,14 @@ impl Server {
     }
 
     /// An upgrade request an HTTP server read; `conn` is its socket from
-    /// now on: the answer is written to it, and what the client sends next
-    /// goes to [`Server::receive`].
-    pub fn upgrade(&mut self, conn: ConnId, request: Request, now: u64) {
+    /// now on: the answer is written to it (with `headers` added to a 101,
+    /// as the application's middlewares set them), and what the client
+    /// sends next goes to [`Server::receive`].
+    pub fn upgrade(&mut self, conn: ConnId, request: Request, headers: Vec<(String, String)>, now: u64) {
         self.conns.insert(conn, http_conn(false, self.config.max_payload));
+        self.upgrade_headers = headers;
         self.handle_request(conn, request, now);
+        self.upgrade_headers.clear();
         self.read_released(now);
     }
 

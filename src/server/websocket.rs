@@ -47,7 +47,12 @@ impl Server {
             return self.abort_upgrade(conn, EngineError::UnsupportedProtocolVersion);
         }
         // Accepted from here on: what follows the head is WebSocket frames.
-        let Ok(accept) = handshake.accept(None, &[], &[]) else {
+        let extra: Vec<(&str, &str)> = self
+            .upgrade_headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let Ok(accept) = handshake.accept(None, &[], &extra) else {
             return self.abort_upgrade(conn, EngineError::BadRequest);
         };
         let backlog = match self.conns.get_mut(&conn) {

@@ -299,17 +299,21 @@ impl WasmServer {
     }
 
     /// An upgrade request Node's `http` read; `conn` names its socket from
-    /// now on (its further bytes go to `receive`).
+    /// now on (its further bytes go to `receive`). `headers` (flat, as
+    /// `rawHeaders`) are added to a 101.
+    #[allow(clippy::too_many_arguments)]
     pub fn upgrade(
         &mut self,
         conn: u32,
         method: String,
         url: String,
         raw_headers: Array,
+        headers: Array,
         now: f64,
     ) -> Result<(), JsValue> {
         let request = request_from_js(method, url, &raw_headers, Vec::new())?;
-        self.inner.upgrade(conn, request, millis(now));
+        let extra = request_from_js(String::new(), String::new(), &headers, Vec::new())?.headers;
+        self.inner.upgrade(conn, request, extra, millis(now));
         Ok(())
     }
 

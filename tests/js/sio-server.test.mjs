@@ -391,3 +391,28 @@ test('a Server created with a port listens on it; io.listen too', async () => {
   assert.equal(res.status, 404);
   await io.close();
 });
+
+both('io.engine.use: middlewares see every request and upgrade, their headers are sent', async ({ io, connect, url }) => {
+  io.engine.use((req, res, next) => {
+    req.user = 'u1';
+    res.setHeader('x-middleware', 'yes');
+    next();
+  });
+  let user;
+  io.on('connection', (socket) => (user = socket.request.user));
+  await connect();
+  const polling = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+  await polling.text();
+  const upgraded = await new Promise((resolve, reject) => {
+    const req = http.request(`${url}/socket.io/?EIO=4&transport=websocket`, {
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve([res.statusCode, res.headers['x-middleware']]);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return { user, polling: polling.headers.get('x-middleware'), upgraded };
+});

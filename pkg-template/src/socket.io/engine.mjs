@@ -35,6 +35,42 @@ function abortUpgrade(socket, error, message = error.message) {
   socket.destroy();
 }
 
+/** What middlewares get as `res` on an upgrade: the headers they set go on the 101. */
+class UpgradeResponse {
+  #headers = new Map();
+  #socket;
+
+  constructor(socket) {
+    this.#socket = socket;
+  }
+
+  setHeader(name, value) {
+    this.#headers.set(name.toLowerCase(), [name, value]);
+  }
+
+  getHeader(name) {
+    return this.#headers.get(name.toLowerCase())?.[1];
+  }
+
+  removeHeader(name) {
+    this.#headers.delete(name.toLowerCase());
+  }
+
+  write() {}
+
+  writeHead() {}
+
+  /** A middleware that ends the response refuses the upgrade. */
+  end() {
+    this.#socket.destroy();
+  }
+
+  /** [[name, value]], multi-valued headers as several lines. */
+  headers() {
+    return [...this.#headers.values()].flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, String(v)]) : [[name, String(value)]]));
+  }
+}
+
 /** The query of a request URL, as engine.io's `req._query`. */
 export function queryOf(req) {
   if (!req._query) req._query = Object.fromEntries(new URL(req.url, 'https://socket.io').searchParams.entries());
@@ -99,13 +135,16 @@ export class Engine extends EventEmitter {
   #timerAt = Infinity;
   #sessions = new Map();
   #requests = new Map();
+  #middlewares = [];
   #path;
 
   constructor(options, handlers) {
     super();
     this.#options = options;
     this.#handlers = handlers;
-    this.#path = `${options.path.replace(/\/$/, '')}/`;
+    const path = options.path.replace(/\/$/, '');
+    this.#path = options.addTrailingSlash === false ? path : `${path}/`;
+    if (options.corsMiddleware) this.#middlewares.push(options.corsMiddleware);
     this.core = new EngineServerCore({
       pingInterval: options.pingInterval,
       pingTimeout: options.pingTimeout,
@@ -153,35 +192,54 @@ export class Engine extends EventEmitter {
     });
   }
 
-  /** engine.io's checks that need the app (transports, allowRequest); then `next()`. */
-  #verify(req, upgrade, abort, next) {
-    const refuse = (error, message) => {
-      this.emit('connection_error', { req, code: error.code, message: error.message, context: message ? { message } : {} });
-      abort(error, message);
+  /** engine.io's `use`: Express-style middlewares run on every request and upgrade of the path. */
+  use(fn) {
+    this.#middlewares.push(fn);
+  }
+
+  #applyMiddlewares(req, res, done) {
+    const fns = this.#middlewares;
+    if (fns.length === 0) return done();
+    const step = (i) =>
+      fns[i](req, res, (err) => {
+        if (err) return done(err);
+        if (i + 1 < fns.length) step(i + 1);
+        else done();
+      });
+    step(0);
+  }
+
+  /** engine.io's checks that need the app (middlewares, transports, allowRequest); then `next()`. */
+  #verify(req, res, upgrade, abort, next) {
+    const refuse = (error, context = {}) => {
+      this.emit('connection_error', { req, code: error.code, message: error.message, context });
+      abort(error, context.message);
     };
     const query = queryOf(req);
-    if (!this.#options.transports.includes(query.transport)) return refuse(ENGINE_ERRORS.UNKNOWN_TRANSPORT);
-    const allowRequest = this.#options.allowRequest;
-    if (query.sid !== undefined || !allowRequest) return next();
-    // The handshake's other rules (GET only, a websocket handshake only as
-    // an upgrade) are the core's, and come first there.
-    if (req.method !== 'GET' || (query.transport === 'websocket' && !upgrade)) return next();
-    allowRequest(req, (message, success) => {
-      if (!success) refuse(ENGINE_ERRORS.FORBIDDEN, message || ENGINE_ERRORS.FORBIDDEN.message);
-      else next();
+    this.#applyMiddlewares(req, res, (err) => {
+      if (err) return refuse(ENGINE_ERRORS.BAD_REQUEST, { name: 'MIDDLEWARE_FAILURE' });
+      if (!this.#options.transports.includes(query.transport)) return refuse(ENGINE_ERRORS.UNKNOWN_TRANSPORT, { transport: query.transport });
+      const allowRequest = this.#options.allowRequest;
+      if (query.sid !== undefined || !allowRequest) return next();
+      // The handshake's other rules (GET only, a websocket handshake only as
+      // an upgrade) are the core's, and come first there.
+      if (req.method !== 'GET' || (query.transport === 'websocket' && !upgrade)) return next();
+      allowRequest(req, (message, success) => {
+        if (!success) refuse(ENGINE_ERRORS.FORBIDDEN, { message: message || ENGINE_ERRORS.FORBIDDEN.message });
+        else next();
+      });
     });
   }
 
   handleRequest(req, res) {
-    const run = () =>
-      this.#verify(
-        req,
-        false,
-        (error, message) => abortRequest(res, error, message),
-        () => this.#readBody(req, res),
-      );
-    if (this.#options.corsMiddleware) this.#options.corsMiddleware(req, res, run);
-    else run();
+    req.res = res;
+    this.#verify(
+      req,
+      res,
+      false,
+      (error, message) => abortRequest(res, error, message),
+      () => this.#readBody(req, res),
+    );
   }
 
   #readBody(req, res) {
@@ -222,8 +280,10 @@ export class Engine extends EventEmitter {
   }
 
   handleUpgrade(req, socket, head) {
+    const res = new UpgradeResponse(socket);
     this.#verify(
       req,
+      res,
       true,
       (error, message) => abortUpgrade(socket, error, message),
       () => {
@@ -241,7 +301,7 @@ export class Engine extends EventEmitter {
           this.flush();
         });
         this.#requests.set(conn, req);
-        this.core.upgrade(conn, req, now());
+        this.core.upgrade(conn, req, res.headers(), now());
         if (head?.length) this.core.receive(conn, head, now());
         this.flush();
         this.#requests.delete(conn);
