@@ -19,6 +19,7 @@ export async function startReferenceServer({
   wsEngine,
   perMessageDeflate,
   cors,
+  ioServer = IoServer,
 } = {}) {
   const httpServer = http.createServer();
   const engines = wsEngine ? { wsEngine } : {};
@@ -27,7 +28,7 @@ export async function startReferenceServer({
   const engine = new EngineServer({ pingInterval, pingTimeout, maxHttpBufferSize: maxPayload, allowEIO3: true, path: '/engine.io/', ...engines });
   engine.attach(httpServer, { path: '/engine.io/' });
   engine.on('connection', (socket) => socket.on('message', (data) => socket.send(data)));
-  const io = new IoServer(httpServer, {
+  const io = new ioServer(httpServer, {
     pingInterval,
     pingTimeout,
     maxHttpBufferSize: maxPayload,

@@ -12,6 +12,7 @@ import { io } from 'socket.io-client';
 import { Socket as EngineSocket } from 'engine.io-client';
 import * as wsframeParser from 'wsframe/socket.io-parser';
 import { WebSocketServer } from 'wsframe/node';
+import { Server as WsframeIoServer } from 'wsframe/socket.io';
 import { launchChromium, root, staticServer, strictPage } from './helpers.mjs';
 import { startExampleServer } from './eio-helpers.mjs';
 import { startReferenceServer } from './reference-server.mjs';
@@ -237,3 +238,18 @@ chromiumSuite(
 );
 
 chromiumSuite('socket.io-client in headless Chromium against the example server', () => startExampleServer(SETTINGS, ['--cors', '*']));
+
+describe('socket.io-client in Node against wsframe/socket.io (the reference app, import swapped)', { timeout: 60_000 }, () => {
+  let server;
+  before(async () => {
+    server = await startReferenceServer({ ...SETTINGS, ioServer: WsframeIoServer });
+  });
+  after(() => server.close());
+  for (const [name, options] of TRANSPORTS) {
+    test(name, async () => assert.deepEqual(await scenario(io, server.url, options), EXPECTED));
+  }
+});
+
+chromiumSuite('socket.io-client in headless Chromium against wsframe/socket.io', () =>
+  startReferenceServer({ ...SETTINGS, ioServer: WsframeIoServer, cors: { origin: '*' } }),
+);
