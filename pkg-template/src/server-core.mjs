@@ -18,12 +18,14 @@ OUTPUT_KINDS[layout.SERVER_WRITE_SHARED] = 'writeShared';
 OUTPUT_KINDS[layout.SERVER_RESPOND] = 'respond';
 const RECORD = layout.SERVER_RECORD_HEADER_LEN;
 
-/** An event record's body (layout.mjs): the name and arguments as JSON text, the ack id, the placeholders. */
-function eventOf(body) {
+/**
+ * An event record as an action (one shape for all): its body (layout.mjs)
+ * holds the name and arguments as JSON text, the ack id, the placeholders.
+ */
+function eventAction(socket, body) {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   // Node's Buffer decodes short UTF-8 faster than TextDecoder.
-  const bytes = hasBuffer ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null;
-  const text = (start, end) => (bytes ? bytes.toString('utf8', start, end) : decoder.decode(body.subarray(start, end)));
+  const text = hasBuffer ? (start, end) => body.toString('utf8', start, end) : (start, end) => decoder.decode(body.subarray(start, end));
   const nameLength = view.getUint32(0, true);
   const nameJson = text(4, 4 + nameLength);
   const argsAt = 8 + nameLength;
@@ -32,7 +34,8 @@ function eventOf(body) {
   const ackAt = argsAt + argsLength;
   const ack = view.getFloat64(ackAt, true);
   const rest = body.subarray(ackAt + 8);
-  return { nameJson, argsJson, ack: ack < 0 ? null : ack, placeholders: rest.length ? JSON.parse(decoder.decode(rest)) : [] };
+  const placeholders = rest.length ? JSON.parse(decoder.decode(rest)) : [];
+  return { kind: 'event', socket, nameJson, argsJson, ack: ack < 0 ? null : ack, placeholders, attachments: [] };
 }
 
 /** A respond record's body: status, header lines, body (layout.mjs). */
@@ -97,15 +100,19 @@ export class EngineServerCore {
   }
 
   /**
-   * Actions in order: `{ kind: 'write', conn, bytes }`, `{ kind: 'end', conn }`,
-   * `{ kind: 'open' | 'upgrade' | 'close', sid, ... }` (sessions),
-   * `{ kind: 'connect', socket, id, nsp, authJson }`,
+   * Actions in order: `{ kind: 'write', conn, bytes }`, `{ kind: 'writeShared', conns, bytes }`,
+   * `{ kind: 'end', conn }`, `{ kind: 'respond', conn, status, headers, body }`,
+   * `{ kind: 'open', conn, sid, ... }`, `{ kind: 'upgrade' | 'close', sid, ... }`,
+   * `{ kind: 'connect', socket, sid, id, nsp, authJson }` (answer with
+   * `accept` or `refuse`),
    * `{ kind: 'event', socket, nameJson, argsJson, ack, attachments, placeholders }`,
    * `{ kind: 'ack', socket, id, argsJson, attachments, placeholders }`,
-   * `{ kind: 'disconnect', socket, reason }`.
+   * `{ kind: 'disconnect', socket, reason }`. In Node, bytes are Buffers.
    */
   takeOutput() {
-    const packed = this.#raw.takeOutput();
+    const out = this.#raw.takeOutput();
+    if (out.length === 0) return [];
+    const packed = hasBuffer ? Buffer.from(out.buffer, out.byteOffset, out.byteLength) : out;
     const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
     const actions = [];
     let at = 0;
@@ -115,7 +122,7 @@ export class EngineServerCore {
       const len = view.getUint32(at + 5, true);
       const body = packed.subarray(at + RECORD, at + RECORD + len);
       at += RECORD + len;
-      if (kind === 'event') actions.push({ kind, socket: id, ...eventOf(body), attachments: [] });
+      if (kind === 'event') actions.push(eventAction(id, body));
       else if (kind === 'write') actions.push({ kind, conn: id, bytes: body });
       else if (kind === 'writeShared') actions.push({ kind, ...sharedOf(id, body) });
       else if (kind === 'respond') actions.push({ kind, conn: id, ...responseOf(body) });

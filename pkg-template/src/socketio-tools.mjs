@@ -1,7 +1,7 @@
 // Socket.IO tools: the lenient packet reading the inspector shows, and data
 // with binary attachments taken out and put back.
 import { raw } from './raw.mjs';
-import { placeAttachments, stringifyWithAttachments } from './socketio-data.mjs';
+import { hasBinary, placeAttachments, stringifyWithAttachments } from './socketio-data.mjs';
 
 /** Lenient Socket.IO packet parse for display (spans, every diagnostic). */
 export const inspectSocketIo = (text, options) => raw.sioInspect(text, options);
@@ -11,6 +11,8 @@ export const inspectSocketIo = (text, options) => raw.sioInspect(text, options);
  * replaced by placeholders: `{ json, attachments }`.
  */
 export function deconstructSocketIoData(data) {
+  // Most data has no binary: no copy with placeholders to make.
+  if (!hasBinary(data)) return { json: JSON.stringify(data), attachments: [] };
   const attachments = [];
   const json = stringifyWithAttachments(data, attachments);
   return { json, attachments };

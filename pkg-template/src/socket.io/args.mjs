@@ -3,7 +3,7 @@
 import { deconstructSocketIoData, reconstructSocketIoData } from 'wsframe';
 
 export function asBuffer(bytes) {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** `args` as `{ json, attachments }` (attachments as Uint8Arrays). */
@@ -14,6 +14,7 @@ export function encodeArgs(args) {
 
 /** The arguments of an event or ack record, attachments as Buffers (as socket.io gives them). */
 export function decodeArgs(action) {
+  if (action.placeholders.length === 0) return JSON.parse(action.argsJson);
   return reconstructSocketIoData(action.argsJson, action.attachments.map(asBuffer), action.placeholders);
 }
 

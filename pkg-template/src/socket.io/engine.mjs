@@ -372,8 +372,18 @@ export class Engine extends EventEmitter {
           }
           break;
         }
-        default:
-          this.#handlers[action.kind]?.(action, this.#sessions.get(action.sid));
+        case 'connect':
+          this.#handlers.connect(action, this.#sessions.get(action.sid));
+          break;
+        case 'event':
+          this.#handlers.event(action);
+          break;
+        case 'ack':
+          this.#handlers.ack(action);
+          break;
+        case 'disconnect':
+          this.#handlers.disconnect(action);
+          break;
       }
     }
     if (backlogged.length) {

@@ -130,9 +130,10 @@ export class Socket extends EventEmitter {
 
   /** An event from the client: any-listeners, then middlewares, then listeners. */
   _onevent(action) {
-    const args = [JSON.parse(action.nameJson), ...decodeArgs(action)];
+    const args = decodeArgs(action);
+    args.unshift(JSON.parse(action.nameJson));
     if (action.ack !== null) args.push(this.#ackFunction(action.ack));
-    for (const listener of this.#anyListeners.slice()) listener.apply(this, args);
+    if (this.#anyListeners.length) for (const listener of this.#anyListeners.slice()) listener.apply(this, args);
     this.#run(args, (err) => {
       process.nextTick(() => {
         if (err) emitLocally.call(this, 'error', err);
@@ -153,8 +154,8 @@ export class Socket extends EventEmitter {
   }
 
   #run(event, done) {
+    if (this.#fns.length === 0) return done();
     const fns = this.#fns.slice();
-    if (fns.length === 0) return done();
     const step = (i) =>
       fns[i](event, (err) => {
         if (err) return done(err);
