@@ -107,7 +107,7 @@ for (const name of ['engine.io-parser', 'socket.io-parser']) {
   writeFileSync(path.join(pkg, `${name}.mjs`), `export * from './${name}.cjs';\n`);
 }
 
-for (const file of ['index.d.ts', 'browser.d.ts', 'codec.d.ts', 'node.d.cts', 'node.d.mts', 'engine.io-parser.d.ts', 'socket.io-parser.d.ts', 'README.md']) {
+for (const file of ['index.d.ts', 'browser.d.ts', 'codec.d.ts', 'node.d.cts', 'node.d.mts', 'socket.io.d.ts', 'engine.io-parser.d.ts', 'socket.io-parser.d.ts', 'README.md']) {
   cpSync(path.join(template, file), path.join(pkg, file));
 }
 const manifest = JSON.parse(readFileSync(path.join(template, 'package.json'), 'utf8'));

@@ -288,6 +288,54 @@ test('TypeScript: a program typed against @types/ws compiles against ws and wsfr
   assert.deepEqual(JSON.parse(run('node', ['typed-out/typed.mjs'])), ['ts', 'typed', '/typed', 'typed bytes', true, 'function', 1000, 'done', true]);
 });
 
+// A server typed the way socket.io's own types type it, with only the import to change.
+const SIO_TYPED = (from) => `
+  import { createServer } from 'node:http';
+  import type { AddressInfo } from 'node:net';
+  import { Server, type Socket } from '${from}';
+  const httpServer = createServer((req, res) => res.end('app'));
+  const io = new Server(httpServer, { cors: { origin: 'https://app.example', credentials: true }, pingInterval: 1000, connectTimeout: 2000 });
+  io.use((socket: Socket, next: (err?: Error) => void) => (socket.handshake.auth.token === 'no' ? next(new Error('refused')) : next()));
+  const seen: unknown[] = [];
+  io.on('connection', (socket: Socket) => {
+    socket.join(['a', 'b']);
+    socket.to('a').except('b').emit('typed', 1, { two: 2 });
+    socket.timeout(100).emit('question', (err: Error | null, answer: unknown) => seen.push(err?.message, answer));
+    socket.on('disconnect', (reason: string) => seen.push(reason));
+  });
+  io.of(/^\\/dynamic-\\d+$/).on('connection', (socket: Socket) => socket.emit('hi'));
+  httpServer.listen(0, '127.0.0.1', async () => {
+    const { port } = httpServer.address() as AddressInfo;
+    const res = await fetch('http://127.0.0.1:' + port + '/socket.io/?EIO=4&transport=polling');
+    seen.push(res.status, (await res.text())[0], (await io.fetchSockets()).length, io.engine.clientsCount);
+    io.close(() => console.log(JSON.stringify(seen)));
+  });`;
+
+test('TypeScript: a socket.io server compiles against socket.io and wsframe/socket.io alike, and runs', () => {
+  const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
+  const compilerOptions = {
+    strict: true,
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    target: 'es2022',
+    typeRoots: [path.join(root, 'node_modules', '@types')],
+    types: ['node'],
+    skipLibCheck: true,
+  };
+  const ioDir = path.join(root, 'target', 'ts-sio-typed');
+  mkdirSync(ioDir, { recursive: true });
+  writeFileSync(path.join(ioDir, 'typed.mts'), SIO_TYPED('socket.io'));
+  writeFileSync(path.join(ioDir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, files: ['typed.mts'] }));
+  run(tsc, ['-p', 'tsconfig.json'], ioDir);
+  writeFileSync(path.join(project, 'sio-typed.mts'), SIO_TYPED('wsframe/socket.io'));
+  writeFileSync(
+    path.join(project, 'tsconfig.sio.json'),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, skipLibCheck: false, outDir: 'sio-out' }, files: ['sio-typed.mts'] }),
+  );
+  run(tsc, ['-p', 'tsconfig.sio.json']);
+  assert.deepEqual(JSON.parse(run('node', ['sio-out/sio-typed.mjs'])), [200, '0', 0, 1]);
+});
+
 async function browserResult(url) {
   const browser = await launchChromium();
   const problems = [];

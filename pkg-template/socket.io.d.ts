@@ -1,0 +1,276 @@
+// Types of `wsframe/socket.io`: socket.io 4.8's server API (its names and
+// shapes, without the typed-events generics).
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Http2SecureServer, Http2Server } from 'node:http2';
+import type { Server as HttpsServer } from 'node:https';
+
+export type Room = string;
+export type SocketId = string;
+export type DisconnectReason =
+  | 'transport error'
+  | 'transport close'
+  | 'forced close'
+  | 'ping timeout'
+  | 'parse error'
+  | 'server shutting down'
+  | 'forced server close'
+  | 'client namespace disconnect'
+  | 'server namespace disconnect';
+
+type AnyServer = HttpServer | HttpsServer | Http2SecureServer | Http2Server;
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: Error) => void) => void;
+
+export interface CorsOptions {
+  origin?: boolean | string | RegExp | Array<boolean | string | RegExp> | ((origin: string | undefined, callback: (err: Error | null, origin?: boolean | string | RegExp | Array<boolean | string | RegExp>) => void) => void);
+  methods?: string | string[];
+  allowedHeaders?: string | string[];
+  exposedHeaders?: string | string[];
+  credentials?: boolean;
+  maxAge?: number;
+  preflightContinue?: boolean;
+  optionsSuccessStatus?: number;
+}
+
+export interface CookieOptions {
+  name?: string;
+  path?: string | false;
+  domain?: string;
+  maxAge?: number;
+  expires?: Date;
+  httpOnly?: boolean;
+  secure?: boolean;
+  sameSite?: boolean | 'lax' | 'strict' | 'none';
+  partitioned?: boolean;
+}
+
+export interface ServerOptions {
+  path?: string;
+  /** wsframe does not serve the client bundle: `true` is refused. */
+  serveClient?: false;
+  adapter?: typeof Adapter;
+  connectTimeout?: number;
+  cleanupEmptyChildNamespaces?: boolean;
+  pingTimeout?: number;
+  pingInterval?: number;
+  upgradeTimeout?: number;
+  maxHttpBufferSize?: number;
+  allowRequest?: (req: IncomingMessage, fn: (err: string | null | undefined, success: boolean) => void) => void;
+  transports?: Array<'polling' | 'websocket'>;
+  allowUpgrades?: boolean;
+  httpCompression?: boolean | { threshold?: number; level?: number };
+  cookie?: boolean | CookieOptions;
+  cors?: CorsOptions;
+  allowEIO3?: boolean;
+  addTrailingSlash?: boolean;
+  destroyUpgrade?: boolean;
+  destroyUpgradeTimeout?: number;
+  /** wsframe's: bytes waiting for a client that does not read before it is paused, and dropped unless it drains (default 1 MiB). */
+  maxBufferedBytes?: number;
+  /** Refused unless left out (see the README's differences). */
+  parser?: never;
+  wsEngine?: never;
+  perMessageDeflate?: false;
+  connectionStateRecovery?: never;
+  initialPacket?: never;
+}
+
+export interface Handshake {
+  headers: IncomingMessage['headers'];
+  time: string;
+  address: string;
+  xdomain: boolean;
+  secure: boolean;
+  issued: number;
+  url: string;
+  query: Record<string, string>;
+  auth: Record<string, any>;
+}
+
+interface BroadcastOptions {
+  rooms: Set<Room>;
+  except?: Set<Room>;
+  flags?: { volatile?: boolean; compress?: boolean; local?: boolean; timeout?: number };
+}
+
+/** socket.io's `socket.conn`: the Engine.IO session. */
+export interface EngineConn extends EventEmitter {
+  readonly id: string;
+  readonly protocol: number;
+  readonly readyState: 'open' | 'closed';
+  readonly transport: { name: 'polling' | 'websocket' };
+  readonly request: IncomingMessage;
+  readonly remoteAddress: string | undefined;
+  readonly upgraded: boolean;
+  close(): this;
+}
+
+/** `io.engine`. */
+export interface Engine extends EventEmitter {
+  readonly clientsCount: number;
+  readonly clients: Record<string, EngineConn>;
+  use(fn: Middleware): void;
+}
+
+export class BroadcastOperator {
+  to(room: Room | Room[]): BroadcastOperator;
+  in(room: Room | Room[]): BroadcastOperator;
+  except(room: Room | Room[]): BroadcastOperator;
+  compress(compress: boolean): BroadcastOperator;
+  get volatile(): BroadcastOperator;
+  get local(): BroadcastOperator;
+  timeout(timeout: number): BroadcastOperator;
+  emit(ev: string, ...args: any[]): boolean;
+  emitWithAck(ev: string, ...args: any[]): Promise<any[]>;
+  allSockets(): Promise<Set<SocketId>>;
+  fetchSockets(): Promise<Array<Socket | RemoteSocket>>;
+  socketsJoin(room: Room | Room[]): void;
+  socketsLeave(room: Room | Room[]): void;
+  disconnectSockets(close?: boolean): void;
+}
+
+export class RemoteSocket {
+  readonly id: SocketId;
+  readonly handshake: Handshake;
+  readonly rooms: Set<Room>;
+  readonly data: any;
+  timeout(timeout: number): BroadcastOperator;
+  emit(ev: string, ...args: any[]): boolean;
+  join(room: Room | Room[]): void;
+  leave(room: Room): void;
+  disconnect(close?: boolean): this;
+}
+
+export class Adapter extends EventEmitter {
+  readonly nsp: Namespace;
+  rooms: Map<Room, Set<SocketId>>;
+  sids: Map<SocketId, Set<Room>>;
+  constructor(nsp: Namespace);
+  init(): Promise<void> | void;
+  close(): Promise<void> | void;
+  serverCount(): Promise<number>;
+  addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void;
+  del(id: SocketId, room: Room): Promise<void> | void;
+  delAll(id: SocketId): void;
+  broadcast(packet: any, opts: BroadcastOptions): void;
+  broadcastWithAck(packet: any, opts: BroadcastOptions, clientCountCallback: (count: number) => void, ack: (...args: any[]) => void): void;
+  sockets(rooms: Set<Room>): Promise<Set<SocketId>>;
+  socketRooms(id: SocketId): Set<Room> | undefined;
+  fetchSockets(opts: BroadcastOptions): Promise<any[]>;
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void;
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void;
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void;
+  serverSideEmit(packet: any[]): void;
+}
+
+export class Socket extends EventEmitter {
+  readonly id: SocketId;
+  readonly nsp: Namespace;
+  readonly server: Server;
+  readonly adapter: Adapter;
+  readonly handshake: Handshake;
+  readonly request: IncomingMessage;
+  readonly conn: EngineConn;
+  readonly rooms: Set<Room>;
+  readonly connected: boolean;
+  readonly disconnected: boolean;
+  readonly recovered: boolean;
+  data: any;
+  emit(ev: string, ...args: any[]): boolean;
+  emitWithAck(ev: string, ...args: any[]): Promise<any>;
+  to(room: Room | Room[]): BroadcastOperator;
+  in(room: Room | Room[]): BroadcastOperator;
+  except(room: Room | Room[]): BroadcastOperator;
+  get broadcast(): BroadcastOperator;
+  get local(): BroadcastOperator;
+  get volatile(): this;
+  send(...args: any[]): this;
+  write(...args: any[]): this;
+  join(rooms: Room | Room[]): Promise<void> | void;
+  leave(room: Room): Promise<void> | void;
+  disconnect(close?: boolean): this;
+  compress(compress: boolean): this;
+  timeout(timeout: number): this;
+  use(fn: (event: [string, ...any[]], next: (err?: Error) => void) => void): this;
+  onAny(listener: (event: string, ...args: any[]) => void): this;
+  prependAny(listener: (event: string, ...args: any[]) => void): this;
+  offAny(listener?: (event: string, ...args: any[]) => void): this;
+  listenersAny(): Array<(event: string, ...args: any[]) => void>;
+  onAnyOutgoing(listener: (event: string, ...args: any[]) => void): this;
+  prependAnyOutgoing(listener: (event: string, ...args: any[]) => void): this;
+  offAnyOutgoing(listener?: (event: string, ...args: any[]) => void): this;
+  listenersAnyOutgoing(): Array<(event: string, ...args: any[]) => void>;
+  on(event: 'disconnect' | 'disconnecting', listener: (reason: DisconnectReason, description?: any) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: string, listener: (...args: any[]) => void): this;
+}
+
+export class Namespace extends EventEmitter {
+  readonly name: string;
+  readonly sockets: Map<SocketId, Socket>;
+  readonly server: Server;
+  adapter: Adapter;
+  use(fn: (socket: Socket, next: (err?: Error & { data?: any }) => void) => void): this;
+  to(room: Room | Room[]): BroadcastOperator;
+  in(room: Room | Room[]): BroadcastOperator;
+  except(room: Room | Room[]): BroadcastOperator;
+  emit(ev: string, ...args: any[]): boolean;
+  send(...args: any[]): this;
+  write(...args: any[]): this;
+  serverSideEmit(ev: string, ...args: any[]): boolean;
+  serverSideEmitWithAck(ev: string, ...args: any[]): Promise<any[]>;
+  allSockets(): Promise<Set<SocketId>>;
+  compress(compress: boolean): BroadcastOperator;
+  get volatile(): BroadcastOperator;
+  get local(): BroadcastOperator;
+  timeout(timeout: number): BroadcastOperator;
+  fetchSockets(): Promise<Array<Socket | RemoteSocket>>;
+  socketsJoin(room: Room | Room[]): void;
+  socketsLeave(room: Room | Room[]): void;
+  disconnectSockets(close?: boolean): void;
+  on(event: 'connection' | 'connect', listener: (socket: Socket) => void): this;
+  on(event: string, listener: (...args: any[]) => void): this;
+}
+
+export class Server {
+  constructor(srv?: AnyServer | number | ServerOptions, opts?: ServerOptions);
+  readonly sockets: Namespace;
+  readonly engine: Engine;
+  readonly httpServer: AnyServer;
+  serveClient(): false;
+  serveClient(v: false): this;
+  path(): string;
+  path(v: string): this;
+  connectTimeout(): number;
+  connectTimeout(v: number): this;
+  adapter(): typeof Adapter;
+  adapter(v: typeof Adapter): this;
+  listen(srv: AnyServer | number, opts?: ServerOptions): this;
+  attach(srv: AnyServer | number, opts?: ServerOptions): this;
+  of(name: string | RegExp | ((name: string, auth: Record<string, any>, next: (err: Error | null, success: boolean) => void) => void), fn?: (socket: Socket) => void): Namespace;
+  close(fn?: (err?: Error) => void): Promise<void>;
+  use(fn: (socket: Socket, next: (err?: Error & { data?: any }) => void) => void): this;
+  to(room: Room | Room[]): BroadcastOperator;
+  in(room: Room | Room[]): BroadcastOperator;
+  except(room: Room | Room[]): BroadcastOperator;
+  emit(ev: string, ...args: any[]): boolean;
+  send(...args: any[]): this;
+  write(...args: any[]): this;
+  serverSideEmit(ev: string, ...args: any[]): boolean;
+  serverSideEmitWithAck(ev: string, ...args: any[]): Promise<any[]>;
+  allSockets(): Promise<Set<SocketId>>;
+  compress(compress: boolean): BroadcastOperator;
+  get volatile(): BroadcastOperator;
+  get local(): BroadcastOperator;
+  timeout(timeout: number): BroadcastOperator;
+  fetchSockets(): Promise<Array<Socket | RemoteSocket>>;
+  socketsJoin(room: Room | Room[]): void;
+  socketsLeave(room: Room | Room[]): void;
+  disconnectSockets(close?: boolean): void;
+  on(event: 'connection' | 'connect', listener: (socket: Socket) => void): this;
+  on(event: 'new_namespace', listener: (namespace: Namespace) => void): this;
+  on(event: string, listener: (...args: any[]) => void): this;
+  once(event: string, listener: (...args: any[]) => void): this;
+  off(event: string, listener: (...args: any[]) => void): this;
+  listeners(event: string): Function[];
+}
