@@ -205,33 +205,40 @@ export class Socket extends EventEmitter {
   on(event: string, listener: (...args: any[]) => void): this;
 }
 
-export class Namespace extends EventEmitter {
-  readonly name: string;
-  readonly sockets: Map<SocketId, Socket>;
-  readonly server: Server;
-  adapter: Adapter;
-  use(fn: (socket: Socket, next: (err?: Error & { data?: any }) => void) => void): this;
+/** What the server and each namespace offer for their sockets (socket.io's shorthands; `emit` is each class's own). */
+interface Broadcasting {
   to(room: Room | Room[]): BroadcastOperator;
   in(room: Room | Room[]): BroadcastOperator;
   except(room: Room | Room[]): BroadcastOperator;
-  emit(ev: string, ...args: any[]): boolean;
   send(...args: any[]): this;
   write(...args: any[]): this;
   serverSideEmit(ev: string, ...args: any[]): boolean;
   serverSideEmitWithAck(ev: string, ...args: any[]): Promise<any[]>;
   allSockets(): Promise<Set<SocketId>>;
   compress(compress: boolean): BroadcastOperator;
-  get volatile(): BroadcastOperator;
-  get local(): BroadcastOperator;
+  readonly volatile: BroadcastOperator;
+  readonly local: BroadcastOperator;
   timeout(timeout: number): BroadcastOperator;
   fetchSockets(): Promise<Array<Socket | RemoteSocket>>;
   socketsJoin(room: Room | Room[]): void;
   socketsLeave(room: Room | Room[]): void;
   disconnectSockets(close?: boolean): void;
+}
+
+export interface Namespace extends Broadcasting {}
+export class Namespace extends EventEmitter {
+  readonly name: string;
+  readonly sockets: Map<SocketId, Socket>;
+  readonly server: Server;
+  adapter: Adapter;
+  use(fn: (socket: Socket, next: (err?: Error & { data?: any }) => void) => void): this;
+  /** Broadcasts to every socket of the namespace. */
+  emit(ev: string, ...args: any[]): boolean;
   on(event: 'connection' | 'connect', listener: (socket: Socket) => void): this;
   on(event: string, listener: (...args: any[]) => void): this;
 }
 
+export interface Server extends Broadcasting {}
 export class Server {
   constructor(srv?: AnyServer | number | ServerOptions, opts?: ServerOptions);
   readonly sockets: Namespace;
@@ -250,23 +257,8 @@ export class Server {
   of(name: string | RegExp | ((name: string, auth: Record<string, any>, next: (err: Error | null, success: boolean) => void) => void), fn?: (socket: Socket) => void): Namespace;
   close(fn?: (err?: Error) => void): Promise<void>;
   use(fn: (socket: Socket, next: (err?: Error & { data?: any }) => void) => void): this;
-  to(room: Room | Room[]): BroadcastOperator;
-  in(room: Room | Room[]): BroadcastOperator;
-  except(room: Room | Room[]): BroadcastOperator;
+  /** Broadcasts to every socket of the main namespace. */
   emit(ev: string, ...args: any[]): boolean;
-  send(...args: any[]): this;
-  write(...args: any[]): this;
-  serverSideEmit(ev: string, ...args: any[]): boolean;
-  serverSideEmitWithAck(ev: string, ...args: any[]): Promise<any[]>;
-  allSockets(): Promise<Set<SocketId>>;
-  compress(compress: boolean): BroadcastOperator;
-  get volatile(): BroadcastOperator;
-  get local(): BroadcastOperator;
-  timeout(timeout: number): BroadcastOperator;
-  fetchSockets(): Promise<Array<Socket | RemoteSocket>>;
-  socketsJoin(room: Room | Room[]): void;
-  socketsLeave(room: Room | Room[]): void;
-  disconnectSockets(close?: boolean): void;
   on(event: 'connection' | 'connect', listener: (socket: Socket) => void): this;
   on(event: 'new_namespace', listener: (namespace: Namespace) => void): this;
   on(event: string, listener: (...args: any[]) => void): this;
