@@ -513,9 +513,16 @@ impl Server {
         self.timers.len()
     }
 
+    /// Queues bytes for a connection; joined to the write just before
+    /// when that one is for the same connection (one system call for what
+    /// one call of the application sends it).
     pub(super) fn write(&mut self, conn: ConnId, bytes: Vec<u8>) {
-        if !bytes.is_empty() {
-            self.out.push(Output::Write { conn, bytes });
+        if bytes.is_empty() {
+            return;
+        }
+        match self.out.last_mut() {
+            Some(Output::Write { conn: last, bytes: queued }) if *last == conn => queued.extend_from_slice(&bytes),
+            _ => self.out.push(Output::Write { conn, bytes }),
         }
     }
 

@@ -111,7 +111,7 @@ export class Adapter extends EventEmitter {
       wantAck,
       performance.now(),
     );
-    this.nsp.server._engine.flush();
+    this.nsp.server._engine.flushSoon();
     return sent;
   }
 

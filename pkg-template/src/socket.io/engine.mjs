@@ -136,6 +136,7 @@ export class Engine extends EventEmitter {
   #sessions = new Map();
   #requests = new Map();
   #middlewares = [];
+  #flushQueued = false;
   #path;
 
   constructor(options, handlers) {
@@ -323,6 +324,22 @@ export class Engine extends EventEmitter {
       }
     });
   }
+
+  /**
+   * What the application's calls (emit, ack, join, …) do: the core's output
+   * is carried out once the current task's synchronous work is done, so a
+   * burst of emits costs one pass (and one write per connection).
+   */
+  flushSoon() {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(this.#flushQueuedOutput);
+  }
+
+  #flushQueuedOutput = () => {
+    this.#flushQueued = false;
+    this.flush();
+  };
 
   /** Carries out what the core asked for; schedules its next tick. */
   flush() {

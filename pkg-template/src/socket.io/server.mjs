@@ -142,7 +142,7 @@ export class Server {
       if (nsp) join(nsp);
       else {
         core.refuse(action.socket, INVALID_NAMESPACE, performance.now());
-        this._engine.flush();
+        this._engine.flushSoon();
       }
     });
   }

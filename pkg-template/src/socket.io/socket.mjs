@@ -88,7 +88,7 @@ export class Socket extends EventEmitter {
     const { json, attachments } = encodeArgs(args);
     const id = this.#core.emit(this._handle, encodeName(ev), json, attachments, Boolean(ack), performance.now());
     if (ack && id !== undefined) this.#registerAck(id, ack, flags.timeout);
-    this.server._engine.flush();
+    this.server._engine.flushSoon();
     return true;
   }
 
@@ -149,7 +149,7 @@ export class Socket extends EventEmitter {
       sent = true;
       const { json, attachments } = encodeArgs(args);
       this.#core.ack(this._handle, id, json, attachments, performance.now());
-      this.server._engine.flush();
+      this.server._engine.flushSoon();
     };
   }
 
@@ -224,14 +224,14 @@ export class Socket extends EventEmitter {
     this.#core.accept(this._handle, performance.now());
     this.join(this.id);
     this.adapter._connected(this._handle);
-    this.server._engine.flush();
+    this.server._engine.flushSoon();
   }
 
   /** Refused by a middleware: CONNECT_ERROR, as socket.io words it per protocol. */
   _refuse(err) {
     const data = this.conn.protocol === 3 ? (err.data ?? err.message) : { message: err.message, data: err.data };
     this.#core.refuse(this._handle, JSON.stringify(data) ?? 'null', performance.now());
-    this.server._engine.flush();
+    this.server._engine.flushSoon();
   }
 
   _onclose(reason, description) {
@@ -255,7 +255,7 @@ export class Socket extends EventEmitter {
     // disconnect record, with socket.io's reason, ends this socket.
     if (close) this.#core.closeClient(this._handle, performance.now());
     else this.#core.disconnect(this._handle, performance.now());
-    this.server._engine.flush();
+    this.server._engine.flushSoon();
     return this;
   }
 
