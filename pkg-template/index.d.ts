@@ -481,57 +481,84 @@ export interface EngineServerOptions {
   maxPackets?: number;
   connectTimeout?: number;
   upgradeTimeout?: number;
-  /** Raw Engine.IO echo endpoint (default "/engine.io/", null: off). */
+  /** A raw Engine.IO endpoint whose messages go to the application (default null: off). */
   enginePath?: string | null;
   /** Socket.IO endpoint (default "/socket.io/", null: off). */
   socketioPath?: string | null;
-  /** Socket.IO namespaces (default ["/"]). */
-  namespaces?: string[];
   maxAttachments?: number;
   /** Serve EIO=3 clients (default true). */
   allowEio3?: boolean;
-  /** Access-Control-Allow-Origin for polling ("*" reflects the request's origin). */
+  /** Polling sessions may move to WebSocket (default true). */
+  allowUpgrades?: boolean;
+  /** Milliseconds for an HTTP request read by the core to arrive whole (default 60000; 408 after). */
+  requestTimeout?: number;
+  /** Bytes a polling session may hold for a GET that does not come (default 4 MiB). */
+  maxBufferedBytes?: number;
+  /** Access-Control-Allow-Origin for polling answers: an origin (with credentials) or "*" (without). */
   corsOrigin?: string | null;
 }
 
+type Placeholders = Array<{ path: Array<string | number>; num: number }>;
+
 export type EngineServerAction =
   | { kind: 'write'; conn: number; bytes: Uint8Array }
+  | { kind: 'writeShared'; conns: number[]; bytes: Uint8Array }
   | { kind: 'end'; conn: number }
-  | { kind: 'open'; sid: string; protocol: 3 | 4; transport: 'polling' | 'websocket'; socketio: boolean }
+  | { kind: 'respond'; conn: number; status: number; headers: Array<[string, string]>; body: Uint8Array }
+  | { kind: 'open'; conn: number; sid: string; protocol: 3 | 4; transport: 'polling' | 'websocket'; socketio: boolean }
   | { kind: 'upgrade'; sid: string }
   | { kind: 'close'; sid: string; reason: string }
-  | { kind: 'connect'; socket: number; id: string; nsp: string; authJson: string }
-  | {
-      kind: 'event';
-      socket: number;
-      nameJson: string;
-      argsJson: string;
-      ack: number | null;
-      attachments: Uint8Array[];
-      placeholders: Array<{ path: Array<string | number>; num: number }>;
-    }
-  | {
-      kind: 'ack';
-      socket: number;
-      id: number;
-      argsJson: string;
-      attachments: Uint8Array[];
-      placeholders: Array<{ path: Array<string | number>; num: number }>;
-    }
+  | { kind: 'message'; sid: string; data: string | Uint8Array }
+  | { kind: 'connect'; socket: number; sid: string; id: string; nsp: string; authJson: string }
+  | { kind: 'event'; socket: number; nameJson: string; argsJson: string; ack: number | null; attachments: Uint8Array[]; placeholders: Placeholders }
+  | { kind: 'ack'; socket: number; id: number; argsJson: string; attachments: Uint8Array[]; placeholders: Placeholders }
   | { kind: 'disconnect'; socket: number; reason: string };
 
-/** The sans-I/O Engine.IO + Socket.IO server: bytes and time in, actions out. */
+/** A request as Node's `http` read it. */
+export interface HttpRequestLike {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+}
+
+/**
+ * The sans-I/O Engine.IO + Socket.IO server: bytes and time in, actions
+ * out (`wsframe/socket.io` is built on it).
+ */
 export declare class EngineServerCore {
   constructor(options?: EngineServerOptions);
   receive(conn: number, bytes: BytesLike, now: number): void;
+  httpRequest(conn: number, req: HttpRequestLike, body: BytesLike, now: number): void;
+  upgrade(conn: number, req: HttpRequestLike, headers: Array<[string, string]>, now: number): void;
   closed(conn: number, now: number): void;
+  /** 0: drained, 1: backlogged, 2: overflowing. */
+  congestion(conn: number, level: 0 | 1 | 2, now: number): void;
   tick(now: number): void;
   readonly nextDeadline: number | undefined;
   readonly sessionCount: number;
   takeOutput(): EngineServerAction[];
+  accept(socket: number, now: number): void;
+  refuse(socket: number, dataJson: string, now: number): void;
+  join(socket: number, room: number): void;
+  leave(socket: number, room: number): void;
   emit(socket: number, nameJson: string, argsJson: string, attachments?: BytesLike[], wantAck?: boolean, now?: number): number | undefined;
+  broadcast(
+    nsp: string,
+    rooms: number[],
+    except: number[],
+    nameJson: string,
+    argsJson: string,
+    attachments: BytesLike[],
+    volatile: boolean,
+    wantAck: boolean,
+    now: number,
+  ): { count: number; ackId: number | undefined };
   ack(socket: number, id: number, argsJson: string, attachments?: BytesLike[], now?: number): void;
   disconnect(socket: number, now?: number): void;
+  closeClient(socket: number, now: number): void;
+  sendMessage(sid: string, data: string | BytesLike, now: number): void;
+  closeSession(sid: string, now: number): void;
+  shutdown(now: number): void;
   free(): void;
 }
 

@@ -13,11 +13,10 @@ import type {
   Server as HttpServer,
 } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { AddressInfo as NetAddressInfo, Server as NetServer, Socket, createConnection } from 'node:net';
+import type { Server as NetServer, Socket, createConnection } from 'node:net';
 import type { Duplex, DuplexOptions } from 'node:stream';
 import type { SecureContextOptions, Server as TlsServer } from 'node:tls';
 import type { ZlibOptions } from 'node:zlib';
-import type { EngineServerCore, EngineServerOptions } from './index';
 
 /** What `send`, `ping` and `pong` take (what Buffer.from takes, and Blobs). */
 type BufferLike =
@@ -409,51 +408,12 @@ declare namespace WebSocket {
   /** wsframe: `new WebSocketServer(options, callback)`. */
   function createServer(options?: ServerOptions, callback?: () => void): Server;
 
-  /** wsframe: one Socket.IO client in one namespace. */
-  class IoSocket {
-    readonly handle: number;
-    readonly id: string;
-    readonly nsp: string;
-    /** The CONNECT payload as sent (JSON). */
-    readonly authJson: string;
-    readonly handshake: { auth: unknown };
-    readonly connected: boolean;
-    /** Receives events; an ack function comes last when the client asked for one. */
-    on(event: string, handler: (...args: any[]) => void): this;
-    on(event: 'disconnect', handler: (reason: string) => void): this;
-    off(event: string, handler: (...args: any[]) => void): this;
-    onAny(handler: (name: unknown, ...args: any[]) => void): this;
-    /** Events as received: JSON with placeholders, attachments, and an ack taking JSON. */
-    onRaw(
-      handler: (event: {
-        nameJson: string;
-        argsJson: string;
-        attachments: Uint8Array[];
-        ack: ((argsJson: string, attachments?: Uint8Array[]) => void) | null;
-      }) => void,
-    ): this;
-    /** Sends an event; a function as last argument receives the client's ack. */
-    emit(name: string | number, ...args: any[]): boolean;
-    emitRaw(nameJson: string, argsJson: string, attachments?: Uint8Array[], onAck?: ((...args: any[]) => void) | null): void;
-    disconnect(): this;
-  }
-
-  /** wsframe: Socket.IO and a raw Engine.IO echo on raw net sockets. */
-  class SocketIoServer extends EventEmitter {
-    constructor(options?: EngineServerOptions);
-    readonly core: EngineServerCore;
-    readonly sessionCount: number;
-    listen(port?: number, host?: string): Promise<NetAddressInfo>;
-    address(): NetAddressInfo | string | null | undefined;
-    /** Serves a connection accepted elsewhere. */
-    handle(socket: Socket): void;
-    close(): Promise<void>;
-    on(event: 'connection', listener: (socket: IoSocket) => void): this;
-    on(event: 'session', listener: (info: { sid: string; protocol: number; transport: string; socketio: boolean }) => void): this;
-    on(event: 'upgrade', listener: (info: { sid: string }) => void): this;
-    on(event: 'sessionClose', listener: (info: { sid: string; reason: string }) => void): this;
-    on(event: string, listener: (...args: any[]) => void): this;
-  }
+  /** wsframe: `wsframe/socket.io`'s `Server` (socket.io 4's API). */
+  const SocketIoServer: typeof import('./socket.io').Server;
+  type SocketIoServer = import('./socket.io').Server;
+  /** wsframe: raw Engine.IO with engine.io's shape (`wsframe/socket.io`'s `EngineIoServer`). */
+  const EngineIoServer: typeof import('./socket.io').EngineIoServer;
+  type EngineIoServer = import('./socket.io').EngineIoServer;
 }
 
 export = WebSocket;

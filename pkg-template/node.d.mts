@@ -13,8 +13,8 @@ export declare const connect: typeof WebSocket.connect;
 export declare const createServer: typeof WebSocket.createServer;
 export declare const SocketIoServer: typeof WebSocket.SocketIoServer;
 export type SocketIoServer = WebSocket.SocketIoServer;
-export declare const IoSocket: typeof WebSocket.IoSocket;
-export type IoSocket = WebSocket.IoSocket;
+export declare const EngineIoServer: typeof WebSocket.EngineIoServer;
+export type EngineIoServer = WebSocket.EngineIoServer;
 export type {
   RawData,
   Data,

@@ -266,3 +266,24 @@ export class Server {
   off(event: string, listener: (...args: any[]) => void): this;
   listeners(event: string): Function[];
 }
+
+/** wsframe's extra: a raw Engine.IO server with engine.io 6's shape, on the same core. */
+export interface EngineSocket extends EngineConn {
+  send(data: string | ArrayBuffer | ArrayBufferView, options?: object, callback?: () => void): this;
+  write(data: string | ArrayBuffer | ArrayBufferView, options?: object, callback?: () => void): this;
+  on(event: 'message', listener: (data: string | Buffer) => void): this;
+  on(event: 'upgrade', listener: (transport: { name: 'websocket' }) => void): this;
+  on(event: 'close', listener: (reason: string) => void): this;
+  on(event: string, listener: (...args: any[]) => void): this;
+}
+
+export class EngineIoServer extends EventEmitter {
+  constructor(options?: Pick<ServerOptions, 'path' | 'pingTimeout' | 'pingInterval' | 'upgradeTimeout' | 'maxHttpBufferSize' | 'allowRequest' | 'transports' | 'allowUpgrades' | 'httpCompression' | 'cookie' | 'cors' | 'allowEIO3' | 'addTrailingSlash' | 'destroyUpgrade' | 'destroyUpgradeTimeout' | 'maxBufferedBytes'>);
+  readonly engine: Engine | null;
+  readonly clientsCount: number;
+  attach(server: AnyServer, options?: { path?: string }): this;
+  close(): this;
+  on(event: 'connection', listener: (socket: EngineSocket) => void): this;
+  on(event: 'connection_error', listener: (err: { req: IncomingMessage; code: number; message: string; context: object }) => void): this;
+  on(event: string, listener: (...args: any[]) => void): this;
+}

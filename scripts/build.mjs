@@ -44,7 +44,7 @@ function copyBuild(from, to, type) {
 const externals = {
   name: 'externals',
   setup(build) {
-    build.onResolve({ filter: /^(\.\/(node|web|codec)\/wsframe\.js|wsframe)$/ }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /^(\.\/(node|web|codec)\/wsframe\.js|wsframe|wsframe\/socket\.io)$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -94,14 +94,14 @@ writeFileSync(path.join(pkg, 'index.mjs'), "export * from './index.cjs';\nexport
 writeFileSync(
   path.join(pkg, 'node.mjs'),
   "import WebSocket from './node.cjs';\n" +
-    'export const { WebSocketServer, Server, createWebSocketStream, connect, createServer, SocketIoServer, IoSocket } = WebSocket;\n' +
+    'export const { WebSocketServer, Server, createWebSocketStream, connect, createServer, SocketIoServer, EngineIoServer } = WebSocket;\n' +
     'export { WebSocket };\nexport default WebSocket;\n',
 );
 // As socket.io's ESM wrapper.
 writeFileSync(
   path.join(pkg, 'socket.io.mjs'),
   "import io from './socket.io.cjs';\n" +
-    'export const { Server, Namespace, Socket, BroadcastOperator, RemoteSocket, Adapter } = io;\nexport default io;\n',
+    'export const { Server, Namespace, Socket, BroadcastOperator, RemoteSocket, Adapter, EngineIoServer } = io;\nexport default io;\n',
 );
 for (const name of ['engine.io-parser', 'socket.io-parser']) {
   writeFileSync(path.join(pkg, `${name}.mjs`), `export * from './${name}.cjs';\n`);

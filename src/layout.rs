@@ -107,6 +107,9 @@ layout! {
         /// Id: the request. Body: u16 status, u32 length of the header
         /// lines ("name: value\r\n" each), the lines, then the body.
         RESPOND: u8 = 12;
+        /// A raw Engine.IO message. Body: u8 1 when binary, u32 length of
+        /// the session id, the id, then the data.
+        MESSAGE: u8 = 13;
     }
 }
 

@@ -2,6 +2,7 @@
 //! it runs on input from the network: arbitrary bytes on fresh connections,
 //! after a polling handshake and after a WebSocket upgrade, interleaved with
 //! the application's calls and a moving clock; and each parser alone.
+#![cfg(all(not(target_arch = "wasm32"), feature = "server"))]
 
 use proptest::prelude::*;
 use wsframe::engineio::{self, PayloadLimits, Version};
@@ -90,6 +91,9 @@ fn drive(server: &mut Server, prefix: &[u8], steps: &[Step]) {
         for output in server.take_output() {
             match output {
                 Output::Connect { socket, .. } => sockets.push(socket),
+                Output::Message { sid, data } => {
+                    let _ = server.send_message(&sid, data, now);
+                }
                 Output::Write { bytes, .. } => assert!(bytes.len() < 1 << 20),
                 _ => {}
             }

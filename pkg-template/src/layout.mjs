@@ -50,3 +50,4 @@ export const SERVER_DISCONNECT = 9;
 export const SERVER_ATTACHMENT = 10;
 export const SERVER_WRITE_SHARED = 11;
 export const SERVER_RESPOND = 12;
+export const SERVER_MESSAGE = 13;

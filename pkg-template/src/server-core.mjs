@@ -16,6 +16,7 @@ OUTPUT_KINDS[layout.SERVER_DISCONNECT] = 'disconnect';
 OUTPUT_KINDS[layout.SERVER_ATTACHMENT] = 'attachment';
 OUTPUT_KINDS[layout.SERVER_WRITE_SHARED] = 'writeShared';
 OUTPUT_KINDS[layout.SERVER_RESPOND] = 'respond';
+OUTPUT_KINDS[layout.SERVER_MESSAGE] = 'message';
 const RECORD = layout.SERVER_RECORD_HEADER_LEN;
 
 /**
@@ -49,6 +50,15 @@ function responseOf(body) {
     if (colon > 0) headers.push([line.slice(0, colon), line.slice(colon + 2)]);
   }
   return { status, headers, body: body.subarray(6 + linesLength) };
+}
+
+/** A raw Engine.IO message record: `{ kind: 'message', sid, data }` (a string, or bytes). */
+function messageAction(body) {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const sidLength = view.getUint32(1, true);
+  const sid = decoder.decode(body.subarray(5, 5 + sidLength));
+  const data = body.subarray(5 + sidLength);
+  return { kind: 'message', sid, data: body[0] === 1 ? data : decoder.decode(data) };
 }
 
 /** A shared write's body: `count` connection ids, then the bytes. */
@@ -107,7 +117,8 @@ export class EngineServerCore {
    * `accept` or `refuse`),
    * `{ kind: 'event', socket, nameJson, argsJson, ack, attachments, placeholders }`,
    * `{ kind: 'ack', socket, id, argsJson, attachments, placeholders }`,
-   * `{ kind: 'disconnect', socket, reason }`. In Node, bytes are Buffers.
+   * `{ kind: 'disconnect', socket, reason }`, `{ kind: 'message', sid, data }`
+   * (raw Engine.IO). In Node, bytes are Buffers.
    */
   takeOutput() {
     const out = this.#raw.takeOutput();
@@ -126,6 +137,7 @@ export class EngineServerCore {
       else if (kind === 'write') actions.push({ kind, conn: id, bytes: body });
       else if (kind === 'writeShared') actions.push({ kind, ...sharedOf(id, body) });
       else if (kind === 'respond') actions.push({ kind, conn: id, ...responseOf(body) });
+      else if (kind === 'message') actions.push(messageAction(body));
       else if (kind === 'end') actions.push({ kind, conn: id });
       else if (kind === 'attachment') actions[actions.length - 1].attachments.push(body);
       else {
@@ -201,6 +213,11 @@ export class EngineServerCore {
   /** 0: drained, 1: backlogged past the soft limit, 2: overflowing. */
   congestion(conn, level, now) {
     this.#raw.congestion(conn, level, now);
+  }
+
+  /** Sends a message on a raw Engine.IO session: a string, or bytes. */
+  sendMessage(sid, data, now) {
+    this.#raw.sendMessage(sid, typeof data === 'string' ? data : toBytes(data), now);
   }
 
   closeSession(sid, now) {

@@ -25,7 +25,7 @@ impl Server {
                 },
             )))
         } else {
-            Endpoint::Echo
+            Endpoint::Engine
         };
         let mut session = Session::new(version, endpoint, transport);
         let open = engineio::OpenPacket {
@@ -42,7 +42,7 @@ impl Server {
         session.start_heartbeat(now, self.config.ping_interval, self.config.ping_timeout);
         let connect_deadline = match &session.endpoint {
             Endpoint::SocketIo(client) => client.connect_deadline,
-            Endpoint::Echo => None,
+            Endpoint::Engine => None,
         };
         let first = session.next_deadline().into_iter().chain(connect_deadline).min();
         self.sessions.insert(sid.clone(), session);
@@ -148,7 +148,10 @@ impl Server {
             return;
         };
         match session.endpoint {
-            Endpoint::Echo => self.send(sid, vec![packet]),
+            Endpoint::Engine => self.out.push(Output::Message {
+                sid: sid.to_string(),
+                data: packet.data,
+            }),
             Endpoint::SocketIo(_) => {
                 self.with_client(sid, now, |client, ctx| client.on_message(packet.data, ctx))
             }

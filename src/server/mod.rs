@@ -10,8 +10,9 @@
 //! [`Server::accept`] or [`Server::refuse`], then drives the socket with
 //! [`Server::emit`], [`Server::broadcast`] (to rooms of small integers,
 //! [`Server::join`]), [`Server::ack`] and [`Server::disconnect`]. An
-//! optional raw Engine.IO echo ([`ServerConfig::engine_path`], off by
-//! default) serves the protocol test suites.
+//! optional raw Engine.IO endpoint ([`ServerConfig::engine_path`], off by
+//! default) hands raw Engine.IO messages to the application
+//! ([`Output::Message`], [`Server::send_message`]).
 //!
 //! The caller owns sockets and timers: it feeds each connection's bytes to
 //! [`Server::receive`] (or requests an HTTP server read to
@@ -75,8 +76,8 @@ pub struct ServerConfig {
     pub connect_timeout: u64,
     /// Milliseconds an upgrade may take from the probe WebSocket's opening.
     pub upgrade_timeout: u64,
-    /// Path prefix of a raw Engine.IO echo endpoint (`None`, the default:
-    /// off; tests and the example turn it on).
+    /// Path prefix of a raw Engine.IO endpoint whose messages go to the
+    /// application (`None`, the default: off).
     pub engine_path: Option<String>,
     /// Path prefix of the Socket.IO endpoint (`None`: off).
     pub socketio_path: Option<String>,
@@ -145,6 +146,9 @@ pub enum Output {
     },
     /// A session moved from polling to WebSocket.
     Upgrade { sid: String },
+    /// A message on a raw Engine.IO session ([`ServerConfig::engine_path`]);
+    /// answer with [`Server::send_message`].
+    Message { sid: String, data: PacketData },
     /// A session ended (engine.io's close reasons: `"transport close"`,
     /// `"ping timeout"`, `"parse error"`, `"transport error"`, `"forced close"`).
     SessionClose { sid: String, reason: &'static str },
@@ -430,6 +434,22 @@ impl Server {
         self.read_released(now);
     }
 
+    /// Sends a message on a raw Engine.IO session (text, or binary).
+    pub fn send_message(&mut self, sid: &str, data: PacketData, now: u64) -> Result<()> {
+        match self.sessions.get(sid) {
+            Some(session) if matches!(session.endpoint, Endpoint::Engine) && !session.closing => {}
+            _ => return Err(Error::new(ErrorKind::InvalidState, "the session is not open")),
+        }
+        let packet = match data {
+            PacketData::Binary(bytes) => Packet::binary(PacketType::Message, bytes),
+            PacketData::Text(text) => Packet::text(PacketType::Message, text),
+            PacketData::Empty => Packet::text(PacketType::Message, ""),
+        };
+        self.send(sid, vec![packet]);
+        self.read_released(now);
+        Ok(())
+    }
+
     /// Closes a session as engine.io's `socket.close()` does: what is
     /// queued goes first; its sockets leave with "forced close".
     pub fn close_session_by_id(&mut self, sid: &str, now: u64) {
@@ -521,7 +541,10 @@ impl Server {
             return;
         }
         match self.out.last_mut() {
-            Some(Output::Write { conn: last, bytes: queued }) if *last == conn => queued.extend_from_slice(&bytes),
+            Some(Output::Write {
+                conn: last,
+                bytes: queued,
+            }) if *last == conn => queued.extend_from_slice(&bytes),
             _ => self.out.push(Output::Write { conn, bytes }),
         }
     }

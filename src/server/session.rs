@@ -6,8 +6,8 @@ use crate::engineio::{Packet, PacketData, PacketType, Version};
 use crate::http::Request;
 
 pub(super) enum Endpoint {
-    /// The raw Engine.IO echo.
-    Echo,
+    /// Raw Engine.IO: messages go to the application ([`super::Output::Message`]).
+    Engine,
     SocketIo(Box<SioClient>),
 }
 

@@ -99,6 +99,8 @@ impl Sim {
                         }
                     }
                     Output::End { conn } => self.wire.entry(conn).or_default().1 = true,
+                    // The raw Engine.IO endpoint as the example uses it: an echo.
+                    Output::Message { sid, data } => self.server.send_message(&sid, data, self.now).unwrap(),
                     Output::Connect { socket, ref nsp, .. } => {
                         if self.namespaces.contains(&nsp.as_str()) {
                             self.server.accept(socket, self.now).unwrap();

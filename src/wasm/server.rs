@@ -4,10 +4,11 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::engineio::PacketData;
 use crate::http::Request;
 use crate::layout::server::{
-    ACK, ATTACHMENT, CONNECT, DISCONNECT, END, EVENT, RESPOND, SESSION_CLOSE, SESSION_OPEN, UPGRADE, WRITE,
-    WRITE_SHARED,
+    ACK, ATTACHMENT, CONNECT, DISCONNECT, END, EVENT, MESSAGE, RESPOND, SESSION_CLOSE, SESSION_OPEN, UPGRADE,
+    WRITE, WRITE_SHARED,
 };
 use js_sys::Uint32Array;
 
@@ -168,6 +169,19 @@ impl WasmServer {
                         json_string(&sid)
                     );
                     record(&mut out, SESSION_OPEN, 0, meta.as_bytes());
+                }
+                Output::Message { sid, data } => {
+                    let (binary, bytes): (u8, &[u8]) = match &data {
+                        PacketData::Binary(bytes) => (1, bytes),
+                        PacketData::Text(text) => (0, text.as_bytes()),
+                        PacketData::Empty => (0, &[]),
+                    };
+                    let mut body = Vec::with_capacity(5 + sid.len() + bytes.len());
+                    body.push(binary);
+                    put_u32(&mut body, sid.len() as u32);
+                    body.extend_from_slice(sid.as_bytes());
+                    body.extend_from_slice(bytes);
+                    record(&mut out, MESSAGE, 0, &body);
                 }
                 Output::Upgrade { sid } => record(
                     &mut out,
@@ -389,6 +403,22 @@ impl WasmServer {
         };
         self.inner.congestion(conn, level, millis(now));
         Ok(())
+    }
+
+    /// Sends a message on a raw Engine.IO session: a string (text) or a
+    /// Uint8Array (binary).
+    #[wasm_bindgen(js_name = sendMessage)]
+    pub fn send_message(&mut self, sid: &str, data: JsValue, now: f64) -> Result<(), JsValue> {
+        let data = match data.as_string() {
+            Some(text) => PacketData::Text(text),
+            None => match data.dyn_ref::<Uint8Array>() {
+                Some(bytes) => PacketData::Binary(bytes.to_vec()),
+                None => return Err(invalid_argument("a message is a string or a Uint8Array")),
+            },
+        };
+        self.inner
+            .send_message(sid, data, millis(now))
+            .map_err(|e| js_error(&e))
     }
 
     /// Closes an Engine.IO session (engine.io's `socket.close()`).

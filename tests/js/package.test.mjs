@@ -120,15 +120,17 @@ test('wsframe/engine.io-parser and wsframe/socket.io-parser: require, import, Ty
     path.join(project, 'compat.mts'),
     `import * as eio from 'wsframe/engine.io-parser';
      import { Decoder, Encoder, PacketType, type Packet } from 'wsframe/socket.io-parser';
-     import { SocketIoServer, type IoSocket } from 'wsframe/node';
+     import { SocketIoServer, EngineIoServer } from 'wsframe/node';
+     import type { Socket as IoSocket, EngineSocket } from 'wsframe/socket.io';
      import { decodePayloadV3, type DecodedPayload } from 'wsframe';
      const decoded: eio.Packet[] = eio.decodePayload('4a');
      const v3: DecodedPayload = decodePayloadV3('2:4a');
      const packet: Packet = { type: PacketType.EVENT, nsp: '/', data: ['x'] };
      const parts: unknown[] = new Encoder().encode(packet);
      new Decoder().on('decoded', (p: Packet) => p.nsp);
-     const server = new SocketIoServer({ namespaces: ['/'], pingInterval: 1000 });
+     const server = new SocketIoServer({ pingInterval: 1000 });
      server.on('connection', (socket: IoSocket) => socket.emit('hello', 1));
+     new EngineIoServer().on('connection', (socket: EngineSocket) => socket.on('message', (data) => socket.send(data)));
      console.log(decoded.length, v3.packets.length, parts.length);`,
   );
   writeFileSync(

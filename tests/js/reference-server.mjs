@@ -9,6 +9,7 @@
 import http from 'node:http';
 import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
+import { serveApp } from '../../examples/socketio-app.mjs';
 
 export async function startReferenceServer({
   pingInterval = 25000,
@@ -38,16 +39,7 @@ export async function startReferenceServer({
     ...(parser ? { parser } : {}),
     ...engines,
   });
-  const onConnection = (socket) => {
-    socket.emit('auth', socket.handshake.auth);
-    socket.on('message', (...args) => socket.emit('message-back', ...args));
-    socket.on('message-with-ack', (...args) => {
-      const ack = args.pop();
-      ack(...args);
-    });
-  };
-  io.on('connection', onConnection);
-  io.of('/custom').on('connection', onConnection);
+  serveApp(io);
   await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address();
   return {

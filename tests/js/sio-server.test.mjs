@@ -416,3 +416,29 @@ both('io.engine.use: middlewares see every request and upgrade, their headers ar
   });
   return { user, polling: polling.headers.get('x-middleware'), upgraded };
 });
+
+both('malformed packets: socket.io\'s disconnect reasons', async ({ io, url }) => {
+  const reasons = [];
+  io.on('connection', (socket) => socket.on('disconnect', (reason) => reasons.push(reason)));
+  const WebSocket = (await import('ws')).default;
+  for (const bad of ['x', '42abc', '4{', '9']) {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    await next(ws, 'open');
+    ws.send('40');
+    await new Promise((resolve) => ws.on('message', (data) => String(data).startsWith('40') && resolve()));
+    ws.send(bad);
+    const [code] = await next(ws, 'close');
+    reasons.push([bad, code]);
+  }
+  await sleep(50);
+  return reasons;
+}, { transports: ['websocket'] });
+
+both('the HTTP server's own handler keeps serving every other route', async ({ url }) => {
+  const statuses = [];
+  for (const path of ['/health', '/api/items?x=1', '/socket.io-not-really', '/socket.iox/']) {
+    const res = await fetch(`${url}${path}`);
+    statuses.push([path, res.status, await res.text()]);
+  }
+  return statuses;
+}, { transports: ['websocket'] });

@@ -4,7 +4,8 @@
 import { createWebSocketStream } from './stream.mjs';
 import { WebSocket } from './websocket.mjs';
 import { WebSocketServer } from './websocket-server.mjs';
-import { SocketIoServer, IoSocket } from '../socketio-server.mjs';
+// The package's own module, not a copy: one Socket.IO server implementation.
+import { Server as SocketIoServer, EngineIoServer } from 'wsframe/socket.io';
 
 /** wsframe's shorthand for `new WebSocket(address, protocols, options)`. */
 export function connect(address, protocols, options) {
@@ -23,7 +24,7 @@ WebSocket.WebSocketServer = WebSocketServer;
 WebSocket.connect = connect;
 WebSocket.createServer = createServer;
 WebSocket.SocketIoServer = SocketIoServer;
-WebSocket.IoSocket = IoSocket;
+WebSocket.EngineIoServer = EngineIoServer;
 
-export { WebSocket, WebSocketServer, WebSocketServer as Server, createWebSocketStream, SocketIoServer, IoSocket };
+export { WebSocket, WebSocketServer, WebSocketServer as Server, createWebSocketStream, SocketIoServer, EngineIoServer };
 export default WebSocket;

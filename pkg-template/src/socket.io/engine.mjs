@@ -116,10 +116,30 @@ export class EngineConn extends EventEmitter {
     this.#engine.closeSession(this.id);
     return this;
   }
+
+  /** Raw Engine.IO sessions (`EngineIoServer`): sends a message, a string or binary. */
+  send(data, _options, callback) {
+    if (typeof _options === 'function') callback = _options;
+    this.#engine.core.sendMessage(this.id, typeof data === 'string' ? data : toUint8Array(data), now());
+    this.#engine.flushSoon();
+    if (callback) process.nextTick(callback);
+    return this;
+  }
+
+  write(data, options, callback) {
+    return this.send(data, options, callback);
+  }
+}
+
+function toUint8Array(data) {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError('a message is a string, an ArrayBuffer or a view of one');
 }
 
 /**
- * Drives the core for one `Server` (socket.io's `io.engine`). `handlers`
+ * Drives the core for one `Server` (socket.io's `io.engine`), or, with
+ * `endpoint: 'engine'`, for raw Engine.IO sessions (`EngineIoServer`). `handlers`
  * get the Socket.IO records (connect, event, ack, disconnect; see
  * server-core.mjs) and `sessionClosed(conn)`. Events: 'connection'
  * (EngineConn), 'connection_error' ({ req, code, message, context }) for
@@ -155,7 +175,8 @@ export class Engine extends EventEmitter {
       allowEio3: options.allowEIO3,
       allowUpgrades: options.allowUpgrades && options.transports.includes('websocket'),
       maxBufferedBytes: options.maxBufferedBytes * OVERFLOW_FACTOR,
-      socketioPath: this.#path,
+      socketioPath: options.endpoint === 'engine' ? null : this.#path,
+      enginePath: options.endpoint === 'engine' ? this.#path : null,
     });
   }
 
@@ -389,6 +410,9 @@ export class Engine extends EventEmitter {
           }
           break;
         }
+        case 'message':
+          this.#sessions.get(action.sid)?.emit('message', action.data);
+          break;
         case 'connect':
           this.#handlers.connect(action, this.#sessions.get(action.sid));
           break;

@@ -4,3 +4,5 @@ export { Namespace } from './namespace.mjs';
 export { Socket } from './socket.mjs';
 export { BroadcastOperator, RemoteSocket } from './broadcast.mjs';
 export { Adapter } from './adapter.mjs';
+// wsframe's extra: raw Engine.IO with engine.io's shape.
+export { EngineIoServer } from './engine-server.mjs';

@@ -1,0 +1,49 @@
+// A raw Engine.IO server with engine.io 6's shape, on the same core: an
+// opt-in extra (socket.io apps do not need it). 'connection' gives a socket
+// with `send(data)`, `close()` and the events 'message', 'upgrade',
+// 'close'. Messages are strings, or Buffers for binary.
+import { EventEmitter } from 'node:events';
+import { Engine } from './engine.mjs';
+import { resolveOptions } from './options.mjs';
+
+/** engine.io's option names (a subset of the Server's). */
+const ENGINE_OPTIONS = new Set([
+  'path', 'pingTimeout', 'pingInterval', 'upgradeTimeout', 'maxHttpBufferSize', 'allowRequest', 'transports',
+  'allowUpgrades', 'perMessageDeflate', 'httpCompression', 'cookie', 'cors', 'allowEIO3', 'addTrailingSlash',
+  'destroyUpgrade', 'destroyUpgradeTimeout', 'maxBufferedBytes',
+]);
+
+export class EngineIoServer extends EventEmitter {
+  #options;
+
+  constructor(opts = {}) {
+    super();
+    for (const name of Object.keys(opts)) {
+      if (!ENGINE_OPTIONS.has(name)) throw new TypeError(`Unknown option "${name}" (EngineIoServer takes engine.io's server options)`);
+    }
+    this.#options = { path: '/engine.io', ...opts };
+    this.engine = null;
+  }
+
+  /** The open sessions' count. */
+  get clientsCount() {
+    return this.engine?.clientsCount ?? 0;
+  }
+
+  /** Serves `path` (default "/engine.io") of an HTTP server; other routes stay its own. */
+  attach(httpServer, opts = {}) {
+    const options = resolveOptions({ ...this.#options, ...opts });
+    options.endpoint = 'engine';
+    this.engine = new Engine(options, { sessionClosed: () => {} });
+    this.engine.on('connection', (socket) => this.emit('connection', socket));
+    this.engine.on('connection_error', (err) => this.emit('connection_error', err));
+    this.engine.attach(httpServer);
+    return this;
+  }
+
+  /** Closes every session. */
+  close() {
+    this.engine?.close();
+    return this;
+  }
+}
