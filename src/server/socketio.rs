@@ -337,6 +337,11 @@ impl SioClient {
             .socket(handle)
             .filter(|s| s.connected)
             .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))?;
+        if attachments.is_empty() {
+            // Checked without being built: the text goes out as it came.
+            let args = json_array(args_json, "ack arguments")?;
+            return plain_packet(PacketType::Ack, &socket.nsp, Some(id), args);
+        }
         let args = parse_json(args_json, "ack arguments")?;
         if !args.is_array() {
             return Err(Error::new(
@@ -390,6 +395,19 @@ pub(crate) fn event_packets(
             format!("event name {name} is reserved"),
         ));
     }
+    if attachments.is_empty() {
+        // Checked without being built: the name and the arguments' text go
+        // out as they came.
+        let args = json_array(args_json, "event arguments")?;
+        let inner = args[1..args.len() - 1].trim();
+        let name_text = name_json.trim();
+        let data = if inner.is_empty() {
+            format!("[{name_text}]")
+        } else {
+            format!("[{name_text},{inner}]")
+        };
+        return plain_packet(PacketType::Event, nsp, ack, &data);
+    }
     let Value::Array(args) = parse_json(args_json, "event arguments")? else {
         return Err(Error::new(
             ErrorKind::InvalidArgument,
@@ -406,6 +424,28 @@ pub(crate) fn event_packets(
     };
     let packet = build(kind, nsp, ack, Value::Array(data), attachments)?;
     to_engine_packets(&packet, attachments)
+}
+
+/// `text` checked as one JSON array (nothing built); returns it trimmed.
+fn json_array<'a>(text: &'a str, what: &str) -> Result<&'a str> {
+    let raw: &serde_json::value::RawValue =
+        serde_json::from_str(text).map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("{what}: {e}")))?;
+    let trimmed = raw.get().trim();
+    if !trimmed.starts_with('[') {
+        return Err(Error::new(ErrorKind::InvalidArgument, format!("{what} must be a JSON array")));
+    }
+    Ok(trimmed)
+}
+
+/// The Engine.IO message of a Socket.IO packet without attachments whose
+/// data is JSON text already checked.
+fn plain_packet(kind: PacketType, nsp: &str, id: Option<u64>, data_json: &str) -> Result<Vec<engineio::Packet>> {
+    let mut text = socketio::header_before_id(kind, nsp, 0)?;
+    if let Some(id) = id {
+        text.push_str(&id.to_string());
+    }
+    text.push_str(data_json);
+    Ok(vec![engineio::Packet::text(engineio::PacketType::Message, text)])
 }
 
 fn parse_json(text: &str, what: &str) -> Result<Value> {

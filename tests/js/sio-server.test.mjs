@@ -434,7 +434,7 @@ both('malformed packets: socket.io\'s disconnect reasons', async ({ io, url }) =
   return reasons;
 }, { transports: ['websocket'] });
 
-both('the HTTP server's own handler keeps serving every other route', async ({ url }) => {
+both("the HTTP server's own handler keeps serving every other route", async ({ url }) => {
   const statuses = [];
   for (const path of ['/health', '/api/items?x=1', '/socket.io-not-really', '/socket.iox/']) {
     const res = await fetch(`${url}${path}`);
