@@ -54,6 +54,7 @@ const SCENARIOS = [
   { name: 'idle', what: '2,000 idle connections: server RSS per connection', idle: QUICK ? 100 : 2000 },
   { name: 'idle-deflate', what: '2,000 idle connections with permessage-deflate agreed', idle: QUICK ? 100 : 2000, deflate: true },
   { name: 'sio-ack', what: `Socket.IO: ${SIO_CLIENTS} clients × 50 B event with ack, 10/s each`, ...SIO, mode: 'sio-ack', args: ['--connections', SIO_CLIENTS, '--rate', '10', '--size', '50'] },
+  { name: 'sio-ack-saturated', what: `Socket.IO: ${QUICK ? '50' : '500'} clients × 50 B event with ack, 100/s each (more than either server answers)`, ...SIO, mode: 'sio-ack', args: ['--connections', QUICK ? '50' : '500', '--rate', '100', '--size', '50'] },
   { name: 'sio-fanout', what: `Socket.IO: one emit to a room of ${SIO_CLIENTS} clients, 1 in flight (deliveries)`, ...SIO, mode: 'sio-fanout', args: ['--connections', SIO_CLIENTS, '--size', '50'] },
   { name: 'sio-idle', what: `Socket.IO: ${SIO_CLIENTS} idle connected clients: server RSS per client`, ...SIO, idle: Number(SIO_CLIENTS), idleMode: 'sio-idle' },
 ];
