@@ -428,18 +428,26 @@ pub(crate) fn event_packets(
 
 /// `text` checked as one JSON array (nothing built); returns it trimmed.
 fn json_array<'a>(text: &'a str, what: &str) -> Result<&'a str> {
-    let raw: &serde_json::value::RawValue =
-        serde_json::from_str(text).map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("{what}: {e}")))?;
+    let raw: &serde_json::value::RawValue = serde_json::from_str(text)
+        .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("{what}: {e}")))?;
     let trimmed = raw.get().trim();
     if !trimmed.starts_with('[') {
-        return Err(Error::new(ErrorKind::InvalidArgument, format!("{what} must be a JSON array")));
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{what} must be a JSON array"),
+        ));
     }
     Ok(trimmed)
 }
 
 /// The Engine.IO message of a Socket.IO packet without attachments whose
 /// data is JSON text already checked.
-fn plain_packet(kind: PacketType, nsp: &str, id: Option<u64>, data_json: &str) -> Result<Vec<engineio::Packet>> {
+fn plain_packet(
+    kind: PacketType,
+    nsp: &str,
+    id: Option<u64>,
+    data_json: &str,
+) -> Result<Vec<engineio::Packet>> {
     let mut text = socketio::header_before_id(kind, nsp, 0)?;
     if let Some(id) = id {
         text.push_str(&id.to_string());
