@@ -117,9 +117,10 @@ export class EngineConn extends EventEmitter {
     return this;
   }
 
-  /** Raw Engine.IO sessions (`EngineIoServer`): sends a message, a string or binary. */
-  send(data, _options, callback) {
-    if (typeof _options === 'function') callback = _options;
+  /** Raw Engine.IO sessions (`EngineIoServer`): sends a message, a string or binary (dropped once closed, as engine.io drops it). */
+  send(data, options, callback) {
+    if (typeof options === 'function') callback = options;
+    if (this.readyState !== 'open') return this;
     this.#engine.core.sendMessage(this.id, typeof data === 'string' ? data : toUint8Array(data), now());
     this.#engine.flushSoon();
     if (callback) process.nextTick(callback);

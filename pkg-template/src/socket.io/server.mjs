@@ -96,6 +96,7 @@ export class Server {
     if (typeof srv === 'function') {
       throw new Error('You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.');
     }
+    if (this._engine) throw new Error('this Server is attached already');
     if (Number(srv) == srv) srv = Number(srv);
     if (typeof srv === 'number') {
       const port = srv;
@@ -105,7 +106,6 @@ export class Server {
       });
       srv.listen(port);
     }
-    if (this._engine) throw new Error('this Server is attached already');
     const options = resolveOptions({ ...opts, ...this.opts });
     options.path = (opts.path || this._path).replace(/\/$/, '');
     options.connectTimeout = this._connectTimeout;
@@ -125,6 +125,7 @@ export class Server {
     const core = this._engine.core;
     if (!conn) {
       core.refuse(action.socket, INVALID_NAMESPACE, performance.now());
+      this._engine.flushSoon();
       return;
     }
     let client = this._clients.get(conn.id);

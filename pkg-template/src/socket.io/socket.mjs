@@ -11,6 +11,22 @@ import { RESERVED_EVENTS } from './reserved.mjs';
 const emitLocally = EventEmitter.prototype.emit;
 const noop = () => {};
 
+/**
+ * Runs a call into the core for this socket. The core may have let the
+ * socket go a moment before its disconnect record reaches JS (in the same
+ * pass of output); then the call is dropped, as socket.io drops packets
+ * for a connection that is no longer open. Other errors (bad arguments)
+ * are thrown.
+ */
+function whileConnected(call) {
+  try {
+    return call();
+  } catch (err) {
+    if (err?.code === 'invalid_state') return undefined;
+    throw err;
+  }
+}
+
 export class Socket extends EventEmitter {
   /** The core's name for this socket. */
   _handle;
@@ -86,7 +102,7 @@ export class Socket extends EventEmitter {
     this.notifyOutgoingListeners(packet);
     if (!this.connected) return true;
     const { json, attachments } = encodeArgs(args);
-    const id = this.#core.emit(this._handle, encodeName(ev), json, attachments, Boolean(ack), performance.now());
+    const id = whileConnected(() => this.#core.emit(this._handle, encodeName(ev), json, attachments, Boolean(ack), performance.now()));
     if (ack && id !== undefined) this.#registerAck(id, ack, flags.timeout);
     this.server._engine.flushSoon();
     return true;
@@ -148,7 +164,7 @@ export class Socket extends EventEmitter {
       if (sent || !this.connected) return;
       sent = true;
       const { json, attachments } = encodeArgs(args);
-      this.#core.ack(this._handle, id, json, attachments, performance.now());
+      whileConnected(() => this.#core.ack(this._handle, id, json, attachments, performance.now()));
       this.server._engine.flushSoon();
     };
   }
@@ -221,7 +237,7 @@ export class Socket extends EventEmitter {
   /** Accepted: in the namespace, in its own room; the core answers CONNECT. */
   _onconnect() {
     this.connected = true;
-    this.#core.accept(this._handle, performance.now());
+    whileConnected(() => this.#core.accept(this._handle, performance.now()));
     this.join(this.id);
     this.adapter._connected(this._handle);
     this.server._engine.flushSoon();
@@ -230,7 +246,7 @@ export class Socket extends EventEmitter {
   /** Refused by a middleware: CONNECT_ERROR, as socket.io words it per protocol. */
   _refuse(err) {
     const data = this.conn.protocol === 3 ? (err.data ?? err.message) : { message: err.message, data: err.data };
-    this.#core.refuse(this._handle, JSON.stringify(data) ?? 'null', performance.now());
+    whileConnected(() => this.#core.refuse(this._handle, JSON.stringify(data) ?? 'null', performance.now()));
     this.server._engine.flushSoon();
   }
 
@@ -253,8 +269,8 @@ export class Socket extends EventEmitter {
     if (!this.connected) return this;
     // The core sends DISCONNECT (and closes the client with `close`); its
     // disconnect record, with socket.io's reason, ends this socket.
-    if (close) this.#core.closeClient(this._handle, performance.now());
-    else this.#core.disconnect(this._handle, performance.now());
+    if (close) whileConnected(() => this.#core.closeClient(this._handle, performance.now()));
+    else whileConnected(() => this.#core.disconnect(this._handle, performance.now()));
     this.server._engine.flushSoon();
     return this;
   }
