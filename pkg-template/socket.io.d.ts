@@ -70,7 +70,8 @@ export interface ServerOptions {
   /** Refused unless left out (see the README's differences). */
   parser?: never;
   wsEngine?: never;
-  perMessageDeflate?: false;
+  /** `true` or `{ threshold }` (default 1024): messages shorter go uncompressed; other zlib settings do not apply. */
+  perMessageDeflate?: boolean | { threshold?: number };
   connectionStateRecovery?: never;
   initialPacket?: never;
 }
@@ -278,7 +279,7 @@ export interface EngineSocket extends EngineConn {
 }
 
 export class EngineIoServer extends EventEmitter {
-  constructor(options?: Pick<ServerOptions, 'path' | 'pingTimeout' | 'pingInterval' | 'upgradeTimeout' | 'maxHttpBufferSize' | 'allowRequest' | 'transports' | 'allowUpgrades' | 'httpCompression' | 'cookie' | 'cors' | 'allowEIO3' | 'addTrailingSlash' | 'destroyUpgrade' | 'destroyUpgradeTimeout' | 'maxBufferedBytes'>);
+  constructor(options?: Pick<ServerOptions, 'path' | 'pingTimeout' | 'pingInterval' | 'upgradeTimeout' | 'maxHttpBufferSize' | 'allowRequest' | 'transports' | 'allowUpgrades' | 'perMessageDeflate' | 'httpCompression' | 'cookie' | 'cors' | 'allowEIO3' | 'addTrailingSlash' | 'destroyUpgrade' | 'destroyUpgradeTimeout' | 'maxBufferedBytes'>);
   readonly engine: Engine | null;
   readonly clientsCount: number;
   attach(server: AnyServer, options?: { path?: string }): this;

@@ -52,6 +52,7 @@ impl Server {
         // WebSocket recipients per protocol version (3, 4), written together.
         let mut ws_conns: [Vec<ConnId>; 2] = [Vec::new(), Vec::new()];
         let mut polls: Vec<(String, bool)> = Vec::new();
+        let mut compressing: Vec<(ConnId, Version)> = Vec::new();
         for handle in self.rooms.recipients(rooms, except) {
             let Some(sid) = self.sockets.get(&handle) else {
                 continue;
@@ -69,6 +70,16 @@ impl Server {
                 Transport::WebSocket(conn) => match self.conns.get(&conn) {
                     Some(Conn::Ws(ws)) if ws.ws.state() == WsState::Open => {
                         if volatile && ws.congested_since.is_some() {
+                            continue;
+                        }
+                        // A compressing connection's frames depend on its own
+                        // history: it is sent to on its own.
+                        if ws.ws.config().deflate.is_some() {
+                            compressing.push((conn, session.version));
+                            if let Some(id) = id {
+                                client.await_ack(handle, id);
+                            }
+                            count += 1;
                             continue;
                         }
                         Some(conn)
@@ -103,6 +114,9 @@ impl Server {
                 Ok([conn]) => self.write(conn, bytes),
                 Err(conns) => self.out.push(Output::WriteShared { conns, bytes }),
             }
+        }
+        for (conn, version) in compressing {
+            self.ws_send(conn, &packets, version);
         }
         for (sid, overflowing) in polls {
             if overflowing {

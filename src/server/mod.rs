@@ -35,6 +35,7 @@ mod session;
 mod socketio;
 mod websocket;
 
+use crate::deflate::{self, DeflateOptions, DeflateSettings};
 use crate::engineio::{self, Packet, PacketData, PacketType, PayloadLimits, Version, WsMessage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{encode_frame, FrameHeader, Opcode};
@@ -87,6 +88,10 @@ pub struct ServerConfig {
     pub allow_eio3: bool,
     /// Polling sessions may move to WebSocket (engine.io's `allowUpgrades`).
     pub allow_upgrades: bool,
+    /// permessage-deflate on the WebSocket transport, with this threshold
+    /// (messages shorter go uncompressed); `None`, the default: off, as
+    /// engine.io's `perMessageDeflate: false`.
+    pub per_message_deflate: Option<usize>,
     /// Milliseconds an HTTP request may take to arrive whole once it has
     /// begun (Node's `headersTimeout`); past it, 408 and the connection ends.
     pub request_timeout: u64,
@@ -112,6 +117,7 @@ impl Default for ServerConfig {
             max_attachments: 10,
             allow_eio3: true,
             allow_upgrades: true,
+            per_message_deflate: None,
             request_timeout: 60_000,
             max_buffered_bytes: 4 << 20,
             cors_origin: None,

@@ -1036,3 +1036,71 @@ fn a_polling_client_that_does_not_poll_is_dropped_past_the_buffer_bound() {
         reason: "transport error"
     }));
 }
+
+#[test]
+fn permessage_deflate_is_agreed_when_allowed_and_compresses_above_the_threshold() {
+    use crate::deflate::{self, DeflateOptions, DeflateSettings};
+    let mut sim = Sim::new(ServerConfig {
+        per_message_deflate: Some(16),
+        ..sio_config()
+    });
+    let offer = deflate::offer(&DeflateOptions::default());
+    let conn = sim.conn();
+    let (mut client, request) = ClientHandshake::new(&ClientOptions {
+        host: "localhost",
+        path: "/socket.io/?EIO=4&transport=websocket",
+        extensions: std::slice::from_ref(&offer),
+        ..ClientOptions::default()
+    })
+    .unwrap();
+    sim.send(conn, &request);
+    let (bytes, _) = sim.wire.get_mut(&conn).expect("an answer");
+    let (response, used) = client.feed(bytes).unwrap().expect("101");
+    bytes.drain(..used);
+    let params = deflate::accept_response(&response.extensions, &DeflateOptions::default())
+        .unwrap()
+        .expect("permessage-deflate agreed");
+    let mut config = Config::client();
+    config.deflate = Some(DeflateSettings::new(params));
+    let mut ws = Connection::new(config);
+    sim.ws_read(conn, &mut ws);
+    sim.ws_send(conn, &mut ws, "40");
+    sim.ws_read(conn, &mut ws);
+    let Some(Output::Connect { socket, .. }) = sim.app.last().cloned() else {
+        panic!("no connect");
+    };
+    sim.server.join(socket, 1).unwrap();
+    let long = format!("[\"{}\"]", "z".repeat(200));
+    sim.server
+        .broadcast("/", &[1], &[], "\"big\"", &long, &[], false, false, sim.now)
+        .unwrap();
+    sim.server
+        .emit(socket, "\"small\"", "[]", &[], false, sim.now)
+        .unwrap();
+    sim.collect();
+    let (wire, _) = sim.wire.get(&conn).unwrap().clone();
+    // The first frame is compressed (RSV1), and small; the second is not.
+    assert_eq!(wire[0] & 0x40, 0x40, "RSV1 on the long message");
+    assert!(wire.len() < 100, "{} bytes on the wire", wire.len());
+    assert_eq!(
+        texts(&sim.ws_read(conn, &mut ws)),
+        [
+            format!("42[\"big\",\"{}\"]", "z".repeat(200)),
+            "42[\"small\"]".to_string()
+        ]
+    );
+    // Without the option nothing is agreed, whatever the client offers.
+    let mut plain = Sim::new(sio_config());
+    let conn = plain.conn();
+    let (mut client, request) = ClientHandshake::new(&ClientOptions {
+        host: "localhost",
+        path: "/socket.io/?EIO=4&transport=websocket",
+        extensions: std::slice::from_ref(&offer),
+        ..ClientOptions::default()
+    })
+    .unwrap();
+    plain.send(conn, &request);
+    let (bytes, _) = plain.wire.get_mut(&conn).unwrap();
+    let (response, _) = client.feed(bytes).unwrap().expect("101");
+    assert!(response.extensions.is_empty());
+}

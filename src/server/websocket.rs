@@ -52,7 +52,23 @@ impl Server {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
-        let Ok(accept) = handshake.accept(None, &[], &extra) else {
+        // permessage-deflate when the application allows it and the client
+        // offers something acceptable (engine.io's `perMessageDeflate`).
+        let deflate = self.config.per_message_deflate.and_then(|threshold| {
+            let options = DeflateOptions {
+                threshold,
+                ..DeflateOptions::default()
+            };
+            deflate::negotiate(&handshake.extensions, &options).map(|(answer, params)| {
+                let settings = DeflateSettings {
+                    threshold,
+                    ..DeflateSettings::new(params)
+                };
+                (answer, settings)
+            })
+        });
+        let answers: Vec<_> = deflate.iter().map(|(answer, _)| answer.clone()).collect();
+        let Ok(accept) = handshake.accept(None, &answers, &extra) else {
             return self.abort_upgrade(conn, EngineError::BadRequest);
         };
         let backlog = match self.conns.get_mut(&conn) {
@@ -63,6 +79,7 @@ impl Server {
         ws_config.max_frame_size = self.config.max_payload as u64;
         ws_config.max_message_size = self.config.max_payload as u64;
         ws_config.max_buffered_bytes = self.config.max_payload as u64;
+        ws_config.deflate = deflate.map(|(_, settings)| settings);
         self.conns.insert(
             conn,
             Conn::Ws(Box::new(WsConn {

@@ -442,3 +442,32 @@ both("the HTTP server's own handler keeps serving every other route", async ({ u
   }
   return statuses;
 }, { transports: ['websocket'] });
+
+both('perMessageDeflate: events, binary values and acks compressed both ways', async ({ io, connect }) => {
+  io.on('connection', (socket) => {
+    socket.on('echo', (text, bytes, ack) => ack(text.length, [...bytes].length, text.slice(0, 10)));
+    socket.emit('hello', 'x'.repeat(5000), Buffer.alloc(3000, 7));
+  });
+  const client = await connect('/', { wait: false });
+  const hello = next(client, 'hello');
+  await next(client, 'connect');
+  const [text, bytes] = await hello;
+  const answer = await client.emitWithAck('echo', 'y'.repeat(4000), new Uint8Array(2000));
+  return { text: text.length, bytes: [bytes.byteLength, new Uint8Array(bytes)[0]], answer };
+}, { serverOptions: { perMessageDeflate: { threshold: 0 } } });
+
+test('perMessageDeflate: agreed with a client that offers it, only when the server allows it', async () => {
+  const WebSocket = (await import('ws')).default;
+  const agreed = [];
+  for (const perMessageDeflate of [false, true]) {
+    const httpServer = http.createServer();
+    const io = new Server(httpServer, { perMessageDeflate });
+    await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const ws = new WebSocket(`ws://127.0.0.1:${httpServer.address().port}/socket.io/?EIO=4&transport=websocket`);
+    await next(ws, 'open');
+    agreed.push(ws.extensions);
+    ws.close();
+    await io.close();
+  }
+  assert.deepEqual(agreed, ['', 'permessage-deflate']);
+});

@@ -41,7 +41,6 @@ const UNSUPPORTED = {
   serveClient: 'wsframe does not serve the client bundle: load socket.io-client from your bundler or a CDN',
   parser: 'the Socket.IO wire is parsed by the wsframe core (the default parser); custom parsers are not supported',
   connectionStateRecovery: 'connection state recovery is not supported yet',
-  perMessageDeflate: 'permessage-deflate on the Socket.IO WebSocket transport is not supported yet (socket.io leaves it off by default)',
   initialPacket: 'an initial packet in the handshake is not supported',
   wsEngine: 'the WebSocket transport is the wsframe core itself; there is no engine to replace',
 };
@@ -72,5 +71,10 @@ export function resolveOptions(given = {}) {
   if (options.cookie === true) options.cookie = {};
   if (options.cookie) options.cookie = { name: 'io', path: '/', httpOnly: options.cookie.path !== false, sameSite: 'lax', ...options.cookie };
   options.corsMiddleware = options.cors ? cors(options.cors) : undefined;
+  // engine.io's: `true` is a threshold of 1024 bytes; of an object, only
+  // `threshold` applies (compression is the core's zlib-rs, level 6).
+  const deflate = options.perMessageDeflate;
+  options.deflateThreshold = deflate ? (typeof deflate === 'object' && deflate.threshold !== undefined ? deflate.threshold : 1024) : null;
+  if (options.deflateThreshold !== null) checkNonNegative('perMessageDeflate.threshold', options.deflateThreshold);
   return options;
 }
