@@ -167,18 +167,30 @@ impl Sim {
     }
 
     fn ws_open(&mut self, target: &str) -> (ConnId, Connection) {
+        let (conn, _) = self.ws_handshake(target, &[]);
+        (conn, Connection::new(Config::client()))
+    }
+
+    /// A WebSocket handshake offering `extensions`: the connection and the
+    /// server's 101, read off the wire.
+    fn ws_handshake(
+        &mut self,
+        target: &str,
+        extensions: &[crate::handshake::Extension],
+    ) -> (ConnId, crate::handshake::HandshakeResponse) {
         let conn = self.conn();
         let (mut client, request) = ClientHandshake::new(&ClientOptions {
             host: "localhost",
             path: target,
+            extensions,
             ..ClientOptions::default()
         })
         .unwrap();
         self.send(conn, &request);
         let (bytes, _) = self.wire.get_mut(&conn).expect("an answer");
-        let (_, used) = client.feed(bytes).unwrap().expect("101");
+        let (response, used) = client.feed(bytes).unwrap().expect("101");
         bytes.drain(..used);
-        (conn, Connection::new(Config::client()))
+        (conn, response)
     }
 
     fn ws_send(&mut self, conn: ConnId, ws: &mut Connection, text: &str) {
@@ -1044,19 +1056,7 @@ fn permessage_deflate_is_agreed_when_allowed_and_compresses_above_the_threshold(
         per_message_deflate: Some(16),
         ..sio_config()
     });
-    let offer = deflate::offer(&DeflateOptions::default());
-    let conn = sim.conn();
-    let (mut client, request) = ClientHandshake::new(&ClientOptions {
-        host: "localhost",
-        path: "/socket.io/?EIO=4&transport=websocket",
-        extensions: std::slice::from_ref(&offer),
-        ..ClientOptions::default()
-    })
-    .unwrap();
-    sim.send(conn, &request);
-    let (bytes, _) = sim.wire.get_mut(&conn).expect("an answer");
-    let (response, used) = client.feed(bytes).unwrap().expect("101");
-    bytes.drain(..used);
+    let (conn, response) = sim.ws_open_offering_deflate();
     let params = deflate::accept_response(&response.extensions, &DeflateOptions::default())
         .unwrap()
         .expect("permessage-deflate agreed");
@@ -1090,17 +1090,14 @@ fn permessage_deflate_is_agreed_when_allowed_and_compresses_above_the_threshold(
         ]
     );
     // Without the option nothing is agreed, whatever the client offers.
-    let mut plain = Sim::new(sio_config());
-    let conn = plain.conn();
-    let (mut client, request) = ClientHandshake::new(&ClientOptions {
-        host: "localhost",
-        path: "/socket.io/?EIO=4&transport=websocket",
-        extensions: std::slice::from_ref(&offer),
-        ..ClientOptions::default()
-    })
-    .unwrap();
-    plain.send(conn, &request);
-    let (bytes, _) = plain.wire.get_mut(&conn).unwrap();
-    let (response, _) = client.feed(bytes).unwrap().expect("101");
+    let (_, response) = Sim::new(sio_config()).ws_open_offering_deflate();
     assert!(response.extensions.is_empty());
+}
+
+impl Sim {
+    /// A Socket.IO WebSocket whose client offers permessage-deflate.
+    fn ws_open_offering_deflate(&mut self) -> (ConnId, crate::handshake::HandshakeResponse) {
+        let offer = crate::deflate::offer(&crate::deflate::DeflateOptions::default());
+        self.ws_handshake("/socket.io/?EIO=4&transport=websocket", &[offer])
+    }
 }
