@@ -8,12 +8,12 @@ impl Server {
     pub(super) fn open_session(
         &mut self,
         conn: ConnId,
+        sid: String,
         version: Version,
         socketio: bool,
         transport: Transport,
         now: u64,
-    ) -> Option<String> {
-        let sid = random_id()?;
+    ) -> String {
         let is_polling = matches!(transport, Transport::Polling { .. });
         let endpoint = if socketio {
             Endpoint::SocketIo(Box::new(SioClient::new(
@@ -28,6 +28,9 @@ impl Server {
             Endpoint::Engine
         };
         let mut session = Session::new(version, endpoint, transport);
+        if is_polling {
+            session.handshake_cookie = self.handshake_cookie(&sid);
+        }
         let open = engineio::OpenPacket {
             sid: sid.clone(),
             upgrades: if is_polling && self.config.allow_upgrades {
@@ -55,7 +58,15 @@ impl Server {
             socketio,
         });
         self.send(&sid, vec![open.to_packet()]);
-        Some(sid)
+        sid
+    }
+
+    /// The handshake's `Set-Cookie` for `sid`, when a cookie is configured.
+    pub(super) fn handshake_cookie(&self, sid: &str) -> Option<String> {
+        self.config
+            .cookie
+            .as_ref()
+            .map(|template| template.replace("{sid}", sid))
     }
 
     /// After the open packet went out: protocol 3 Socket.IO clients are

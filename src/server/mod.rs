@@ -98,6 +98,10 @@ pub struct ServerConfig {
     /// Most bytes of packets a polling session holds for a GET that does
     /// not come; past it the session ends with "transport error".
     pub max_buffered_bytes: usize,
+    /// `Set-Cookie` for a polling handshake's answer, `{sid}` standing for
+    /// the session id (engine.io's `cookie`; as engine.io, none on the 101 of
+    /// a handshake over WebSocket); `None`, the default: no cookie.
+    pub cookie: Option<String>,
     /// `Access-Control-Allow-Origin` for polling answers: an origin (sent
     /// with credentials), or `*` (sent as it is, without). `None`: no CORS.
     pub cors_origin: Option<String>,
@@ -120,6 +124,7 @@ impl Default for ServerConfig {
             per_message_deflate: None,
             request_timeout: 60_000,
             max_buffered_bytes: 4 << 20,
+            cookie: None,
             cors_origin: None,
         }
     }

@@ -169,11 +169,17 @@ impl Server {
                 return self.respond_error(conn, &request, EngineError::UnsupportedProtocolVersion);
             };
             let supports_binary = request.query_param("b64").is_none();
-            let Some(sid) =
-                self.open_session(conn, version, socketio, Transport::polling(supports_binary), now)
-            else {
+            let Some(sid) = random_id() else {
                 return self.respond(conn, &request, 500, &[], b"");
             };
+            let sid = self.open_session(
+                conn,
+                sid,
+                version,
+                socketio,
+                Transport::polling(supports_binary),
+                now,
+            );
             self.poll(conn, &sid, request, now);
             self.after_open(&sid, now);
             return;
@@ -259,19 +265,18 @@ impl Server {
             engineio::Payload::Text(text) => ("text/plain; charset=UTF-8", text.into_bytes()),
         };
         let stored = session.poll_request.take();
+        let cookie = session.handshake_cookie.take();
         let request = request.cloned().or(stored).unwrap_or_default();
         if let Some(Conn::Http(http)) = self.conns.get_mut(&conn) {
             if http.parked_for.take().is_some() {
                 self.released.push(conn);
             }
         }
-        self.respond(
-            conn,
-            &request,
-            200,
-            &[("Content-Type", content_type), ("cache-control", "no-store")],
-            &body,
-        );
+        let mut headers = vec![("Content-Type", content_type), ("cache-control", "no-store")];
+        if let Some(cookie) = &cookie {
+            headers.push(("Set-Cookie", cookie));
+        }
+        self.respond(conn, &request, 200, &headers, &body);
     }
 
     /// A POST on a polling session: its body is a payload of packets.

@@ -76,6 +76,8 @@ pub(super) struct Session {
     pub(super) poll_request: Option<Request>,
     /// The session's one live timer entry.
     pub(super) wake: Option<u64>,
+    /// `Set-Cookie` for the handshake's polling answer, until it is sent.
+    pub(super) handshake_cookie: Option<String>,
     /// Protocol 4: when the next ping is sent.
     next_ping: Option<u64>,
     /// When the session times out without a pong (v4) or a ping (v3).
@@ -97,6 +99,7 @@ impl Session {
             close_deadline: None,
             poll_request: None,
             wake: None,
+            handshake_cookie: None,
             next_ping: None,
             heartbeat_deadline: None,
             refreshed: false,

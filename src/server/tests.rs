@@ -1101,3 +1101,37 @@ impl Sim {
         self.ws_handshake("/socket.io/?EIO=4&transport=websocket", &[offer])
     }
 }
+
+#[test]
+fn a_polling_handshake_answer_carries_the_session_cookie() {
+    let mut sim = Sim::new(ServerConfig {
+        cookie: Some("io={sid}; Path=/; HttpOnly; SameSite=Lax".into()),
+        ..sio_config()
+    });
+    let r = sim.http("GET", "/socket.io/?EIO=4&transport=polling", "");
+    let sid = engineio::OpenPacket::parse(&r.body[1..]).unwrap().sid;
+    assert_eq!(
+        r.header("set-cookie"),
+        Some(format!("io={sid}; Path=/; HttpOnly; SameSite=Lax").as_str())
+    );
+    let later = sim.http(
+        "POST",
+        &format!("/socket.io/?EIO=4&transport=polling&sid={sid}"),
+        "40",
+    );
+    assert_eq!(later.header("set-cookie"), None);
+    let (conn, response) = sim.ws_handshake("/socket.io/?EIO=4&transport=websocket", &[]);
+    let mut ws = Connection::new(Config::client());
+    let open = texts(&sim.ws_read(conn, &mut ws));
+    let ws_sid = engineio::OpenPacket::parse(&open[0][1..]).unwrap().sid;
+    let cookie = response
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.clone());
+    assert!(!ws_sid.is_empty());
+    assert_eq!(cookie, None, "engine.io sends none on this 101");
+    // No cookie configured: none sent.
+    let r = Sim::new(sio_config()).http("GET", "/socket.io/?EIO=4&transport=polling", "");
+    assert_eq!(r.header("set-cookie"), None);
+}

@@ -46,6 +46,17 @@ impl Server {
         if sid.is_none() && transport.as_deref() == Some("websocket") && version.is_none() {
             return self.abort_upgrade(conn, EngineError::UnsupportedProtocolVersion);
         }
+        // A handshake over WebSocket: the session id is drawn before the 101
+        // (none: the upgrade is refused). engine.io sends no cookie on this
+        // 101 (its session starts after the answer): neither does the core.
+        let is_ws_transport = transport.as_deref() == Some("websocket");
+        let new_sid = match (&sid, version) {
+            (None, Some(_)) if is_ws_transport => match random_id() {
+                Some(id) => Some(id),
+                None => return self.abort_upgrade(conn, EngineError::BadRequest),
+            },
+            _ => None,
+        };
         // Accepted from here on: what follows the head is WebSocket frames.
         let extra: Vec<(&str, &str)> = self
             .upgrade_headers
@@ -90,20 +101,16 @@ impl Server {
             })),
         );
         self.write(conn, accept);
-        let is_ws_transport = transport.as_deref() == Some("websocket");
-        match (sid, version) {
-            (None, Some(version)) if is_ws_transport => {
-                match self.open_session(conn, version, socketio, Transport::WebSocket(conn), now) {
-                    Some(sid) => {
-                        if let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) {
-                            ws.link = WsLink::Transport(sid.clone());
-                        }
-                        self.after_open(&sid, now);
-                    }
-                    None => self.close_ws(conn, now),
+        match (sid, version, new_sid) {
+            (None, Some(version), Some(new_sid)) => {
+                let sid =
+                    self.open_session(conn, new_sid, version, socketio, Transport::WebSocket(conn), now);
+                if let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) {
+                    ws.link = WsLink::Transport(sid.clone());
                 }
+                self.after_open(&sid, now);
             }
-            (Some(sid), _) if is_ws_transport && self.can_upgrade(&sid, socketio) => {
+            (Some(sid), _, _) if is_ws_transport && self.can_upgrade(&sid, socketio) => {
                 let deadline = now + self.config.upgrade_timeout;
                 if let Some(session) = self.sessions.get_mut(&sid) {
                     session.probe = Some(Probe {

@@ -471,3 +471,21 @@ test('perMessageDeflate: agreed with a client that offers it, only when the serv
   }
   assert.deepEqual(agreed, ['', 'permessage-deflate']);
 });
+
+both('cookie: the session id on the polling handshake answer (none on a WebSocket 101)', async ({ url }) => {
+  const polling = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+  const sid = JSON.parse((await polling.text()).slice(1)).sid;
+  const upgraded = await new Promise((resolve, reject) => {
+    const req = http.request(`${url}/socket.io/?EIO=4&transport=websocket`, {
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.headers['set-cookie']);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const shape = (cookie) => String(cookie).replace(/=[A-Za-z0-9_-]{20};/, '=SID;');
+  return { polling: shape(polling.headers.get('set-cookie')), named: polling.headers.get('set-cookie').includes(`=${sid};`), upgraded: shape(upgraded) };
+}, { transports: ['websocket'], serverOptions: { cookie: { name: 'io', path: '/', httpOnly: true, sameSite: 'strict' } } });

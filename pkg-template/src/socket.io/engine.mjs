@@ -177,6 +177,7 @@ export class Engine extends EventEmitter {
       allowUpgrades: options.allowUpgrades && options.transports.includes('websocket'),
       maxBufferedBytes: options.maxBufferedBytes * OVERFLOW_FACTOR,
       perMessageDeflate: options.deflateThreshold,
+      cookie: options.cookie ? cookieTemplate(options.cookie) : null,
       socketioPath: options.endpoint === 'engine' ? null : this.#path,
       enginePath: options.endpoint === 'engine' ? this.#path : null,
     });
@@ -387,9 +388,6 @@ export class Engine extends EventEmitter {
           const request = this.#requests.get(action.conn);
           const conn = new EngineConn(this, action.sid, action.protocol, action.transport, request);
           this.#sessions.set(action.sid, conn);
-          const cookie = this.#options.cookie;
-          const res = this.#conns.get(action.conn)?.res;
-          if (cookie && res) res.setHeader('Set-Cookie', serializeCookie(cookie, action.sid));
           this.emit('connection', conn);
           break;
         }
@@ -486,9 +484,13 @@ export class Engine extends EventEmitter {
   }
 }
 
-/** `Set-Cookie` for the session id, with engine.io's cookie options. */
-function serializeCookie(options, sid) {
-  const parts = [`${options.name}=${encodeURIComponent(sid)}`];
+/**
+ * `Set-Cookie` with engine.io's cookie options, `{sid}` standing for the
+ * session id (the core puts it in: ids are URL-safe base64, nothing to
+ * encode).
+ */
+function cookieTemplate(options) {
+  const parts = [`${options.name}={sid}`];
   if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.floor(options.maxAge)}`);
   if (options.domain) parts.push(`Domain=${options.domain}`);
   if (options.path) parts.push(`Path=${options.path}`);
