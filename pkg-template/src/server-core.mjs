@@ -19,23 +19,26 @@ OUTPUT_KINDS[layout.SERVER_RESPOND] = 'respond';
 OUTPUT_KINDS[layout.SERVER_MESSAGE] = 'message';
 const RECORD = layout.SERVER_RECORD_HEADER_LEN;
 
+/** UTF-8 text of `bytes[start, end)` (Node's Buffer decodes short text faster than TextDecoder). */
+const textOf = hasBuffer
+  ? (bytes, start, end) => bytes.utf8Slice(start, end)
+  : (bytes, start, end) => decoder.decode(bytes.subarray(start, end));
+
 /**
- * An event record as an action (one shape for all): its body (layout.mjs)
- * holds the name and arguments as JSON text, the ack id, the placeholders.
+ * An event record as an action (one shape for all), read in place from
+ * the packed output at `at` (its body: the name and arguments as JSON
+ * text, the ack id, the placeholders; layout.mjs).
  */
-function eventAction(socket, body) {
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  // Node's Buffer decodes short UTF-8 faster than TextDecoder.
-  const text = hasBuffer ? (start, end) => body.toString('utf8', start, end) : (start, end) => decoder.decode(body.subarray(start, end));
-  const nameLength = view.getUint32(0, true);
-  const nameJson = text(4, 4 + nameLength);
-  const argsAt = 8 + nameLength;
+function eventAction(socket, packed, view, at, length) {
+  const nameLength = view.getUint32(at, true);
+  const nameJson = textOf(packed, at + 4, at + 4 + nameLength);
+  const argsAt = at + 8 + nameLength;
   const argsLength = view.getUint32(argsAt - 4, true);
-  const argsJson = text(argsAt, argsAt + argsLength);
+  const argsJson = textOf(packed, argsAt, argsAt + argsLength);
   const ackAt = argsAt + argsLength;
   const ack = view.getFloat64(ackAt, true);
-  const rest = body.subarray(ackAt + 8);
-  const placeholders = rest.length ? JSON.parse(decoder.decode(rest)) : [];
+  const end = at + length;
+  const placeholders = end > ackAt + 8 ? JSON.parse(textOf(packed, ackAt + 8, end)) : [];
   return { kind: 'event', socket, nameJson, argsJson, ack: ack < 0 ? null : ack, placeholders, attachments: [] };
 }
 
@@ -131,10 +134,14 @@ export class EngineServerCore {
       const kind = OUTPUT_KINDS[packed[at]];
       const id = view.getUint32(at + 1, true);
       const len = view.getUint32(at + 5, true);
-      const body = packed.subarray(at + RECORD, at + RECORD + len);
-      at += RECORD + len;
-      if (kind === 'event') actions.push(eventAction(id, body));
-      else if (kind === 'write') actions.push({ kind, conn: id, bytes: body });
+      const start = at + RECORD;
+      at = start + len;
+      if (kind === 'event') {
+        actions.push(eventAction(id, packed, view, start, len));
+        continue;
+      }
+      const body = packed.subarray(start, at);
+      if (kind === 'write') actions.push({ kind, conn: id, bytes: body });
       else if (kind === 'writeShared') actions.push({ kind, ...sharedOf(id, body) });
       else if (kind === 'respond') actions.push({ kind, conn: id, ...responseOf(body) });
       else if (kind === 'message') actions.push(messageAction(body));
