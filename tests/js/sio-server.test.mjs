@@ -489,3 +489,20 @@ both('cookie: the session id on the polling handshake answer (none on a WebSocke
   const shape = (cookie) => String(cookie).replace(/=[A-Za-z0-9_-]{20};/, '=SID;');
   return { polling: shape(polling.headers.get('set-cookie')), named: polling.headers.get('set-cookie').includes(`=${sid};`), upgraded: shape(upgraded) };
 }, { transports: ['websocket'], serverOptions: { cookie: { name: 'io', path: '/', httpOnly: true, sameSite: 'strict' } } });
+
+both('cleanupEmptyChildNamespaces: an emptied dynamic namespace goes, and comes back on the next client', async ({ io, connect }) => {
+  const log = [];
+  io.of(/^\/dyn-\d+$/).on('connection', (socket) => {
+    socket.join('r');
+    socket.on('ping', (ack) => ack(socket.nsp.name));
+  });
+  io.on('new_namespace', (nsp) => log.push(['new', nsp.name]));
+  for (let round = 0; round < 2; round++) {
+    const client = await connect('/dyn-1');
+    log.push(['ack', await client.emitWithAck('ping')]);
+    client.disconnect();
+    await sleep(50);
+    log.push(['present', io._nsps.has('/dyn-1')]);
+  }
+  return log;
+}, { serverOptions: { cleanupEmptyChildNamespaces: true }, transports: ['websocket'] });

@@ -6,13 +6,18 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { encodeArgs, encodeName } from './args.mjs';
 
+// Room numbers are the core's u32s, shared by every namespace (a socket is
+// in one namespace, so one number never mixes two): a deleted room's number
+// is used again, so a long-running server never runs out.
 let nextRoomId = 1;
+const freeRoomIds = [];
+const takeRoomId = () => freeRoomIds.pop() ?? nextRoomId++;
 
 export class Adapter extends EventEmitter {
   /** The core's number for each room of this namespace. */
   #roomIds = new Map();
   /** The core's room every connected socket of the namespace is in. */
-  #everyone = nextRoomId++;
+  #everyone = takeRoomId();
 
   constructor(nsp) {
     super();
@@ -24,7 +29,13 @@ export class Adapter extends EventEmitter {
 
   init() {}
 
-  close() {}
+  /** The namespace is gone (its sockets have left): its room numbers are free again, once. */
+  close() {
+    if (this.#everyone === undefined) return;
+    freeRoomIds.push(...this.#roomIds.values(), this.#everyone);
+    this.#roomIds.clear();
+    this.#everyone = undefined;
+  }
 
   serverCount() {
     return Promise.resolve(1);
@@ -41,7 +52,7 @@ export class Adapter extends EventEmitter {
       this.sids.get(id).add(room);
       if (!this.rooms.has(room)) {
         this.rooms.set(room, new Set());
-        this.#roomIds.set(room, nextRoomId++);
+        this.#roomIds.set(room, takeRoomId());
         this.emit('create-room', room);
       }
       if (!this.rooms.get(room).has(id)) {
@@ -66,6 +77,7 @@ export class Adapter extends EventEmitter {
       this.emit('leave-room', room, id);
     }
     if (members.size === 0 && this.rooms.delete(room)) {
+      freeRoomIds.push(this.#roomIds.get(room));
       this.#roomIds.delete(room);
       this.emit('delete-room', room);
     }
@@ -80,13 +92,14 @@ export class Adapter extends EventEmitter {
 
   /** The socket joined the namespace (or left it): the core's "everyone" room. */
   _connected(handle) {
-    this.#core?.join(handle, this.#everyone);
+    if (this.#everyone !== undefined) this.#core?.join(handle, this.#everyone);
   }
 
   /** The core's rooms for a broadcast's `rooms` (all sockets when empty) and `except`. */
   #targets(opts) {
     const ids = (rooms) => [...(rooms ?? [])].map((room) => this.#roomIds.get(room)).filter((id) => id !== undefined);
-    const rooms = opts.rooms?.size ? ids(opts.rooms) : [this.#everyone];
+    const everyone = this.#everyone === undefined ? [] : [this.#everyone];
+    const rooms = opts.rooms?.size ? ids(opts.rooms) : everyone;
     return { rooms, except: ids(opts.except) };
   }
 
