@@ -506,3 +506,41 @@ both('cleanupEmptyChildNamespaces: an emptied dynamic namespace goes, and comes 
   }
   return log;
 }, { serverOptions: { cleanupEmptyChildNamespaces: true }, transports: ['websocket'] });
+
+test('attached to an HTTP/2 server (with HTTP/1.1 allowed): HTTP/2 polling and socket.io-client over TLS, as socket.io', async () => {
+  const http2 = await import('node:http2');
+  const { selfSigned } = await import('./ws-both.mjs');
+  const { io: connectClient } = await import('socket.io-client');
+  const { Server: Reference } = await import('socket.io');
+  const seen = {};
+  for (const [name, Lib] of [['socket.io', Reference], ['wsframe', Server]]) {
+    const { key, cert } = selfSigned();
+    const h2 = http2.createSecureServer({ key, cert, allowHTTP1: true }, (req, res) => res.end('app'));
+    const io = new Lib(h2);
+    io.on('connection', (socket) => socket.on('ping', (ack) => ack(socket.conn.transport.name)));
+    await new Promise((resolve) => h2.listen(0, '127.0.0.1', resolve));
+    const origin = `https://127.0.0.1:${h2.address().port}`;
+    // A handshake over HTTP/2.
+    const session = http2.connect(origin, { ca: cert });
+    const handshake = await new Promise((resolve, reject) => {
+      const stream = session.request({ ':path': '/socket.io/?EIO=4&transport=polling' });
+      let body = '';
+      let status;
+      stream.on('response', (headers) => (status = headers[':status']));
+      stream.on('data', (chunk) => (body += chunk));
+      stream.on('end', () => resolve([status, body[0], JSON.parse(body.slice(1)).upgrades]));
+      stream.on('error', reject);
+    });
+    session.close();
+    // socket.io-client over TLS: HTTP/1.1 polling, then the upgrade.
+    const client = connectClient(origin, { ca: cert, forceNew: true, reconnection: false });
+    await next(client, 'connect');
+    if (client.io.engine.transport.name !== 'websocket') await next(client.io.engine, 'upgrade');
+    const transport = await client.emitWithAck('ping');
+    client.close();
+    seen[name] = { handshake, transport };
+    await io.close();
+  }
+  assert.deepEqual(seen.wsframe, seen['socket.io']);
+  assert.deepEqual(seen.wsframe, { handshake: [200, '0', ['websocket']], transport: 'websocket' });
+});
