@@ -3,6 +3,16 @@
 
 use super::*;
 
+/// How a broadcast reaches one recipient.
+enum Route {
+    /// The WebSocket frames every such client of its protocol version shares.
+    Shared(ConnId),
+    /// Frames of its own (its permessage-deflate context).
+    Own(ConnId),
+    /// The polling session's queue.
+    Poll,
+}
+
 impl Server {
     /// Sends an event to a Socket.IO socket. `name_json` is the event name
     /// as JSON (a string or a number), `args_json` a JSON array whose
@@ -66,7 +76,7 @@ impl Server {
             if session.closing || !client.socket(handle).is_some_and(|s| s.connected && s.nsp == nsp) {
                 continue;
             }
-            let conn = match session.transport {
+            let route = match session.transport {
                 Transport::WebSocket(conn) => match self.conns.get(&conn) {
                     Some(Conn::Ws(ws)) if ws.ws.state() == WsState::Open => {
                         if volatile && ws.congested_since.is_some() {
@@ -75,14 +85,10 @@ impl Server {
                         // A compressing connection's frames depend on its own
                         // history: it is sent to on its own.
                         if ws.ws.config().deflate.is_some() {
-                            compressing.push((conn, session.version));
-                            if let Some(id) = id {
-                                client.await_ack(handle, id);
-                            }
-                            count += 1;
-                            continue;
+                            Route::Own(conn)
+                        } else {
+                            Route::Shared(conn)
                         }
-                        Some(conn)
                     }
                     _ => continue,
                 },
@@ -90,16 +96,17 @@ impl Server {
                     if volatile && get.is_none() {
                         continue;
                     }
-                    None
+                    Route::Poll
                 }
             };
             if let Some(id) = id {
                 client.await_ack(handle, id);
             }
             count += 1;
-            match conn {
-                Some(conn) => ws_conns[usize::from(session.version == Version::V4)].push(conn),
-                None => {
+            match route {
+                Route::Shared(conn) => ws_conns[usize::from(session.version == Version::V4)].push(conn),
+                Route::Own(conn) => compressing.push((conn, session.version)),
+                Route::Poll => {
                     let waiting = session.queue(packets.iter().cloned());
                     polls.push((sid.clone(), waiting > self.config.max_buffered_bytes));
                 }
