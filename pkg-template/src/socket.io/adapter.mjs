@@ -129,7 +129,7 @@ export class Adapter extends EventEmitter {
   }
 
   #notifyOutgoing(packet, opts) {
-    if (this.nsp._outgoingListeners === 0) return;
+    if (this.nsp._outgoing.size === 0) return;
     this.apply(opts, (socket) => socket.notifyOutgoingListeners?.(packet));
   }
 

@@ -4,6 +4,23 @@ import { RESERVED_EVENTS } from './reserved.mjs';
 
 const TIMEOUT_MESSAGE = 'operation has timed out';
 
+/**
+ * The promise form of a call taking `(err, responses)` last: it resolves
+ * with the responses, or rejects with the error carrying them.
+ */
+export function promiseOfResponses(call) {
+  return new Promise((resolve, reject) => {
+    call((err, responses) => {
+      if (err) {
+        err.responses = responses;
+        reject(err);
+      } else {
+        resolve(responses);
+      }
+    });
+  });
+}
+
 export class BroadcastOperator {
   constructor(adapter, rooms = new Set(), exceptRooms = new Set(), flags = {}) {
     this.adapter = adapter;
@@ -101,17 +118,7 @@ export class BroadcastOperator {
   }
 
   emitWithAck(ev, ...args) {
-    return new Promise((resolve, reject) => {
-      args.push((err, responses) => {
-        if (err) {
-          err.responses = responses;
-          reject(err);
-        } else {
-          resolve(responses);
-        }
-      });
-      this.emit(ev, ...args);
-    });
+    return promiseOfResponses((callback) => this.emit(ev, ...args, callback));
   }
 
   allSockets() {

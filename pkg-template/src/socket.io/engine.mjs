@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import { EngineServerCore } from 'wsframe';
 import { asBuffer } from './args.mjs';
 import { checkBacklog, OVERFLOW_FACTOR } from './backpressure.mjs';
+import { runMiddlewares } from './middleware.mjs';
 
 const now = () => performance.now();
 
@@ -222,18 +223,6 @@ export class Engine extends EventEmitter {
     this.#middlewares.push(fn);
   }
 
-  #applyMiddlewares(req, res, done) {
-    const fns = this.#middlewares;
-    if (fns.length === 0) return done();
-    const step = (i) =>
-      fns[i](req, res, (err) => {
-        if (err) return done(err);
-        if (i + 1 < fns.length) step(i + 1);
-        else done();
-      });
-    step(0);
-  }
-
   /** engine.io's checks that need the app (middlewares, transports, allowRequest); then `next()`. */
   #verify(req, res, upgrade, abort, next) {
     const refuse = (error, context = {}) => {
@@ -241,7 +230,7 @@ export class Engine extends EventEmitter {
       abort(error, context.message);
     };
     const query = queryOf(req);
-    this.#applyMiddlewares(req, res, (err) => {
+    runMiddlewares(this.#middlewares, [req, res], (err) => {
       if (err) return refuse(ENGINE_ERRORS.BAD_REQUEST, { name: 'MIDDLEWARE_FAILURE' });
       if (!this.#options.transports.includes(query.transport)) return refuse(ENGINE_ERRORS.UNKNOWN_TRANSPORT, { transport: query.transport });
       const allowRequest = this.#options.allowRequest;

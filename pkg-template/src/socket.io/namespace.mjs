@@ -2,7 +2,8 @@
 // RegExp or a function): the sockets, the middlewares, and the broadcast
 // shorthands.
 import { EventEmitter } from 'node:events';
-import { BroadcastOperator } from './broadcast.mjs';
+import { BroadcastOperator, promiseOfResponses } from './broadcast.mjs';
+import { runMiddlewares } from './middleware.mjs';
 import { NAMESPACE_RESERVED_EVENTS } from './reserved.mjs';
 import { Socket } from './socket.mjs';
 
@@ -19,8 +20,8 @@ export class Namespace extends EventEmitter {
     this._ids = 0;
     /** Broadcast acks by id, until every recipient answered or time ran out. */
     this._broadcastAcks = new Map();
-    /** How many `onAnyOutgoing` listeners the sockets have (broadcasts skip the walk when none). */
-    this._outgoingListeners = 0;
+    /** The sockets with `onAnyOutgoing` listeners (broadcasts skip the walk when none). */
+    this._outgoing = new Set();
     this._initAdapter();
   }
 
@@ -40,24 +41,12 @@ export class Namespace extends EventEmitter {
     return this;
   }
 
-  #run(socket, done) {
-    const fns = this._fns.slice();
-    if (fns.length === 0) return done();
-    const step = (i) =>
-      fns[i](socket, (err) => {
-        if (err) return done(err);
-        if (!fns[i + 1]) return done();
-        step(i + 1);
-      });
-    step(0);
-  }
-
   /** A client asks to join: middlewares, then in (or CONNECT_ERROR). */
   _add(client, handle, id, auth) {
     const socket = new Socket(this, client, handle, id, auth);
     this._preConnectSockets.set(socket.id, socket);
     this.server._sockets.set(handle, socket);
-    this.#run(socket, (err) => {
+    runMiddlewares(this._fns, [socket], (err) => {
       process.nextTick(() => {
         if (client.conn.readyState !== 'open') {
           this.server._sockets.delete(handle);
@@ -87,6 +76,7 @@ export class Namespace extends EventEmitter {
 
   _remove(socket) {
     if (!this.sockets.delete(socket.id)) this._preConnectSockets.delete(socket.id);
+    this._outgoing.delete(socket);
   }
 
   to(room) {
@@ -123,17 +113,7 @@ export class Namespace extends EventEmitter {
   }
 
   serverSideEmitWithAck(ev, ...args) {
-    return new Promise((resolve, reject) => {
-      args.push((err, responses) => {
-        if (err) {
-          err.responses = responses;
-          reject(err);
-        } else {
-          resolve(responses);
-        }
-      });
-      this.serverSideEmit(ev, ...args);
-    });
+    return promiseOfResponses((callback) => this.serverSideEmit(ev, ...args, callback));
   }
 
   /** Another node's `serverSideEmit` (adapters call this). */

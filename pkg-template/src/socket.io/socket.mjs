@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { decodeArgs, encodeArgs, encodeName } from './args.mjs';
 import { BroadcastOperator } from './broadcast.mjs';
+import { runMiddlewares } from './middleware.mjs';
 import { RESERVED_EVENTS } from './reserved.mjs';
 
 const emitLocally = EventEmitter.prototype.emit;
@@ -150,7 +151,7 @@ export class Socket extends EventEmitter {
     args.unshift(JSON.parse(action.nameJson));
     if (action.ack !== null) args.push(this.#ackFunction(action.ack));
     if (this.#anyListeners.length) for (const listener of this.#anyListeners.slice()) listener.apply(this, args);
-    this.#run(args, (err) => {
+    runMiddlewares(this.#fns, [args], (err) => {
       process.nextTick(() => {
         if (err) emitLocally.call(this, 'error', err);
         else if (this.connected) emitLocally.apply(this, args);
@@ -167,18 +168,6 @@ export class Socket extends EventEmitter {
       whileConnected(() => this.#core.ack(this._handle, id, json, attachments, performance.now()));
       this.server._engine.flushSoon();
     };
-  }
-
-  #run(event, done) {
-    if (this.#fns.length === 0) return done();
-    const fns = this.#fns.slice();
-    const step = (i) =>
-      fns[i](event, (err) => {
-        if (err) return done(err);
-        if (!fns[i + 1]) return done();
-        step(i + 1);
-      });
-    step(0);
   }
 
   use(fn) {
@@ -315,24 +304,23 @@ export class Socket extends EventEmitter {
 
   onAnyOutgoing(listener) {
     this.#anyOutgoing.push(listener);
-    this.nsp._outgoingListeners++;
+    this.nsp._outgoing.add(this);
     return this;
   }
 
   prependAnyOutgoing(listener) {
     this.#anyOutgoing.unshift(listener);
-    this.nsp._outgoingListeners++;
+    this.nsp._outgoing.add(this);
     return this;
   }
 
   offAnyOutgoing(listener) {
-    const before = this.#anyOutgoing.length;
     if (!listener) this.#anyOutgoing = [];
     else {
       const at = this.#anyOutgoing.indexOf(listener);
       if (at >= 0) this.#anyOutgoing.splice(at, 1);
     }
-    this.nsp._outgoingListeners -= before - this.#anyOutgoing.length;
+    if (this.#anyOutgoing.length === 0) this.nsp._outgoing.delete(this);
     return this;
   }
 
