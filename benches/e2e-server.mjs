@@ -5,8 +5,8 @@
 // `{"port":N}` once listening; each line "memory" on stdin is answered with
 // `{"rss":B}` after a full garbage collection (run it with --expose-gc).
 import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { answerControl } from './server-control.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -29,10 +29,4 @@ wss.on('connection', (ws) => {
   ws.on('error', () => {});
 });
 wss.on('listening', () => console.log(JSON.stringify({ port: wss.address().port })));
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line !== 'memory') return;
-  globalThis.gc?.();
-  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  console.log(JSON.stringify({ rss, heapTotal, heapUsed, external, arrayBuffers, wasm: wasmMemorySize?.() }));
-});
-process.on('SIGTERM', () => process.exit(0));
+answerControl(wasmMemorySize);

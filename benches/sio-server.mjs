@@ -6,8 +6,8 @@
 // `{"port":N}` once listening; each line "memory" on stdin is answered with
 // `{"rss":B,…}` after a full garbage collection (run it with --expose-gc).
 import http from 'node:http';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { answerControl } from './server-control.mjs';
 
 const { values } = parseArgs({ options: { impl: { type: 'string', default: 'wsframe' } } });
 const modules = { 'socket.io': 'socket.io', wsframe: 'wsframe/socket.io' };
@@ -26,10 +26,4 @@ io.on('connection', (socket) => {
   });
 });
 httpServer.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: httpServer.address().port })));
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line !== 'memory') return;
-  globalThis.gc?.();
-  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  console.log(JSON.stringify({ rss, heapTotal, heapUsed, external, arrayBuffers, wasm: wasmMemorySize?.() }));
-});
-process.on('SIGTERM', () => process.exit(0));
+answerControl(wasmMemorySize);

@@ -192,15 +192,10 @@ async fn run_echo(args: Args) {
         let (args, shared) = (args.clone(), shared.clone());
         tasks.push(tokio::task::spawn_local(echo_tungstenite(args, shared)));
     }
-    tokio::time::sleep(Duration::from_secs_f64(args.warmup)).await;
-    // The runner reads the server's CPU time at these two lines.
-    println!("{}", serde_json::json!({ "window": "start" }));
-    shared.measuring.store(true, Ordering::Relaxed);
-    let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs_f64(args.duration)).await;
-    shared.measuring.store(false, Ordering::Relaxed);
-    let seconds = started.elapsed().as_secs_f64();
-    println!("{}", serde_json::json!({ "window": "end" }));
+    let seconds = measured_window(args.warmup, args.duration, |on| {
+        shared.measuring.store(on, Ordering::Relaxed)
+    })
+    .await;
     shared.stopping.store(true, Ordering::Relaxed);
     let mut rtts = Vec::new();
     let mut errors = Vec::new();
@@ -232,8 +227,28 @@ async fn run_idle(args: Args) {
             Err(e) => errors.push(e.to_string()),
         }
     }
+    hold_until_stdin_closes(held, errors).await;
+}
+
+/// Warm-up, then the measured window between the two lines the runner
+/// reads the server's CPU time at; `measuring` is told when it opens and
+/// closes. Returns the window's length in seconds.
+async fn measured_window(warmup: f64, duration: f64, measuring: impl Fn(bool)) -> f64 {
+    tokio::time::sleep(Duration::from_secs_f64(warmup)).await;
+    println!("{}", serde_json::json!({ "window": "start" }));
+    measuring(true);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs_f64(duration)).await;
+    measuring(false);
+    let seconds = started.elapsed().as_secs_f64();
+    println!("{}", serde_json::json!({ "window": "end" }));
+    seconds
+}
+
+/// Prints `{"ready":N,"errors":[…]}`, then holds the connections until the
+/// runner closes stdin.
+async fn hold_until_stdin_closes<T>(held: Vec<T>, errors: Vec<String>) {
     println!("{}", serde_json::json!({ "ready": held.len(), "errors": errors }));
-    // Hold them until the runner closes stdin.
     let mut stdin = tokio::io::stdin();
     let mut sink = [0u8; 64];
     while let Ok(n) = stdin.read(&mut sink).await {

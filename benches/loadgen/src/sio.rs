@@ -12,13 +12,12 @@
 //!   before the next. Prints deliveries in the window.
 //! sio-idle: `--url U --connections N` holds N joined clients until stdin
 //!   closes, after printing `{"ready":N}`.
-use super::{percentile, Args};
+use super::{hold_until_stdin_closes, measured_window, percentile, Args};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -109,17 +108,9 @@ impl Window {
         })
     }
 
-    /// Warm-up, then the measured window between the two lines the runner
-    /// reads the server's CPU time at; returns its length.
+    /// The measured window (see `measured_window`); then the clients stop.
     async fn run(&self, warmup: f64, duration: f64) -> f64 {
-        tokio::time::sleep(Duration::from_secs_f64(warmup)).await;
-        println!("{}", serde_json::json!({ "window": "start" }));
-        self.measuring.set(true);
-        let started = Instant::now();
-        tokio::time::sleep(Duration::from_secs_f64(duration)).await;
-        self.measuring.set(false);
-        let seconds = started.elapsed().as_secs_f64();
-        println!("{}", serde_json::json!({ "window": "end" }));
+        let seconds = measured_window(warmup, duration, |on| self.measuring.set(on)).await;
         self.stopping.set(true);
         seconds
     }
@@ -329,13 +320,5 @@ pub async fn run_fanout(args: Args) {
 
 pub async fn run_idle(args: Args) {
     let (held, errors) = connect_all(&args.url, args.connections).await;
-    println!("{}", serde_json::json!({ "ready": held.len(), "errors": errors }));
-    let mut stdin = tokio::io::stdin();
-    let mut sink = [0u8; 64];
-    while let Ok(n) = stdin.read(&mut sink).await {
-        if n == 0 {
-            break;
-        }
-    }
-    drop(held);
+    hold_until_stdin_closes(held, errors).await;
 }
