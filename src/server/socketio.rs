@@ -379,28 +379,19 @@ pub(crate) fn event_packets(
     attachments: &[Vec<u8>],
     ack: Option<u64>,
 ) -> Result<Vec<engineio::Packet>> {
-    let name: Value = parse_json(name_json, "event name")?;
-    if !(name.is_string() || name.is_number()) {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            "an event name is a string or a number",
-        ));
-    }
-    if name
-        .as_str()
-        .is_some_and(|n| socketio::RESERVED_EVENTS.contains(&n))
-    {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            format!("event name {name} is reserved"),
-        ));
+    // The name is held to the rule received events are held to (a string
+    // or a number, not a reserved name), read from its JSON text.
+    let name_raw: &serde_json::value::RawValue = serde_json::from_str(name_json)
+        .map_err(|e| Error::new(ErrorKind::InvalidArgument, format!("event name: {e}")))?;
+    let name_text = name_raw.get().trim();
+    if let Some(problem) = socketio::event_name_problem(name_text) {
+        return Err(Error::new(ErrorKind::InvalidArgument, problem));
     }
     if attachments.is_empty() {
         // Checked without being built: the name and the arguments' text go
         // out as they came.
         let args = json_array(args_json, "event arguments")?;
         let inner = args[1..args.len() - 1].trim();
-        let name_text = name_json.trim();
         let data = if inner.is_empty() {
             format!("[{name_text}]")
         } else {
@@ -408,6 +399,7 @@ pub(crate) fn event_packets(
         };
         return plain_packet(PacketType::Event, nsp, ack, &data);
     }
+    let name: Value = parse_json(name_json, "event name")?;
     let Value::Array(args) = parse_json(args_json, "event arguments")? else {
         return Err(Error::new(
             ErrorKind::InvalidArgument,

@@ -1135,3 +1135,31 @@ fn a_polling_handshake_answer_carries_the_session_cookie() {
     let r = Sim::new(sio_config()).http("GET", "/socket.io/?EIO=4&transport=polling", "");
     assert_eq!(r.header("set-cookie"), None);
 }
+
+#[test]
+fn emitted_names_follow_the_rule_received_names_follow() {
+    let mut sim = Sim::new(sio_config());
+    let (_, _, socket) = sim.sio_ws(4);
+    for bad in [
+        "true",
+        "null",
+        "[1]",
+        "{}",
+        "\"connect\"",
+        "\"disconnecting\"",
+        "nope",
+    ] {
+        let err = sim
+            .server
+            .emit(socket, bad, "[]", &[], false, sim.now)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}");
+        let err = sim
+            .server
+            .broadcast("/", &[1], &[], bad, "[]", &[], false, false, sim.now);
+        assert!(err.is_err(), "{bad}");
+    }
+    for good in ["\"chat\"", "7", " \"spaced\" "] {
+        sim.server.emit(socket, good, "[]", &[], false, sim.now).unwrap();
+    }
+}

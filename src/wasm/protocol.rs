@@ -348,9 +348,9 @@ impl WasmConnection {
     /// `maxFrame` payload bytes if given (0 = one frame), compressed and
     /// masked as `flags` and `key` say. Returns the length of the bytes to
     /// write, which wait at `sentPtr()` until the next call: no allocation
-    /// crosses the boundary, which matters for small messages.
-    #[wasm_bindgen(js_name = sendInput)]
-    pub fn send_input(
+    /// crosses the boundary, which matters for small messages. (JS calls it
+    /// as `sendInputOrMinus`.)
+    fn send_input(
         &mut self,
         binary: bool,
         len: usize,
