@@ -21,7 +21,7 @@ const RECORD = layout.SERVER_RECORD_HEADER_LEN;
 
 /** UTF-8 text of `bytes[start, end)` (Node's Buffer decodes short text faster than TextDecoder). */
 const textOf = hasBuffer
-  ? (bytes, start, end) => bytes.utf8Slice(start, end)
+  ? (bytes, start, end) => bytes.toString('utf8', start, end)
   : (bytes, start, end) => decoder.decode(bytes.subarray(start, end));
 
 /**
