@@ -541,7 +541,8 @@ export declare class EngineServerCore {
   refuse(socket: number, dataJson: string, now: number): void;
   join(socket: number, room: number): void;
   leave(socket: number, room: number): void;
-  emit(socket: number, nameJson: string, argsJson: string, attachments?: BytesLike[], wantAck?: boolean, now?: number): number | undefined;
+  /** With `ackId` (the application numbers acks per namespace), the client answers with that id. */
+  emit(socket: number, nameJson: string, argsJson: string, attachments?: BytesLike[], ackId?: number, now?: number): void;
   broadcast(
     nsp: string,
     rooms: number[],
@@ -550,9 +551,9 @@ export declare class EngineServerCore {
     argsJson: string,
     attachments: BytesLike[],
     volatile: boolean,
-    wantAck: boolean,
+    ackId: number | undefined,
     now: number,
-  ): { count: number; ackId: number | undefined };
+  ): number;
   ack(socket: number, id: number, argsJson: string, attachments?: BytesLike[], now?: number): void;
   disconnect(socket: number, now?: number): void;
   closeClient(socket: number, now: number): void;

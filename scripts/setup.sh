@@ -55,6 +55,19 @@ if ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
   exit 1
 fi
 
+# Debian packages, installed together: apt_install <package>...
+apt_install() {
+  say "apt-get install $*"
+  local sudo_cmd=()
+  [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "$@" >/dev/null
+}
+
+# --- Redis for the Socket.IO fleet tests and the cross-node benchmark
+# (the tests start their own redis-server; the service is not needed).
+command -v redis-server >/dev/null || apt_install redis-server
+
 # --- browsers for the headless tests: Debian's Chromium and its driver,
 # Firefox ESR and geckodriver (no Debian package; the crate builds it).
 if [ "$browsers" = 1 ]; then
@@ -62,13 +75,7 @@ if [ "$browsers" = 1 ]; then
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   command -v firefox-esr >/dev/null || missing+=(firefox-esr)
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "apt-get install ${missing[*]}"
-    sudo_cmd=()
-    [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
   if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1 {print $2}')" != "0.37.1" ]; then
     say "cargo install geckodriver 0.37.1 (about 3 minutes)"
     cargo install geckodriver --version 0.37.1 --locked

@@ -78,10 +78,10 @@ fn drive(server: &mut Server, prefix: &[u8], steps: &[Step]) {
                 for &socket in &sockets {
                     let _ = server.accept(socket, now);
                     let _ = server.join(socket, 1);
-                    let _ = server.emit(socket, "\"e\"", "[1]", &[], true, now);
+                    let _ = server.emit(socket, "\"e\"", "[1]", &[], Some(3), now);
                     let _ = server.ack(socket, 0, "[]", &[], now);
                 }
-                let _ = server.broadcast("/", &[1], &[], "\"b\"", "[]", &[], true, true, now);
+                let _ = server.broadcast("/", &[1], &[], "\"b\"", "[]", &[], true, Some(4), now);
                 if let Some(&socket) = sockets.first() {
                     let _ = server.refuse(socket, r#"{"message":"no"}"#, now);
                     let _ = server.disconnect(socket, now);

@@ -157,10 +157,9 @@ export class EngineServerCore {
     return actions;
   }
 
-  /** Sends an event; returns its ack id when `wantAck`. */
-  emit(socket, nameJson, argsJson, attachments = [], wantAck = false, now = 0) {
-    const id = this.#raw.emit(socket, nameJson, argsJson, attachments.map(toBytes), wantAck, now);
-    return id < 0 ? undefined : id;
+  /** Sends an event; with `ackId`, the client answers with that id. */
+  emit(socket, nameJson, argsJson, attachments = [], ackId = undefined, now = 0) {
+    this.#raw.emit(socket, nameJson, argsJson, attachments.map(toBytes), ackId, now);
   }
 
   ack(socket, id, argsJson, attachments = [], now = 0) {
@@ -197,9 +196,9 @@ export class EngineServerCore {
     this.#raw.leave(socket, room);
   }
 
-  /** Returns `{ count, ackId }` (ackId undefined without `wantAck`). */
-  broadcast(nsp, rooms, except, nameJson, argsJson, attachments, volatile, wantAck, now) {
-    const [count, id] = this.#raw.broadcast(
+  /** Returns how many sockets it went to (each asked for an ack of `ackId` when given). */
+  broadcast(nsp, rooms, except, nameJson, argsJson, attachments, volatile, ackId, now) {
+    return this.#raw.broadcast(
       nsp,
       Uint32Array.from(rooms),
       Uint32Array.from(except),
@@ -207,10 +206,9 @@ export class EngineServerCore {
       argsJson,
       attachments.map(toBytes),
       volatile,
-      wantAck,
+      ackId,
       now,
     );
-    return { count, ackId: id < 0 ? undefined : id };
   }
 
   closeClient(socket, now) {

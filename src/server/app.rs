@@ -16,33 +16,32 @@ enum Route {
 impl Server {
     /// Sends an event to a Socket.IO socket. `name_json` is the event name
     /// as JSON (a string or a number), `args_json` a JSON array whose
-    /// placeholders refer to `attachments`. With `want_ack`, returns the id
-    /// of the [`Output::Ack`] that will answer.
+    /// placeholders refer to `attachments`. With `ack_id`, the client is
+    /// asked to answer with an [`Output::Ack`] of that id (the application
+    /// numbers acks per namespace, as socket.io's `nsp._ids` does, so that
+    /// adapters written for socket.io can take ids too).
     pub fn emit(
         &mut self,
         socket: SocketHandle,
         name_json: &str,
         args_json: &str,
         attachments: &[Vec<u8>],
-        want_ack: bool,
+        ack_id: Option<u64>,
         now: u64,
-    ) -> Result<Option<u64>> {
-        let (_, client) = self.client_of(socket)?;
-        let nsp = client.socket(socket).map(|s| s.nsp.clone()).ok_or_else(gone)?;
-        let id = want_ack.then(|| next_ack_id(&mut self.ack_ids, &nsp));
+    ) -> Result<()> {
         let (sid, client) = self.client_of(socket)?;
-        let packets = client.emit(socket, name_json, args_json, attachments, id)?;
+        let packets = client.emit(socket, name_json, args_json, attachments, ack_id)?;
         self.send(&sid, packets);
         self.read_released(now);
-        Ok(id)
+        Ok(())
     }
 
     /// Sends one event to every connected socket of `nsp` in any of `rooms`
     /// and in none of `except`, encoded and framed once: WebSocket clients
     /// of one protocol version get the same bytes. `volatile` skips clients
     /// that cannot take it now (a polling client without a waiting GET).
-    /// With `want_ack`, every recipient is asked to answer with the one ack
-    /// id returned. Returns how many sockets it went to.
+    /// With `ack_id`, every recipient is asked to answer with that one ack
+    /// id. Returns how many sockets it went to.
     #[allow(clippy::too_many_arguments)]
     pub fn broadcast(
         &mut self,
@@ -53,10 +52,10 @@ impl Server {
         args_json: &str,
         attachments: &[Vec<u8>],
         volatile: bool,
-        want_ack: bool,
+        ack_id: Option<u64>,
         now: u64,
-    ) -> Result<(u32, Option<u64>)> {
-        let id = want_ack.then(|| next_ack_id(&mut self.ack_ids, nsp));
+    ) -> Result<u32> {
+        let id = ack_id;
         let packets = socketio::event_packets(nsp, name_json, args_json, attachments, id)?;
         let mut count = 0u32;
         // WebSocket recipients per protocol version (3, 4), written together.
@@ -139,7 +138,7 @@ impl Server {
             }
         }
         self.read_released(now);
-        Ok((count, id))
+        Ok(count)
     }
 
     /// Lets a pending socket into its namespace (its middlewares passed).

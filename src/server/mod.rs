@@ -301,9 +301,6 @@ pub struct Server {
     sockets: HashMap<SocketHandle, String>,
     next_handle: SocketHandle,
     rooms: Rooms,
-    /// The next ack id per namespace (shared by emits and broadcasts, as
-    /// socket.io's `nsp._ids`).
-    ack_ids: HashMap<String, u64>,
     timers: BinaryHeap<Reverse<(u64, Timer)>>,
     /// Each connection's one live timer entry (as [`Session::wake`]).
     conn_wakes: HashMap<ConnId, u64>,
@@ -325,7 +322,6 @@ impl Server {
             sockets: HashMap::new(),
             next_handle: 1,
             rooms: Rooms::default(),
-            ack_ids: HashMap::new(),
             timers: BinaryHeap::new(),
             conn_wakes: HashMap::new(),
             released: Vec::new(),
@@ -592,13 +588,6 @@ fn http_conn(external: bool, max_body_bytes: usize) -> Conn {
         parked_for: None,
         request_deadline: None,
     }))
-}
-
-fn next_ack_id(ack_ids: &mut HashMap<String, u64>, nsp: &str) -> u64 {
-    let next = ack_ids.entry(nsp.to_string()).or_insert(0);
-    let id = *next;
-    *next += 1;
-    id
 }
 
 /// Engine.IO packets as the server's WebSocket frames (unmasked, whole

@@ -478,7 +478,7 @@ fn socketio_connect_events_acks_and_errors() {
         ("/custom", r#"{"token":"abc"}"#)
     );
     sim.server
-        .emit(socket, "\"auth\"", &format!("[{auth_json}]"), &[], false, sim.now)
+        .emit(socket, "\"auth\"", &format!("[{auth_json}]"), &[], None, sim.now)
         .unwrap();
     sim.collect();
     assert_eq!(
@@ -789,11 +789,11 @@ fn broadcasts_are_framed_once_and_respect_rooms() {
     sim.server.join(s1, RED).unwrap();
     sim.server.join(s4, RED).unwrap();
     sim.app.clear();
-    let (count, id) = sim
+    let count = sim
         .server
-        .broadcast("/", &[ALL], &[RED], "\"news\"", "[1]", &[], false, false, sim.now)
+        .broadcast("/", &[ALL], &[RED], "\"news\"", "[1]", &[], false, None, sim.now)
         .unwrap();
-    assert_eq!((count, id), (2, None));
+    assert_eq!(count, 2);
     let outputs = sim.server.take_output();
     assert_eq!(outputs.len(), 2, "one write per protocol version: {outputs:?}");
     assert!(outputs.contains(&Output::Write {
@@ -806,7 +806,7 @@ fn broadcasts_are_framed_once_and_respect_rooms() {
         bytes: news
     }));
     // Rooms at once without duplicates, acks with one id, binary attachments.
-    let (count, id) = sim
+    let count = sim
         .server
         .broadcast(
             "/",
@@ -816,11 +816,11 @@ fn broadcasts_are_framed_once_and_respect_rooms() {
             r#"[{"_placeholder":true,"num":0}]"#,
             &[vec![7, 8]],
             false,
-            true,
+            Some(0),
             sim.now,
         )
         .unwrap();
-    assert_eq!((count, id), (4, Some(0)));
+    assert_eq!(count, 4);
     let outputs = sim.server.take_output();
     let shared = outputs
         .iter()
@@ -854,16 +854,16 @@ fn broadcasts_are_framed_once_and_respect_rooms() {
         .collect();
     assert_eq!(acks.len(), 1);
     // Volatile: the polling client without a waiting GET is skipped.
-    let (count, _) = sim
+    let count = sim
         .server
-        .broadcast("/", &[ALL], &[], "\"tick\"", "[]", &[], true, false, sim.now)
+        .broadcast("/", &[ALL], &[], "\"tick\"", "[]", &[], true, None, sim.now)
         .unwrap();
     assert_eq!(count, 3);
     // A socket that left is out of its rooms.
     sim.ws_send(c2, &mut w2, "41");
-    let (count, _) = sim
+    let count = sim
         .server
-        .broadcast("/", &[ALL], &[], "\"tick\"", "[]", &[], false, false, sim.now)
+        .broadcast("/", &[ALL], &[], "\"tick\"", "[]", &[], false, None, sim.now)
         .unwrap();
     assert_eq!(count, 3);
     assert!(sim.server.join(s2, RED).is_err());
@@ -986,14 +986,14 @@ fn a_client_that_does_not_read_is_dropped() {
     sim.server.congestion(c1, Congestion::Backlogged, sim.now);
     sim.collect();
     // Volatile packets skip it; others still go.
-    let (count, _) = sim
+    let count = sim
         .server
-        .broadcast("/", &[1], &[], "\"tick\"", "[]", &[], true, false, sim.now)
+        .broadcast("/", &[1], &[], "\"tick\"", "[]", &[], true, None, sim.now)
         .unwrap();
     assert_eq!(count, 1);
-    let (count, _) = sim
+    let count = sim
         .server
-        .broadcast("/", &[1], &[], "\"news\"", "[]", &[], false, false, sim.now)
+        .broadcast("/", &[1], &[], "\"news\"", "[]", &[], false, None, sim.now)
         .unwrap();
     assert_eq!(count, 2);
     sim.collect();
@@ -1034,12 +1034,12 @@ fn a_polling_client_that_does_not_poll_is_dropped_past_the_buffer_bound() {
     let chunk = format!("[\"{}\"]", "x".repeat(1_000));
     for _ in 0..9 {
         sim.server
-            .emit(socket, "\"big\"", &chunk, &[], false, sim.now)
+            .emit(socket, "\"big\"", &chunk, &[], None, sim.now)
             .unwrap();
     }
     assert_eq!(sim.server.session_count(), 1);
     sim.server
-        .emit(socket, "\"big\"", &chunk, &[], false, sim.now)
+        .emit(socket, "\"big\"", &chunk, &[], None, sim.now)
         .unwrap();
     sim.collect();
     assert_eq!(sim.server.session_count(), 0);
@@ -1072,10 +1072,10 @@ fn permessage_deflate_is_agreed_when_allowed_and_compresses_above_the_threshold(
     sim.server.join(socket, 1).unwrap();
     let long = format!("[\"{}\"]", "z".repeat(200));
     sim.server
-        .broadcast("/", &[1], &[], "\"big\"", &long, &[], false, false, sim.now)
+        .broadcast("/", &[1], &[], "\"big\"", &long, &[], false, None, sim.now)
         .unwrap();
     sim.server
-        .emit(socket, "\"small\"", "[]", &[], false, sim.now)
+        .emit(socket, "\"small\"", "[]", &[], None, sim.now)
         .unwrap();
     sim.collect();
     let (wire, _) = sim.wire.get(&conn).unwrap().clone();
@@ -1151,15 +1151,15 @@ fn emitted_names_follow_the_rule_received_names_follow() {
     ] {
         let err = sim
             .server
-            .emit(socket, bad, "[]", &[], false, sim.now)
+            .emit(socket, bad, "[]", &[], None, sim.now)
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}");
         let err = sim
             .server
-            .broadcast("/", &[1], &[], bad, "[]", &[], false, false, sim.now);
+            .broadcast("/", &[1], &[], bad, "[]", &[], false, None, sim.now);
         assert!(err.is_err(), "{bad}");
     }
     for good in ["\"chat\"", "7", " \"spaced\" "] {
-        sim.server.emit(socket, good, "[]", &[], false, sim.now).unwrap();
+        sim.server.emit(socket, good, "[]", &[], None, sim.now).unwrap();
     }
 }

@@ -75,6 +75,18 @@ fn attachments_from_js(list: &Array) -> Result<Vec<Vec<u8>>, JsValue> {
         .collect()
 }
 
+/// An ack id from JS: a non-negative integer a double holds exactly.
+fn ack_id_from_js(id: f64) -> Result<u64, JsValue> {
+    if id >= 0.0 && id.fract() == 0.0 && id <= MAX_SAFE_INTEGER {
+        Ok(id as u64)
+    } else {
+        Err(invalid_argument("an ack id is a non-negative integer"))
+    }
+}
+
+/// 2^53 - 1: past it a double skips integers.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
 /// The Engine.IO + Socket.IO server core (see the Rust `server` module):
 /// JS owns the sockets and one timer and carries out the packed output.
 #[wasm_bindgen(js_name = RawServer)]
@@ -260,20 +272,21 @@ impl WasmServer {
         out
     }
 
-    /// Sends an event; returns the ack id when `wantAck`, else -1.
+    /// Sends an event; with `ackId` (the namespace's next, from the
+    /// application) the client is asked to answer with that id.
     pub fn emit(
         &mut self,
         socket: u32,
         name_json: &str,
         args_json: &str,
         attachments: Array,
-        want_ack: bool,
+        ack_id: Option<f64>,
         now: f64,
-    ) -> Result<f64, JsValue> {
+    ) -> Result<(), JsValue> {
         let attachments = attachments_from_js(&attachments)?;
+        let ack_id = ack_id.map(ack_id_from_js).transpose()?;
         self.inner
-            .emit(socket, name_json, args_json, &attachments, want_ack, millis(now))
-            .map(|id| id.map_or(-1.0, |id| id as f64))
+            .emit(socket, name_json, args_json, &attachments, ack_id, millis(now))
             .map_err(|e| js_error(&e))
     }
 
@@ -287,11 +300,9 @@ impl WasmServer {
         now: f64,
     ) -> Result<(), JsValue> {
         let attachments = attachments_from_js(&attachments)?;
-        if !(id >= 0.0 && id.fract() == 0.0) {
-            return Err(invalid_argument("an ack id is a non-negative integer"));
-        }
+        let id = ack_id_from_js(id)?;
         self.inner
-            .ack(socket, id as u64, args_json, &attachments, millis(now))
+            .ack(socket, id, args_json, &attachments, millis(now))
             .map_err(|e| js_error(&e))
     }
 
@@ -352,7 +363,8 @@ impl WasmServer {
     }
 
     /// One event to the sockets of `nsp` in any of `rooms` and none of
-    /// `except`; returns `[recipients, ack id or -1]`.
+    /// `except`, each asked for an ack of `ackId` when given; returns how
+    /// many sockets it went to.
     #[allow(clippy::too_many_arguments)]
     pub fn broadcast(
         &mut self,
@@ -363,12 +375,12 @@ impl WasmServer {
         args_json: &str,
         attachments: Array,
         volatile: bool,
-        want_ack: bool,
+        ack_id: Option<f64>,
         now: f64,
-    ) -> Result<Vec<f64>, JsValue> {
+    ) -> Result<u32, JsValue> {
         let attachments = attachments_from_js(&attachments)?;
-        let (count, id) = self
-            .inner
+        let ack_id = ack_id.map(ack_id_from_js).transpose()?;
+        self.inner
             .broadcast(
                 nsp,
                 &rooms.to_vec(),
@@ -377,11 +389,10 @@ impl WasmServer {
                 args_json,
                 &attachments,
                 volatile,
-                want_ack,
+                ack_id,
                 millis(now),
             )
-            .map_err(|e| js_error(&e))?;
-        Ok(vec![f64::from(count), id.map_or(-1.0, |id| id as f64)])
+            .map_err(|e| js_error(&e))
     }
 
     /// Closes the socket's whole client (`socket.disconnect(true)`).

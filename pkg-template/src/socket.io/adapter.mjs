@@ -1,24 +1,11 @@
 // socket.io-adapter's in-memory `Adapter`, with the same maps, events and
-// methods, whose membership also lives in the Rust core as small integers:
-// a broadcast is one call there, encoded and framed once for every
-// recipient. Other adapters extend this class, as they extend socket.io's.
+// methods, whose membership also lives in the Rust core (the namespace's
+// `CoreRooms`): a broadcast is one call there, encoded and framed once for
+// every recipient. Adapters may extend this class, as they extend
+// socket.io-adapter's (see foreign-adapter.mjs for those).
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
-import { encodeArgs, encodeName } from './args.mjs';
-
-// Room numbers are the core's u32s, shared by every namespace (a socket is
-// in one namespace, so one number never mixes two): a deleted room's number
-// is used again, so a long-running server never runs out.
-let nextRoomId = 1;
-const freeRoomIds = [];
-const takeRoomId = () => freeRoomIds.pop() ?? nextRoomId++;
 
 export class Adapter extends EventEmitter {
-  /** The core's number for each room of this namespace. */
-  #roomIds = new Map();
-  /** The core's room every connected socket of the namespace is in. */
-  #everyone = takeRoomId();
-
   constructor(nsp) {
     super();
     this.nsp = nsp;
@@ -29,35 +16,23 @@ export class Adapter extends EventEmitter {
 
   init() {}
 
-  /** The namespace is gone (its sockets have left): its room numbers are free again, once. */
-  close() {
-    if (this.#everyone === undefined) return;
-    freeRoomIds.push(...this.#roomIds.values(), this.#everyone);
-    this.#roomIds.clear();
-    this.#everyone = undefined;
-  }
+  close() {}
 
   serverCount() {
     return Promise.resolve(1);
   }
 
-  get #core() {
-    return this.nsp.server._engine?.core;
-  }
-
   addAll(id, rooms) {
     if (!this.sids.has(id)) this.sids.set(id, new Set());
-    const handle = this.nsp._handleOf(id);
     for (const room of rooms) {
       this.sids.get(id).add(room);
       if (!this.rooms.has(room)) {
         this.rooms.set(room, new Set());
-        this.#roomIds.set(room, takeRoomId());
         this.emit('create-room', room);
       }
       if (!this.rooms.get(room).has(id)) {
         this.rooms.get(room).add(id);
-        if (handle !== undefined) this.#core?.join(handle, this.#roomIds.get(room));
+        this.nsp._coreRooms.join(id, room);
         this.emit('join-room', room, id);
       }
     }
@@ -72,13 +47,11 @@ export class Adapter extends EventEmitter {
     const members = this.rooms.get(room);
     if (!members) return;
     if (members.delete(id)) {
-      const handle = this.nsp._handleOf(id);
-      if (handle !== undefined) this.#core?.leave(handle, this.#roomIds.get(room));
+      this.nsp._coreRooms.leave(id, room);
       this.emit('leave-room', room, id);
     }
     if (members.size === 0 && this.rooms.delete(room)) {
-      freeRoomIds.push(this.#roomIds.get(room));
-      this.#roomIds.delete(room);
+      this.nsp._coreRooms.drop(room);
       this.emit('delete-room', room);
     }
   }
@@ -90,57 +63,25 @@ export class Adapter extends EventEmitter {
     this.sids.delete(id);
   }
 
-  /** The socket joined the namespace (or left it): the core's "everyone" room. */
-  _connected(handle) {
-    if (this.#everyone !== undefined) this.#core?.join(handle, this.#everyone);
-  }
-
-  /** The core's rooms for a broadcast's `rooms` (all sockets when empty) and `except`. */
-  #targets(opts) {
-    const ids = (rooms) => [...(rooms ?? [])].map((room) => this.#roomIds.get(room)).filter((id) => id !== undefined);
-    const everyone = this.#everyone === undefined ? [] : [this.#everyone];
-    const rooms = opts.rooms?.size ? ids(opts.rooms) : everyone;
-    return { rooms, except: ids(opts.except) };
-  }
-
-  /** Sends `packet` (an EVENT: `data` is [name, ...args]) once through the core; returns the count and ack id. */
-  #send(packet, opts, wantAck) {
-    const flags = opts.flags || {};
-    packet.nsp = this.nsp.name;
-    this.#notifyOutgoing(packet, opts);
-    const { rooms, except } = this.#targets(opts);
-    const core = this.#core;
-    if (!core || rooms.length === 0) return { count: 0, ackId: undefined };
-    const [name, ...args] = packet.data;
-    const { json, attachments } = encodeArgs(args);
-    const sent = core.broadcast(
-      this.nsp.name,
-      rooms,
-      except,
-      encodeName(name),
-      json,
-      attachments,
-      Boolean(flags.volatile),
-      wantAck,
-      performance.now(),
-    );
-    this.nsp.server._engine.flushSoon();
-    return sent;
-  }
-
   #notifyOutgoing(packet, opts) {
     if (this.nsp._outgoing.size === 0) return;
     this.apply(opts, (socket) => socket.notifyOutgoingListeners?.(packet));
   }
 
   broadcast(packet, opts) {
-    this.#send(packet, opts, false);
+    packet.nsp = this.nsp.name;
+    this.#notifyOutgoing(packet, opts);
+    this.nsp._coreRooms.send(packet, opts);
   }
 
   broadcastWithAck(packet, opts, clientCountCallback, ack) {
-    const { count, ackId } = this.#send(packet, opts, true);
-    packet.id = ackId;
-    if (count > 0) this.nsp._broadcastAcks.set(ackId, ack);
+    packet.nsp = this.nsp.name;
+    // One id for every recipient: the namespace's counter is shared, so
+    // it never meets another pending ack (as socket.io).
+    packet.id = this.nsp._ids++;
+    this.#notifyOutgoing(packet, opts);
+    const count = this.nsp._coreRooms.send(packet, opts, packet.id);
+    if (count > 0) this.nsp._broadcastAcks.set(packet.id, ack);
     clientCountCallback(count);
   }
 

@@ -2,6 +2,9 @@
 // RegExp or a function): the sockets, the middlewares, and the broadcast
 // shorthands.
 import { EventEmitter } from 'node:events';
+import { Adapter } from './adapter.mjs';
+import { CoreRooms } from './core-rooms.mjs';
+import { bridgeForeignAdapter } from './foreign-adapter.mjs';
 import { BroadcastOperator, promiseOfResponses } from './broadcast.mjs';
 import { runMiddlewares } from './middleware.mjs';
 import { NAMESPACE_RESERVED_EVENTS } from './reserved.mjs';
@@ -26,9 +29,20 @@ export class Namespace extends EventEmitter {
   }
 
   _initAdapter() {
+    // A new adapter starts empty (as in socket.io): so do the core's rooms.
+    this._coreRooms?.close(this.adapter?.rooms);
+    this._coreRooms = new CoreRooms(this);
     const AdapterClass = this.server.adapter();
     this.adapter = new AdapterClass(this);
+    if (!(this.adapter instanceof Adapter)) bridgeForeignAdapter(this.adapter, this);
     Promise.resolve(this.adapter.init()).catch(() => {});
+  }
+
+  /** The namespace is done: its adapter closes (a broker adapter unsubscribes) and the core rooms go. */
+  _closeAdapter() {
+    const closed = this.adapter.close();
+    this._coreRooms?.close(this.adapter.rooms);
+    return closed;
   }
 
   /** The core's handle of a socket, connected or still in its middlewares. */
@@ -203,7 +217,7 @@ export class ParentNamespace extends Namespace {
       namespace._remove = (socket) => {
         remove.call(namespace, socket);
         if (namespace.sockets.size === 0) {
-          namespace.adapter.close();
+          namespace._closeAdapter();
           this.server._nsps.delete(namespace.name);
           this.children.delete(namespace);
         }

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Adapter } from './adapter.mjs';
+import { SENT_BY_CORE } from './core-rooms.mjs';
 import { Engine } from './engine.mjs';
 import { Namespace, ParentNamespace } from './namespace.mjs';
 import { resolveOptions } from './options.mjs';
@@ -33,6 +34,18 @@ class Client {
 
   _remove(socket) {
     if (this.sockets.delete(socket.id)) this.nsps.delete(socket.nsp.name);
+  }
+
+  /**
+   * socket.io-adapter's per-socket write of a broadcast. Here the core has
+   * sent it already, to every recipient at once (see foreign-adapter.mjs);
+   * packets an adapter encoded by other means have no way to the wire.
+   */
+  writeToEngine(encodedPackets) {
+    if (encodedPackets === SENT_BY_CORE) return;
+    throw new TypeError(
+      'wsframe/socket.io: adapters broadcast through socket.io-adapter\'s Adapter#broadcast; writing encoded packets to a client is not supported',
+    );
   }
 }
 
@@ -204,7 +217,7 @@ export class Server {
   /** Disconnects every client ("server shutting down") and closes the HTTP server. */
   async close(fn) {
     this._engine?.close();
-    await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
+    await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp._closeAdapter()));
     if (this.httpServer) {
       return new Promise((resolve) => {
         this.httpServer.close((err) => {

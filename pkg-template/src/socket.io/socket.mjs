@@ -94,17 +94,23 @@ export class Socket extends EventEmitter {
     this.flags = {};
     const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
     const packet = { type: 2, data: [ev, ...args], nsp: this.nsp.name };
-    if (flags.volatile && !ack) {
-      // Through the socket's own room: the core skips a client that
-      // cannot take it now.
-      this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
-      return true;
-    }
     this.notifyOutgoingListeners(packet);
     if (!this.connected) return true;
+    if (flags.volatile && !ack) {
+      // Through the socket's own core room (never the adapter, which may
+      // tell other nodes): the core skips a client that cannot take it now.
+      this.nsp._coreRooms.send(packet, { rooms: new Set([this.id]), flags });
+      return true;
+    }
+    // The namespace numbers acks, as socket.io's `nsp._ids` (adapters
+    // take their broadcast ids from the same counter).
+    const id = ack ? this.nsp._ids++ : undefined;
     const { json, attachments } = encodeArgs(args);
-    const id = whileConnected(() => this.#core.emit(this._handle, encodeName(ev), json, attachments, Boolean(ack), performance.now()));
-    if (ack && id !== undefined) this.#registerAck(id, ack, flags.timeout);
+    const sent = whileConnected(() => {
+      this.#core.emit(this._handle, encodeName(ev), json, attachments, id, performance.now());
+      return true;
+    });
+    if (ack && sent) this.#registerAck(id, ack, flags.timeout);
     this.server._engine.flushSoon();
     return true;
   }
@@ -228,7 +234,7 @@ export class Socket extends EventEmitter {
     this.connected = true;
     whileConnected(() => this.#core.accept(this._handle, performance.now()));
     this.join(this.id);
-    this.adapter._connected(this._handle);
+    this.nsp._coreRooms.connected(this._handle);
     this.server._engine.flushSoon();
   }
 
