@@ -200,3 +200,105 @@ describe('Socket.IO fleets on one Redis (@socket.io/redis-adapter)', () => {
     }
   }
 });
+
+describe('a Socket.IO fleet when a node or Redis fails', () => {
+  let redis;
+  before(async () => {
+    redis = await RedisServer.start();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+
+  /** A call that must settle within `ms`: its outcome, or 'hang'. */
+  const settles = (promise, ms) =>
+    Promise.race([
+      promise.then(
+        (value) => ({ value }),
+        (err) => ({ error: err.message }),
+      ),
+      sleep(ms).then(() => 'hang'),
+    ]);
+
+  test('a frozen node makes requests time out with an error, a dead one drops out; broadcasts go on', async () => {
+    const fleet = await Fleet.start(['wsframe', 'socket.io', 'wsframe'], redis);
+    try {
+      for (const node of fleet.nodes) await fleet.connect(node, `${node.name}a`, { transports: ['websocket'] });
+      const [n0, n1, n2] = fleet.nodes;
+      n2.child.kill('SIGSTOP');
+      for (const node of [n0, n1]) {
+        // requestsTimeout is 1500 ms on these nodes.
+        const fetched = await settles(node.call('fetchSockets', {}), 4000);
+        assert.deepEqual(fetched, { error: `${node.name}: timeout reached while waiting for fetchSockets response` }, node.impl);
+        const sse = await settles(node.call('serverSideEmitWithAck', { event: 'greet', args: ['frozen'] }), 4000);
+        const other = node === n0 ? n1 : n0;
+        assert.deepEqual(
+          sse,
+          { value: { error: 'timeout reached: only 1 responses received out of 2', responses: [`${other.name} got frozen`] } },
+          node.impl,
+        );
+        const acks = await settles(node.call('emitWithAck', { timeout: 1000, event: 'question', args: ['q'] }), 4000);
+        assert.deepEqual(acks.value.error, 'operation has timed out', node.impl);
+        assert.deepEqual(sorted(acks.value.responses), ['n0a:q', 'n1a:q'], node.impl);
+        await node.call('emit', { event: 'during', args: [node.name] });
+        await waitFor(() => fleet.client('n0a').got('during').length + fleet.client('n1a').got('during').length >= 2, 'broadcast');
+        fleet.client('n0a').log.length = 0;
+        fleet.client('n1a').log.length = 0;
+      }
+      n2.child.kill('SIGCONT');
+      await n2.kill();
+      await fleet.waitForServerCount(2);
+      for (const node of [n0, n1]) {
+        const fetched = await settles(node.call('fetchSockets', {}), 4000);
+        assert.deepEqual(sorted(fetched.value.map((s) => s.data.name)), ['n0a', 'n1a'], node.impl);
+      }
+    } finally {
+      await fleet.stop();
+    }
+  });
+
+  test('Redis killed: each node serves its own clients and requests fail in time; Redis back: the fleet is whole again', async () => {
+    const fleet = await Fleet.start(['wsframe', 'socket.io'], redis);
+    try {
+      const [n0, n1] = fleet.nodes;
+      const x = await fleet.connect(n0, 'x');
+      const y = await fleet.connect(n1, 'y');
+      await x.join('room');
+      await redis.kill();
+
+      // The wsframe node keeps serving its own clients, new ones too.
+      const late = await fleet.connect(n0, 'late', { transports: ['websocket'] });
+      await late.join('room');
+      await n0.call('emit', { to: ['room'], event: 'during', args: [1] });
+      await waitFor(() => x.got('during').length === 1 && late.got('during').length === 1, 'local broadcast');
+      const acks = await settles(n0.call('emitWithAck', { timeout: 1000, event: 'question', args: ['q'] }), 4000);
+      assert.equal(acks.value.error, 'operation has timed out');
+      assert.deepEqual(sorted(acks.value.responses), ['late:q', 'x:q']);
+      // Requests to other nodes fail with an error (socket.io waits for Redis).
+      const started = Date.now();
+      const fetched = await settles(n0.call('fetchSockets', {}), 5000);
+      assert.deepEqual(fetched, { error: 'n0: timeout reached while waiting for fetchSockets response' });
+      const sse = await settles(n0.call('serverSideEmitWithAck', { event: 'greet', args: ['down'] }), 5000);
+      assert.deepEqual(sse, { value: { error: 'timeout reached while waiting for serverSideEmit responses', responses: [] } });
+      const sseCallback = await settles(n0.call('serverSideEmitCallback', { event: 'greet', args: ['down'] }), 5000);
+      assert.deepEqual(sseCallback, { value: { error: 'timeout reached while waiting for serverSideEmit responses', responses: [] } });
+      assert.ok(Date.now() - started < 9000);
+      assert.match(n0.output, /redis sub client: (Socket closed unexpectedly|connect ECONNREFUSED)/, 'the Redis error is logged');
+
+      await redis.restart();
+      // Rejoined: broadcasts cross in both directions again.
+      for (let k = 0; !y.got('after').length || !x.got('after').length; k++) {
+        if (k > 100) throw new Error('the fleet never rejoined after Redis returned');
+        await n0.call('emit', { except: ['room'], event: 'after', args: ['n0'] });
+        await n1.call('emit', { to: ['room'], event: 'after', args: ['n1'] });
+        await sleep(100);
+      }
+      await fleet.waitForServerCount(2);
+      const all = await settles(n0.call('fetchSockets', {}), 4000);
+      assert.deepEqual(sorted(all.value.map((s) => s.data.name)), ['late', 'x', 'y']);
+      assert.deepEqual(await n0.call('serverSideEmitWithAck', { event: 'greet', args: ['back'] }), { responses: ['n1 got back'] });
+    } finally {
+      await fleet.stop();
+    }
+  });
+});

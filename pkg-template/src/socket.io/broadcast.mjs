@@ -1,5 +1,6 @@
 // socket.io's BroadcastOperator (`io.to(room)`, `socket.broadcast`, …) and
 // RemoteSocket: immutable selections of sockets, carried out by the adapter.
+import { requestDeadline, withDeadline } from './deadline.mjs';
 import { RESERVED_EVENTS } from './reserved.mjs';
 
 const TIMEOUT_MESSAGE = 'operation has timed out';
@@ -125,13 +126,19 @@ export class BroadcastOperator {
     if (!this.adapter) {
       throw new Error('No adapter for this namespace, are you trying to get the list of clients of a dynamic namespace?');
     }
-    return this.adapter.sockets(this.rooms);
+    return withDeadline(
+      this.adapter.sockets(this.rooms),
+      requestDeadline(this.adapter, this.flags),
+      'timeout reached while waiting for sockets response',
+    );
   }
 
   fetchSockets() {
-    return this.adapter
-      .fetchSockets(this.#opts())
-      .then((sockets) => sockets.map((socket) => (socket.server ? socket : new RemoteSocket(this.adapter, socket))));
+    return withDeadline(
+      this.adapter.fetchSockets(this.#opts()),
+      requestDeadline(this.adapter, this.flags),
+      'timeout reached while waiting for fetchSockets response',
+    ).then((sockets) => sockets.map((socket) => (socket.server ? socket : new RemoteSocket(this.adapter, socket))));
   }
 
   socketsJoin(room) {

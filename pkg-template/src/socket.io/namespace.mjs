@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { Adapter } from './adapter.mjs';
 import { CoreRooms } from './core-rooms.mjs';
+import { callbackWithDeadline, requestDeadline } from './deadline.mjs';
 import { bridgeForeignAdapter } from './foreign-adapter.mjs';
 import { BroadcastOperator, promiseOfResponses } from './broadcast.mjs';
 import { runMiddlewares } from './middleware.mjs';
@@ -122,6 +123,14 @@ export class Namespace extends EventEmitter {
   serverSideEmit(ev, ...args) {
     if (NAMESPACE_RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
     args.unshift(ev);
+    const last = args.length - 1;
+    if (typeof args[last] === 'function') {
+      args[last] = callbackWithDeadline(
+        args[last],
+        requestDeadline(this.adapter),
+        'timeout reached while waiting for serverSideEmit responses',
+      );
+    }
     this.adapter.serverSideEmit(args);
     return true;
   }

@@ -14,11 +14,12 @@ const { Server } = await import(impl === 'wsframe' ? 'wsframe/socket.io' : 'sock
 const httpServer = http.createServer();
 const io = new Server(httpServer);
 
+// As the adapter's documentation, with the error listeners socket.io's
+// guide adds (node-redis reconnects by itself; the node goes on).
 const pubClient = createClient({ url: redisUrl });
 const subClient = pubClient.duplicate();
-// The adapter logs the clients' errors; Redis going away must not end the node.
-pubClient.on('error', () => {});
-subClient.on('error', () => {});
+pubClient.on('error', (err) => console.error(`redis pub client: ${err.message}`));
+subClient.on('error', (err) => console.error(`redis sub client: ${err.message}`));
 await Promise.all([pubClient.connect(), subClient.connect()]);
 const requestsTimeout = 1500;
 io.adapter(
