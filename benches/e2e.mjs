@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { RedisServer } from '../scripts/redis-server.mjs';
 import { jsonLines, startEchoProcess } from './echo-process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,6 +57,14 @@ const SCENARIOS = [
   { name: 'sio-ack', what: `Socket.IO: ${SIO_CLIENTS} clients × 50 B event with ack, 10/s each`, ...SIO, mode: 'sio-ack', args: ['--connections', SIO_CLIENTS, '--rate', '10', '--size', '50'] },
   { name: 'sio-ack-saturated', what: `Socket.IO: ${QUICK ? '50' : '500'} clients × 50 B event with ack, 100/s each (more than either server answers)`, ...SIO, mode: 'sio-ack', args: ['--connections', QUICK ? '50' : '500', '--rate', '100', '--size', '50'] },
   { name: 'sio-fanout', what: `Socket.IO: one emit to a room of ${SIO_CLIENTS} clients, 1 in flight (deliveries)`, ...SIO, mode: 'sio-fanout', args: ['--connections', SIO_CLIENTS, '--size', '50'] },
+  {
+    name: 'sio-fleet-fanout',
+    what: `Socket.IO fleet: one emit to a room of ${SIO_CLIENTS} clients spread over 2 nodes on one Redis (@socket.io/redis-adapter), 1 in flight (deliveries; CPU of both nodes)`,
+    ...SIO,
+    nodes: 2,
+    mode: 'sio-fanout',
+    args: ['--connections', SIO_CLIENTS, '--size', '50'],
+  },
   { name: 'sio-idle', what: `Socket.IO: ${SIO_CLIENTS} idle connected clients: server RSS per client`, ...SIO, idle: Number(SIO_CLIENTS), idleMode: 'sio-idle' },
 ];
 
@@ -94,26 +103,38 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-/** Spawns `cmd`, calling `onLine` with each JSON line it prints; resolves with the child. */
-const startServer = (impl, scenario) =>
-  startEchoProcess(MODULES[impl] ?? impl, { deflate: scenario.deflate, script: scenario.script ?? 'e2e-server.mjs' });
+/** The scenario's server process(es) for `impl`: one, or `scenario.nodes` joined through one Redis. */
+async function startServers(impl, scenario) {
+  const options = { deflate: scenario.deflate, script: scenario.script ?? 'e2e-server.mjs' };
+  if (!scenario.nodes) return [await startEchoProcess(MODULES[impl] ?? impl, options)];
+  startServers.redis ??= await RedisServer.start();
+  const servers = [];
+  for (let i = 0; i < scenario.nodes; i++) {
+    servers.push(await startEchoProcess(impl, { ...options, args: ['--redis', startServers.redis.url] }));
+  }
+  return servers;
+}
+
+const startServer = async (impl, scenario) => (await startServers(impl, scenario))[0];
 
 async function echoRound(scenario, impl) {
-  const server = await startServer(impl, scenario);
+  const servers = await startServers(impl, scenario);
   const [cmd, ...pre] = generator(scenario);
-  const args = [...pre, scenario.mode ?? 'echo', '--url', server.url, '--warmup', String(WARMUP), '--duration', String(DURATION), ...scenario.args];
+  const urls = servers.map((server) => server.url).join(',');
+  const args = [...pre, scenario.mode ?? 'echo', '--url', urls, '--warmup', String(WARMUP), '--duration', String(DURATION), ...scenario.args];
   const gen = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const serversCpu = () => servers.reduce((sum, server) => sum + cpuSeconds(server.child.pid), 0);
   let cpuStart;
   let cpuEnd;
   const result = await new Promise((resolve, reject) => {
     jsonLines(gen, (line) => {
-      if (line.window === 'start') cpuStart = cpuSeconds(server.child.pid);
-      else if (line.window === 'end') cpuEnd = cpuSeconds(server.child.pid);
+      if (line.window === 'start') cpuStart = serversCpu();
+      else if (line.window === 'end') cpuEnd = serversCpu();
       else if ('messages' in line) resolve(line);
     });
     gen.on('exit', (code) => code && reject(new Error(`loadgen exited with ${code}`)));
   });
-  await server.stop();
+  await Promise.all(servers.map((server) => server.stop()));
   if (result.errors.length || result.mismatches || !result.messages) {
     throw new Error(`${impl} ${scenario.name}: ${JSON.stringify(result)}`);
   }
@@ -172,6 +193,7 @@ for (const scenario of SCENARIOS.filter((s) => !wanted || wanted.includes(s.name
   results.push({ scenario: scenario.name, what: scenario.what, impls, reference: scenario.reference ?? 'ws', label: scenario.label, summary, rounds });
   console.error(`[e2e] ${scenario.name}: ${JSON.stringify(summary)}`);
 }
+await startServers.redis?.stop();
 
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
 console.log(`\nEnd to end (${ROUNDS} round${ROUNDS > 1 ? 's' : ''} each, medians; ${DURATION} s windows; Node ${process.version})\n`);

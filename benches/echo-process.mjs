@@ -25,11 +25,12 @@ export function jsonLines(child, onLine) {
 /**
  * Starts the echo server with `module` ('ws', 'wsframe' or a file exporting
  * a ws-like module); `deflate` accepts permessage-deflate. `script` picks
- * another server of benches/ with the same protocol (sio-server.mjs).
+ * another server of benches/ with the same protocol (sio-server.mjs);
+ * `args` are more arguments for it.
  */
-export async function startEchoProcess(module, { deflate = false, script = 'e2e-server.mjs' } = {}) {
+export async function startEchoProcess(module, { deflate = false, script = 'e2e-server.mjs', args = [] } = {}) {
   const file = path.join(root, 'benches', script);
-  const child = spawn(process.execPath, ['--expose-gc', file, '--impl', module, ...(deflate ? ['--deflate'] : [])], {
+  const child = spawn(process.execPath, ['--expose-gc', file, '--impl', module, ...(deflate ? ['--deflate'] : []), ...args], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Fleet, sleep, waitFor } from './fleet/fleet.mjs';
-import { RedisServer } from './fleet/redis.mjs';
+import { RedisServer } from '../../scripts/redis-server.mjs';
 
 try {
   execFileSync('redis-server', ['--version']);
@@ -301,4 +301,35 @@ describe('a Socket.IO fleet when a node or Redis fails', () => {
       await fleet.stop();
     }
   });
+});
+
+test('serverSideEmit with an ack on one node (in-memory adapter): socket.io never calls back, wsframe calls back with a timeout error', async () => {
+  const { Server: SocketIoServer } = await import('socket.io');
+  const { Server: WsframeServer } = await import('wsframe/socket.io');
+  const warn = console.warn;
+  const warnings = [];
+  console.warn = (message) => warnings.push(message);
+  try {
+    const outcomes = await Promise.all(
+      [SocketIoServer, WsframeServer].map(
+        (Server) =>
+          new Promise((resolve) => {
+            const io = new Server();
+            const started = Date.now();
+            const timer = setTimeout(() => resolve({ called: false }), 7000);
+            io.serverSideEmit('hello', (err, responses) => {
+              clearTimeout(timer);
+              resolve({ called: true, error: err?.message, responses, after: Date.now() - started });
+            });
+          }),
+      ),
+    );
+    assert.deepEqual(outcomes[0], { called: false });
+    const { after, ...wsframe } = outcomes[1];
+    assert.deepEqual(wsframe, { called: true, error: 'timeout reached while waiting for serverSideEmit responses', responses: [] });
+    assert.ok(after >= 5900 && after < 7000, `${after} ms`);
+    assert.deepEqual(warnings, Array(2).fill('this adapter does not support the serverSideEmit() functionality'));
+  } finally {
+    console.warn = warn;
+  }
 });

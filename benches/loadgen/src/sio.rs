@@ -6,10 +6,11 @@
 //!   each client emits `ping` with a B-byte string and an ack, R times a
 //!   second; the ack must carry the same string. Prints the window lines,
 //!   then acks in the window, round trip p50/p99 (µs).
-//! sio-fanout: `--url U --connections N --size B --warmup S --duration S`
-//!   N clients in the server's room; one more emits `fanout`, which the
-//!   server broadcasts to the room as `news`, and waits until all N got it
-//!   before the next. Prints deliveries in the window.
+//! sio-fanout: `--url U[,U2...] --connections N --size B --warmup S --duration S`
+//!   N clients in the server's room (spread over the servers, which share
+//!   the room through an adapter); one more, on the first server, emits
+//!   `fanout`, which the server broadcasts to the room as `news`, and waits
+//!   until all N got it before the next. Prints deliveries in the window.
 //! sio-idle: `--url U --connections N` holds N joined clients until stdin
 //!   closes, after printing `{"ready":N}`.
 use super::{hold_until_stdin_closes, measured_window, percentile, Args};
@@ -51,13 +52,18 @@ async fn connect(url: &str) -> Result<Ws, String> {
 }
 
 /// Connects `n` clients, a few at a time (the listen backlog is finite).
-async fn connect_all(url: &str, n: usize) -> (Vec<Ws>, Vec<String>) {
+/// `urls` may list several servers (comma-separated): the clients go to
+/// them in turn, the first client to the first.
+async fn connect_all(urls: &str, n: usize) -> (Vec<Ws>, Vec<String>) {
+    let urls: Vec<&str> = urls.split(',').collect();
     let mut clients = Vec::with_capacity(n);
     let mut errors = Vec::new();
     let mut remaining = n;
     while remaining > 0 {
         let batch = remaining.min(50);
-        let results = futures::future::join_all((0..batch).map(|_| connect(url))).await;
+        let first = n - remaining;
+        let results =
+            futures::future::join_all((first..first + batch).map(|i| connect(urls[i % urls.len()]))).await;
         for result in results {
             match result {
                 Ok(ws) => clients.push(ws),
