@@ -328,6 +328,9 @@ export class Engine extends EventEmitter {
     const socket = this.#conns.get(conn)?.socket;
     if (!socket) return;
     socket.write(bytes);
+    // The common case, decided without a closure per write (a broadcast
+    // writes to every recipient).
+    if (socket.writableLength <= this.#options.maxBufferedBytes) return;
     checkBacklog(socket, this.#options.maxBufferedBytes, (level) => {
       if (level === 0) {
         this.core.congestion(conn, 0, now());
