@@ -11,8 +11,6 @@ import { createClient } from 'redis';
 const [impl, redisUrl, mode, name] = process.argv.slice(2);
 const { Server } = await import(impl === 'wsframe' ? 'wsframe/socket.io' : 'socket.io');
 
-const httpServer = http.createServer();
-const io = new Server(httpServer);
 
 // As the adapter's documentation, with the error listeners socket.io's
 // guide adds (node-redis reconnects by itself; the node goes on).
@@ -22,11 +20,13 @@ pubClient.on('error', (err) => console.error(`redis pub client: ${err.message}`)
 subClient.on('error', (err) => console.error(`redis sub client: ${err.message}`));
 await Promise.all([pubClient.connect(), subClient.connect()]);
 const requestsTimeout = 1500;
-io.adapter(
+const httpServer = http.createServer();
+// Both documented forms: the sharded adapter's README passes it as an
+// option, the classic one's calls io.adapter().
+const io =
   mode === 'sharded'
-    ? createShardedAdapter(pubClient, subClient)
-    : createAdapter(pubClient, subClient, { requestsTimeout }),
-);
+    ? new Server(httpServer, { adapter: createShardedAdapter(pubClient, subClient) })
+    : new Server(httpServer).adapter(createAdapter(pubClient, subClient, { requestsTimeout }));
 
 // The application: the same code on every node.
 for (const nsp of [io.of('/'), io.of('/admin')]) {
