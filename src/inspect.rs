@@ -100,7 +100,8 @@ pub struct Field {
     pub offset: u64,
     /// First bit within that byte (0 = most significant).
     pub bit: u8,
-    /// Length in bits.
+    /// Length in bits (a payload's can pass 2^53: then a decimal string).
+    #[serde(serialize_with = "js_safe_u64")]
     pub bits: u64,
     /// The raw bits (binary for fields under a byte, hex otherwise).
     pub raw: String,
@@ -132,6 +133,8 @@ pub struct FrameAnatomy {
     pub opcode_name: &'static str,
     pub masked: bool,
     pub mask_key: Option<[u8; 4]>,
+    /// As the header says: up to 2^64 - 1, so past 2^53 - 1 a decimal string.
+    #[serde(serialize_with = "js_safe_u64")]
     pub payload_len: u64,
     pub payload_offset: u64,
     /// "7-bit", "16-bit" or "64-bit".
@@ -188,6 +191,20 @@ pub struct Inspection {
     pub bytes: u64,
     /// The stream ends at a frame boundary.
     pub complete: bool,
+}
+
+/// The largest integer a JS number holds exactly (2^53 - 1).
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// A number when JS holds it exactly, else its decimal string: a length
+/// field read from the wire can say anything, and the frame must still be
+/// shown.
+fn js_safe_u64<S: serde::Serializer>(value: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+    if *value <= MAX_SAFE_INTEGER {
+        serializer.serialize_u64(*value)
+    } else {
+        serializer.collect_str(value)
+    }
 }
 
 fn bits_of(value: u64, width: u32) -> String {
@@ -797,6 +814,36 @@ mod tests {
 
     fn field<'a>(f: &'a FrameAnatomy, name: &str) -> &'a Field {
         f.fields.iter().find(|x| x.name == name).unwrap()
+    }
+
+    #[test]
+    fn a_length_past_2_pow_53_is_shown_and_crosses_to_js_as_a_string() {
+        // 64-bit length 2^53: JS numbers cannot hold it exactly.
+        let ins = inspect(
+            &hex("82 7f 00 20 00 00 00 00 00 00 41 41"),
+            &InspectOptions::default(),
+        );
+        assert_eq!(ins.frames.len(), 1);
+        let frame = &ins.frames[0];
+        assert_eq!(frame.payload_len, 1 << 53);
+        assert_eq!(frame.available, 2);
+        assert!(!frame.complete);
+        let json = serde_json::to_value(frame).unwrap();
+        assert_eq!(json["payloadLen"], "9007199254740992");
+        let payload = json["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "payload")
+            .unwrap();
+        assert_eq!(payload["bits"], "72057594037927936");
+        // One below stays a number.
+        let ins = inspect(
+            &hex("82 7f 00 1f ff ff ff ff ff ff 41"),
+            &InspectOptions::default(),
+        );
+        let json = serde_json::to_value(&ins.frames[0]).unwrap();
+        assert_eq!(json["payloadLen"], 9_007_199_254_740_991u64);
     }
 
     #[test]

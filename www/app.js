@@ -271,7 +271,9 @@ function fieldTable(frame) {
   const table = el('table', { class: 'fields' }, el('thead', {}, el('tr', {}, ...['field', 'bytes / bits', 'raw', 'value', 'meaning'].map((t) => el('th', { text: t })))));
   const body = el('tbody');
   for (const f of frame.fields) {
-    const where = f.bits % 8 === 0 && f.bit === 0 ? `${f.offset}…${f.offset + f.bits / 8 - 1}` : `${f.offset}, bit ${f.bit}${f.bits > 1 ? `-${f.bit + f.bits - 1}` : ''}`;
+    // A payload's bit count past 2^53 comes as a decimal string.
+    const bits = Number(f.bits);
+    const where = bits % 8 === 0 && f.bit === 0 ? `${f.offset}…${f.offset + bits / 8 - 1}` : `${f.offset}, bit ${f.bit}${bits > 1 ? `-${f.bit + bits - 1}` : ''}`;
     body.append(
       el(
         'tr',

@@ -290,6 +290,18 @@ test('utf8, close and mask helpers', () => {
   assert.throws(() => v.finish(), { code: 'invalid_utf8' });
 });
 
+test('inspect shows a frame whose 64-bit length is past 2^53 (the length as a decimal string)', () => {
+  const anatomy = wsframe.inspect(hex('827f 0020000000000000 4141'), { direction: 'server' });
+  assert.equal(anatomy.frames.length, 1);
+  const [frame] = anatomy.frames;
+  assert.equal(frame.payloadLen, '9007199254740992');
+  assert.equal(BigInt(frame.payloadLen), 2n ** 53n);
+  assert.equal(frame.available, 2);
+  assert.equal(frame.complete, false);
+  assert.equal(frame.fields.find((f) => f.name === 'payload').bits, '72057594037927936');
+  assert.equal(wsframe.inspect(hex('827e 0002 4141'), { direction: 'server' }).frames[0].payloadLen, 2);
+});
+
 test('inspect gives field spans and diagnostics', () => {
   const anatomy = wsframe.inspect(hex('818537fa213d7f9f4d5158 8102 6869'), { direction: 'client' });
   assert.equal(anatomy.frames.length, 2);
