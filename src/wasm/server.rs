@@ -1,4 +1,4 @@
-use super::{invalid_argument, js_error, options, put_u32};
+use super::{invalid_argument, js_error, js_length, options, put_u32};
 use crate::server::{Congestion, Output, Server, ServerConfig};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -74,18 +74,6 @@ fn attachments_from_js(list: &Array) -> Result<Vec<Vec<u8>>, JsValue> {
         })
         .collect()
 }
-
-/// An ack id from JS: a non-negative integer a double holds exactly.
-fn ack_id_from_js(id: f64) -> Result<u64, JsValue> {
-    if id >= 0.0 && id.fract() == 0.0 && id <= MAX_SAFE_INTEGER {
-        Ok(id as u64)
-    } else {
-        Err(invalid_argument("an ack id is a non-negative integer"))
-    }
-}
-
-/// 2^53 - 1: past it a double skips integers.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// The Engine.IO + Socket.IO server core (see the Rust `server` module):
 /// JS owns the sockets and one timer and carries out the packed output.
@@ -284,7 +272,7 @@ impl WasmServer {
         now: f64,
     ) -> Result<(), JsValue> {
         let attachments = attachments_from_js(&attachments)?;
-        let ack_id = ack_id.map(ack_id_from_js).transpose()?;
+        let ack_id = ack_id.map(|id| js_length(id, "an ack id")).transpose()?;
         self.inner
             .emit(socket, name_json, args_json, &attachments, ack_id, millis(now))
             .map_err(|e| js_error(&e))
@@ -300,7 +288,7 @@ impl WasmServer {
         now: f64,
     ) -> Result<(), JsValue> {
         let attachments = attachments_from_js(&attachments)?;
-        let id = ack_id_from_js(id)?;
+        let id = js_length(id, "an ack id")?;
         self.inner
             .ack(socket, id, args_json, &attachments, millis(now))
             .map_err(|e| js_error(&e))
@@ -379,7 +367,7 @@ impl WasmServer {
         now: f64,
     ) -> Result<u32, JsValue> {
         let attachments = attachments_from_js(&attachments)?;
-        let ack_id = ack_id.map(ack_id_from_js).transpose()?;
+        let ack_id = ack_id.map(|id| js_length(id, "an ack id")).transpose()?;
         self.inner
             .broadcast(
                 nsp,
