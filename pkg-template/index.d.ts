@@ -330,7 +330,8 @@ export interface Field {
   offset: number;
   /** First bit within that byte (0 = most significant). */
   bit: number;
-  bits: number;
+  /** Length in bits: a number, or past 2^53 - 1 (a huge payload) its decimal string. */
+  bits: number | string;
   raw: string;
   value: string;
   meaning: string;
@@ -358,7 +359,8 @@ export interface FrameAnatomy {
   opcodeName: string;
   masked: boolean;
   maskKey: number[] | null;
-  payloadLen: number;
+  /** The header's length: a number, or past 2^53 - 1 (which a JS number cannot hold exactly) its decimal string. */
+  payloadLen: number | string;
   payloadOffset: number;
   lengthForm: '7-bit' | '16-bit' | '64-bit';
   available: number;
@@ -568,6 +570,9 @@ export declare class EngineServerCore {
 export interface CaptureSegment {
   dir: 'client' | 'server';
   bytes: Uint8Array;
+  /** From a capture file: the packet that brought the bytes (1-based) and its time (seconds since the epoch). */
+  packet?: number;
+  time?: number;
 }
 
 /** Pasted text (hex, Wireshark/xxd hex dumps, base64) as bytes per direction. */
@@ -591,7 +596,8 @@ export interface CaptureInspection {
   handshake: Record<string, any> | null;
   client: Inspection;
   server: Inspection;
-  order: Array<{ dir: 'client' | 'server'; frame: number }>;
+  /** Frames in capture order; from a capture file, with the packet that completed each and its time. */
+  order: Array<{ dir: 'client' | 'server'; frame: number; packet?: number; time?: number }>;
   layers: Array<{
     dir: 'client' | 'server';
     message: number;
@@ -607,6 +613,49 @@ export interface CaptureInspection {
 
 /** A captured session decoded: handshake, frames both ways in capture order, Engine.IO, Socket.IO. */
 export declare function inspectCapture(segments: CaptureSegment[], options?: CaptureOptions): CaptureInspection;
+
+export interface TcpConnectionSummary {
+  index: number;
+  /** `ip:port` (IPv6 as `[ip]:port`) of the side that opened the connection. */
+  client: string;
+  server: string;
+  kind: 'websocket' | 'engine.io' | 'http' | 'tcp';
+  packets: number;
+  /** Stream bytes [client, server]. */
+  bytes: [number, number];
+  firstTime: number;
+  lastTime: number;
+  firstPacket: number;
+  synSeen: boolean;
+  /** WebSocket frames both ways (WebSocket connections). */
+  frames: number;
+  /** Gaps (`capture_gap`, with the sequence number) and resets (`tcp_reset`). */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * A pcap or pcapng file (Ethernet, Linux cooked SLL/SLL2, raw IP, loopback;
+ * IPv4 and IPv6) read into its TCP connections, each reassembled per
+ * direction. Throws a WsframeError (`invalid_argument`) for a file that is
+ * neither format.
+ */
+export declare class CaptureFile {
+  constructor(bytes: BytesLike);
+  summary(): {
+    format: 'pcap' | 'pcapng';
+    linkTypes: string[];
+    packets: number;
+    /** Packets that were not TCP over IP. */
+    skipped: number;
+    connections: TcpConnectionSummary[];
+    /** `truncated_capture`, `unsupported_link_type`, `ip_fragments`, `unknown_interface`. */
+    diagnostics: Diagnostic[];
+  };
+  /** Decodes connection `index` as inspectCapture does. */
+  inspect(index: number, options?: CaptureOptions): CaptureInspection;
+  segments(index: number): CaptureSegment[];
+  free(): void;
+}
 
 /** A frame built field by field, valid or not (reserved opcodes, non-minimal lengths allowed). */
 export declare function buildFrame(

@@ -68,6 +68,13 @@ apt_install() {
 # (the tests start their own redis-server; the service is not needed).
 command -v redis-server >/dev/null || apt_install redis-server
 
+# --- tcpdump, dumpcap and tshark: the inspector's capture tests record
+# loopback and check every frame against Wireshark's own dissector.
+capture_tools=()
+command -v tcpdump >/dev/null || capture_tools+=(tcpdump)
+command -v tshark >/dev/null || capture_tools+=(tshark)
+[ ${#capture_tools[@]} -eq 0 ] || apt_install "${capture_tools[@]}"
+
 # --- browsers for the headless tests: Debian's Chromium and its driver,
 # Firefox ESR and geckodriver (no Debian package; the crate builds it).
 if [ "$browsers" = 1 ]; then

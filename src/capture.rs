@@ -30,11 +30,30 @@ pub enum Dir {
 }
 
 /// Bytes that went one way, in capture order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Segment {
     pub dir: Dir,
     #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
+    /// The packet that brought them, when they come from a capture file
+    /// (1-based, as Wireshark numbers packets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet: Option<u64>,
+    /// Its capture time, seconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<f64>,
+}
+
+impl Segment {
+    /// Bytes from pasted text: no packet, no time.
+    pub fn new(dir: Dir, bytes: Vec<u8>) -> Self {
+        Segment {
+            dir,
+            bytes,
+            packet: None,
+            time: None,
+        }
+    }
 }
 
 /// A problem in pasted text, by line (1-based).
@@ -45,7 +64,7 @@ pub struct DumpProblem {
 }
 
 /// Pasted text as bytes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dump {
     /// `"hex"`, `"hexdump"` (lines with offsets: Wireshark, xxd) or `"base64"`.
     pub format: &'static str,
@@ -150,7 +169,7 @@ pub fn parse_dump(text: &str, default_dir: Dir) -> Dump {
         }
         match segments.last_mut() {
             Some(last) if last.dir == dir => last.bytes.extend(bytes),
-            _ => segments.push(Segment { dir, bytes }),
+            _ => segments.push(Segment::new(dir, bytes)),
         }
     };
     let lines: Vec<&str> = text.lines().collect();
@@ -289,7 +308,8 @@ fn head_end(bytes: &[u8], starts: &[&[u8]]) -> Option<usize> {
     reader.push(bytes).ok().flatten()
 }
 
-const METHODS: [&[u8]; 8] = [
+/// The request methods an HTTP head can start with.
+pub(crate) const METHODS: [&[u8]; 8] = [
     b"GET ",
     b"POST ",
     b"PUT ",
@@ -487,10 +507,17 @@ pub struct DeflateOverride {
 }
 
 /// A frame's place in the capture.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Ordered {
     pub dir: Dir,
     pub frame: usize,
+    /// The captured packet that completed the frame (its last byte), when
+    /// the segments came from a capture file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet: Option<u64>,
+    /// That packet's time, seconds since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<f64>,
 }
 
 /// Everything decoded from a capture.
@@ -638,12 +665,18 @@ pub fn inspect_capture(segments: &[Segment], options: &CaptureOptions) -> Captur
         (Dir::Server, &server, &server_starts),
     ] {
         for frame in &inspection.frames {
+            let last_byte = (frame.payload_offset + frame.available)
+                .saturating_sub(1)
+                .max(frame.offset);
+            let completed = segments.get(segment_of(starts, last_byte));
             order.push((
                 segment_of(starts, frame.offset),
                 frame.offset,
                 Ordered {
                     dir,
                     frame: frame.index,
+                    packet: completed.and_then(|s| s.packet),
+                    time: completed.and_then(|s| s.time),
                 },
             ));
         }
@@ -880,10 +913,7 @@ mod tests {
         assert_eq!(plain.format, "hex");
         assert_eq!(
             plain.segments,
-            vec![Segment {
-                dir: Dir::Server,
-                bytes: hex("810548656c6c6f")
-            }]
+            vec![Segment::new(Dir::Server, hex("810548656c6c6f"))]
         );
         let b64 = parse_dump("gQVIZWxsbw==", Dir::Client);
         assert_eq!(b64.format, "base64");
@@ -944,18 +974,9 @@ Sec-WebSocket-Accept: {}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n
         client.send_text("40").unwrap();
         let client_frames = client.take_output();
         vec![
-            Segment {
-                dir: Dir::Client,
-                bytes: request.into_bytes(),
-            },
-            Segment {
-                dir: Dir::Server,
-                bytes: [response.as_bytes(), &frames].concat(),
-            },
-            Segment {
-                dir: Dir::Client,
-                bytes: client_frames,
-            },
+            Segment::new(Dir::Client, request.into_bytes()),
+            Segment::new(Dir::Server, [response.as_bytes(), &frames].concat()),
+            Segment::new(Dir::Client, client_frames),
         ]
     }
 
@@ -979,7 +1000,9 @@ Sec-WebSocket-Accept: {}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n
             capture.order.last(),
             Some(&Ordered {
                 dir: Dir::Client,
-                frame: 0
+                frame: 0,
+                packet: None,
+                time: None,
             })
         );
         let open = &capture

@@ -19,11 +19,15 @@ pub mod http;
 pub mod inspect;
 pub mod layout;
 pub mod mask;
+#[cfg(feature = "inspector")]
+pub mod pcap;
 pub mod protocol;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "engineio")]
 pub mod socketio;
+#[cfg(feature = "inspector")]
+pub mod tcp;
 pub mod utf8;
 
 /// The JS bindings (only when compiled for wasm).

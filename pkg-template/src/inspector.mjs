@@ -31,5 +31,35 @@ export function inspectCapture(segments, options) {
   return raw.inspectCaptureRaw(all, dirs, lengths, options);
 }
 
+/**
+ * A pcap or pcapng file (bytes) read into its TCP connections:
+ * `summary()` lists them, `inspect(index, options)` decodes one as
+ * `inspectCapture` does (with each frame's packet number and time),
+ * `segments(index)` gives its bytes each way. `free()` releases it.
+ */
+export class CaptureFile {
+  #raw;
+
+  constructor(bytes) {
+    this.#raw = new raw.CaptureFile(toBytes(bytes));
+  }
+
+  summary() {
+    return this.#raw.summary();
+  }
+
+  inspect(index, options) {
+    return this.#raw.inspect(index, options);
+  }
+
+  segments(index) {
+    return this.#raw.segments(index);
+  }
+
+  free() {
+    this.#raw.free();
+  }
+}
+
 /** A frame built field by field, valid or not (see the inspector's builder). */
 export const buildFrame = (spec, payload) => raw.buildFrame(spec, toBytes(payload));

@@ -22,6 +22,50 @@ pub fn parse_dump(text: &str, default_dir: &str) -> Result<JsValue, JsValue> {
     to_js(&capture::parse_dump(text, dir(default_dir)?))
 }
 
+/// A pcap or pcapng file read into its TCP connections, kept here so that
+/// each connection decodes on demand without its bytes crossing to JS.
+#[wasm_bindgen(js_name = CaptureFile)]
+pub struct WasmCaptureFile {
+    file: crate::pcap::CaptureFile,
+}
+
+#[wasm_bindgen(js_class = CaptureFile)]
+impl WasmCaptureFile {
+    /// Reads the file; throws `invalid_argument` when it is neither format.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8]) -> Result<WasmCaptureFile, JsValue> {
+        let file = crate::pcap::read_capture(bytes).map_err(|e| invalid_argument(e.0))?;
+        Ok(WasmCaptureFile { file })
+    }
+
+    /// `{ format, linkTypes, packets, skipped, connections: [{ index,
+    /// client, server, kind, packets, bytes, firstTime, lastTime,
+    /// firstPacket, synSeen, frames, diagnostics }], diagnostics }`.
+    pub fn summary(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.file)
+    }
+
+    /// Decodes connection `index` as `inspectCapture` does; each entry of
+    /// `order` also has the `packet` number and `time` that completed it.
+    pub fn inspect(&self, index: usize, opts: JsValue) -> Result<JsValue, JsValue> {
+        to_js(&self.connection(index)?.inspect(&options(opts)?))
+    }
+
+    /// Connection `index`'s segments: `[{ dir, bytes, packet, time }]`.
+    pub fn segments(&self, index: usize) -> Result<JsValue, JsValue> {
+        to_js(&self.connection(index)?.segments)
+    }
+}
+
+impl WasmCaptureFile {
+    fn connection(&self, index: usize) -> Result<&crate::pcap::TcpConnection, JsValue> {
+        self.file
+            .connections
+            .get(index)
+            .ok_or_else(|| invalid_argument(format!("no connection {index}")))
+    }
+}
+
 /// Decodes a capture, given as its segments' bytes back to back
 /// (`bytes`), each segment's direction (`dirs`: 0 client, 1 server) and
 /// length (`lengths`): the handshake, the frames of both directions in
@@ -47,10 +91,10 @@ pub fn inspect_capture_raw(
             .checked_add(len as usize)
             .filter(|&end| end <= bytes.len())
             .ok_or_else(|| invalid_argument("segment lengths run past the bytes"))?;
-        segments.push(Segment {
-            dir: if d == 0 { Dir::Client } else { Dir::Server },
-            bytes: bytes[at..end].to_vec(),
-        });
+        segments.push(Segment::new(
+            if d == 0 { Dir::Client } else { Dir::Server },
+            bytes[at..end].to_vec(),
+        ));
         at = end;
     }
     to_js(&capture::inspect_capture(&segments, &o))

@@ -1,0 +1,158 @@
+// pcap and pcapng files as the inspector reads them, checked against
+// Wireshark's own dissector: real peers (ws ↔ ws, with and without
+// permessage-deflate; socket.io-client ↔ socket.io over polling then
+// upgrade) talk over loopback while dumpcap or tcpdump records; tshark and
+// wsframe's CaptureFile then read the same file, and every WebSocket frame
+// must agree field by field (packet number, time, direction, FIN, RSV,
+// opcode, mask, length, masking key, the unmasked and inflated payload,
+// close code and reason). Then the file is damaged on purpose: packets
+// reordered, one dropped, the file cut.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { WebSocket, WebSocketServer } from 'ws';
+import { CaptureFile } from 'wsframe';
+import { record, tmpFile, tsharkFrames, wsframeFrames } from './capture-tools.mjs';
+
+for (const tool of ['dumpcap', 'tcpdump', 'tshark']) {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`${tool} is missing: run \`bash scripts/setup.sh\` (it installs Debian's tcpdump and tshark)`);
+  }
+}
+
+/** A ws echo server; `talk(url)` runs a ws client through every frame kind. */
+async function wsSession({ deflate }) {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: deflate ? { threshold: 0 } : false });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+  const port = wss.address().port;
+  const talk = async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/chat`, { perMessageDeflate: deflate });
+    await new Promise((resolve) => ws.once('open', resolve));
+    const messages = ['hello', 'é'.repeat(100), 'x'.repeat(300), Buffer.from([0, 1, 2, 254, 255]), Buffer.alloc(70_000, 7)];
+    for (const message of messages) {
+      ws.send(message);
+      await new Promise((resolve) => ws.once('message', resolve));
+    }
+    ws.ping(Buffer.from('are you there'));
+    await new Promise((resolve) => ws.once('pong', resolve));
+    ws.close(4000, 'done here');
+    await new Promise((resolve) => ws.once('close', resolve));
+  };
+  return { port, talk, close: () => new Promise((resolve) => wss.close(resolve)) };
+}
+
+function compare(file, port) {
+  const capture = new CaptureFile(readFileSync(file));
+  try {
+    const summary = capture.summary();
+    const ws = summary.connections.filter((c) => c.kind === 'websocket');
+    assert.equal(ws.length, 1, JSON.stringify(summary.connections));
+    const expected = tsharkFrames(file, port);
+    const got = wsframeFrames(capture, ws[0].index);
+    assert.ok(expected.length >= 12, `tshark found ${expected.length} frames`);
+    assert.equal(got.length, expected.length);
+    for (let i = 0; i < expected.length; i++) {
+      const { time: t1, ...want } = expected[i];
+      const { time: t2, ...have } = got[i];
+      assert.deepEqual(have, want, `frame ${i}`);
+      assert.ok(Math.abs(t1 - t2) < 1e-6, `frame ${i} time ${t2} vs ${t1}`);
+    }
+    assert.equal(ws[0].frames, expected.length);
+    assert.deepEqual(ws[0].diagnostics, []);
+    return { summary, frames: got };
+  } finally {
+    capture.free();
+  }
+}
+
+for (const deflate of [false, true]) {
+  for (const [tool, iface, link] of [
+    ['dumpcap', 'lo', 'Ethernet'],
+    ['tcpdump', 'lo', 'Ethernet'],
+    ['tcpdump', 'any', 'Linux cooked'],
+  ]) {
+    const format = tool === 'dumpcap' ? 'pcapng' : 'pcap';
+    test(`ws ↔ ws${deflate ? ' with permessage-deflate' : ''}, ${tool} -i ${iface} (${format}): every frame as Wireshark's dissector reads it`, async () => {
+      const session = await wsSession({ deflate });
+      try {
+        const file = await record({ tool, iface, port: session.port, file: tmpFile(`ws.${format}`) }, session.talk);
+        const { summary } = compare(file, session.port);
+        assert.equal(summary.format, format);
+        assert.ok(summary.linkTypes[0].startsWith(link), summary.linkTypes.join());
+      } finally {
+        await session.close();
+      }
+    });
+  }
+}
+
+/** The packets of a little-endian pcap file: its header and each record. */
+function pcapRecords(bytes) {
+  const records = [];
+  for (let at = 24; at + 16 <= bytes.length; ) {
+    const length = bytes.readUInt32LE(at + 8);
+    records.push(bytes.subarray(at, at + 16 + length));
+    at += 16 + length;
+  }
+  return { header: bytes.subarray(0, 24), records };
+}
+
+test('reassembly: packets reordered and one lost (pcap rewritten), and a truncated file', async () => {
+  const session = await wsSession({ deflate: false });
+  let file;
+  try {
+    file = await record({ tool: 'tcpdump', port: session.port, file: tmpFile('ws.pcap') }, session.talk);
+  } finally {
+    await session.close();
+  }
+  const original = compare(file, session.port).frames;
+  const { header, records } = pcapRecords(readFileSync(file));
+  // The data packets (TCP payload: Ethernet 14 + IP 20 + TCP 32 < length).
+  const data = records.map((r, i) => [r, i]).filter(([r]) => r.readUInt32LE(8) > 66 + 0).map(([, i]) => i);
+  assert.ok(data.length > 8);
+
+  // Two data packets swapped: the same frames, from the same packets' bytes.
+  const [a, b] = [data[3], data[4]];
+  const swapped = [...records];
+  [swapped[a], swapped[b]] = [swapped[b], swapped[a]];
+  const reordered = tmpFile('reordered.pcap');
+  writeFileSync(reordered, Buffer.concat([header, ...swapped]));
+  const capture = new CaptureFile(readFileSync(reordered));
+  const frames = wsframeFrames(capture, capture.summary().connections.find((c) => c.kind === 'websocket').index);
+  const strip = (list) => list.map(({ packet, time, ...rest }) => rest);
+  assert.deepEqual(strip(frames), strip(original));
+  capture.free();
+
+  // A data packet dropped: a gap diagnostic at its sequence number, decoding goes on.
+  const lost = data[5];
+  const dropped = tmpFile('lost.pcap');
+  writeFileSync(dropped, Buffer.concat([header, ...records.filter((_, i) => i !== lost)]));
+  const tsharkSeq = execFileSync('tshark', ['-r', file, '-o', 'tcp.relative_sequence_numbers:FALSE', '-T', 'fields', '-e', 'tcp.seq', '-e', 'tcp.len', '-Y', `frame.number==${lost + 1}`], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\t')
+    .map(Number);
+  const withGap = new CaptureFile(readFileSync(dropped));
+  const connection = withGap.summary().connections.find((c) => c.kind === 'websocket');
+  const gap = connection.diagnostics.find((d) => d.code === 'capture_gap');
+  assert.ok(gap, JSON.stringify(connection.diagnostics));
+  assert.match(gap.message, new RegExp(`^${tsharkSeq[1]} bytes the (client|server) sent at sequence number ${tsharkSeq[0]} were not captured`));
+  assert.ok(withGap.inspect(connection.index, {}).order.length > 0);
+  withGap.free();
+
+  // Cut in the middle of a packet record: the packets before it are read.
+  const bytes = readFileSync(file);
+  const cut = new CaptureFile(bytes.subarray(0, bytes.length - 40));
+  const summary = cut.summary();
+  assert.deepEqual(summary.diagnostics.map((d) => d.code), ['truncated_capture']);
+  assert.equal(summary.packets, records.length - 1);
+  cut.free();
+
+  // Not a capture at all.
+  assert.throws(() => new CaptureFile(Buffer.from('GET / HTTP/1.1\r\n\r\n')), { code: 'invalid_argument', message: /not a pcap or pcapng file/ });
+});
