@@ -1,7 +1,7 @@
 // `npm run build`: the wasm builds (wasm-pack, Node and web targets) and the
 // npm package assembled in pkg/ from them and pkg-template/.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { breakdown } from './wasm-size.mjs';
 import path from 'node:path';
@@ -110,6 +110,9 @@ for (const name of ['engine.io-parser', 'socket.io-parser']) {
 for (const file of ['index.d.ts', 'browser.d.ts', 'codec.d.ts', 'node.d.cts', 'node.d.mts', 'socket.io.d.ts', 'engine.io-parser.d.ts', 'socket.io-parser.d.ts', 'README.md']) {
   cpSync(path.join(template, file), path.join(pkg, file));
 }
+// The command-line tool (`wsframe inspect FILE`), as written.
+cpSync(path.join(template, 'bin'), path.join(pkg, 'bin'), { recursive: true });
+chmodSync(path.join(pkg, 'bin', 'wsframe.mjs'), 0o755);
 const manifest = JSON.parse(readFileSync(path.join(template, 'package.json'), 'utf8'));
 manifest.version = version;
 writeFileSync(path.join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);

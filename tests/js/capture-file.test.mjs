@@ -156,3 +156,59 @@ test('reassembly: packets reordered and one lost (pcap rewritten), and a truncat
   // Not a capture at all.
   assert.throws(() => new CaptureFile(Buffer.from('GET / HTTP/1.1\r\n\r\n')), { code: 'invalid_argument', message: /not a pcap or pcapng file/ });
 });
+
+test('socket.io-client ↔ socket.io 4.8, polling then upgrade (dumpcap pcapng): the polling connections, the WebSocket frames as tshark reads them, and the Socket.IO events', async () => {
+  const { Server } = await import('socket.io');
+  const { io } = await import('socket.io-client');
+  const http = await import('node:http');
+  const httpServer = http.createServer();
+  const server = new Server(httpServer);
+  server.on('connection', (socket) => {
+    socket.on('chat', (text, ack) => {
+      socket.emit('echo', text, Buffer.from([1, 2, 3]));
+      ack('ok');
+    });
+  });
+  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address();
+  let file;
+  try {
+    file = await record({ tool: 'dumpcap', port, file: tmpFile('sio.pcapng') }, async () => {
+      const client = io(`http://127.0.0.1:${port}`, { forceNew: true, reconnection: false });
+      await new Promise((resolve) => client.once('connect', resolve));
+      if (client.io.engine.transport.name !== 'websocket') await new Promise((resolve) => client.io.engine.once('upgrade', resolve));
+      const echoed = new Promise((resolve) => client.once('echo', resolve));
+      assert.equal(await client.timeout(5000).emitWithAck('chat', 'hello'), 'ok');
+      await echoed;
+      client.close();
+    });
+  } finally {
+    server.close();
+  }
+  const capture = new CaptureFile(readFileSync(file));
+  try {
+    const { connections } = capture.summary();
+    const kinds = connections.map((c) => c.kind);
+    assert.ok(kinds.includes('engine.io'), kinds.join());
+    assert.deepEqual(kinds.filter((k) => k === 'websocket'), ['websocket']);
+    const ws = connections.find((c) => c.kind === 'websocket');
+    // tshark's frames (header fields and text) are wsframe's.
+    const expected = tsharkFrames(file, port).map(({ time, ...f }) => f);
+    const got = wsframeFrames(capture, ws.index).map(({ time, ...f }) => f);
+    assert.deepEqual(got, expected);
+    // Engine.IO and Socket.IO on top, from the handshake's EIO=4 and /socket.io/ path.
+    const ins = capture.inspect(ws.index, {});
+    assert.equal(ins.eio, 4);
+    assert.equal(ins.socketio, true);
+    const events = ins.layers
+      .filter((l) => l.socketio?.stitchedJson)
+      .map((l) => [l.dir, l.socketio.kindName, l.socketio.id ?? null, JSON.parse(l.socketio.stitchedJson)]);
+    assert.deepEqual(events, [
+      ['client', 'EVENT', 0, ['chat', 'hello']],
+      ['server', 'BINARY_EVENT', null, ['echo', 'hello', { _attachment: 0, bytes: 3, hex: '010203' }]],
+      ['server', 'ACK', 0, ['ok']],
+    ]);
+  } finally {
+    capture.free();
+  }
+});

@@ -391,6 +391,12 @@ test('a plain <script type="module"> page importing the web build', async () => 
   }
 });
 
+test('npx wsframe inspect: the command-line tool from the installed package', () => {
+  writeFileSync(path.join(project, 'frames.txt'), '< 81 05 48 65 6c 6c 6f\n');
+  const out = run('npx', ['--no-install', 'wsframe', 'inspect', 'frames.txt']);
+  assert.match(out, /s→c FIN text 5 B "Hello"/);
+});
+
 test('the tarball holds exactly the package files', () => {
   const files = readdirSync(path.join(project, 'node_modules', 'wsframe'), { recursive: true }).sort();
   assert.ok(files.includes('web/wsframe_bg.wasm') && files.includes('node/wsframe_bg.wasm'));
