@@ -657,6 +657,38 @@ export declare class CaptureFile {
   free(): void;
 }
 
+export interface HarLayers {
+  dir: 'client' | 'server';
+  message: number;
+  engineio: CaptureInspection['layers'][number]['engineio'];
+  socketio: CaptureInspection['layers'][number]['socketio'];
+  attachmentOf: [number, number] | null;
+}
+
+/**
+ * A HAR export (Chrome's or Firefox's Network panel): WebSocket entries
+ * with their messages (no frame bits: HAR has none) and Engine.IO polling
+ * requests, Engine.IO and Socket.IO decoded, attachments stitched.
+ */
+export declare function inspectHar(text: string): {
+  creator: string | null;
+  entries: number;
+  websockets: Array<{
+    entry: number;
+    url: string;
+    started: string | null;
+    requestHeaders: Array<{ name: string; value: string }>;
+    status: number | null;
+    responseHeaders: Array<{ name: string; value: string }>;
+    eio: number;
+    socketio: boolean;
+    messages: Array<{ dir: 'client' | 'server'; index: number; time: number | null; opcode: number; text: string | null; data: Uint8Array; size: number }>;
+    layers: HarLayers[];
+  }>;
+  polling: Array<{ entry: number; method: string; url: string; started: string | null; status: number | null; eio: number; socketio: boolean; layers: HarLayers[] }>;
+  diagnostics: Diagnostic[];
+};
+
 /** A frame built field by field, valid or not (reserved opcodes, non-minimal lengths allowed). */
 export declare function buildFrame(
   spec: {

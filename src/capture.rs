@@ -713,11 +713,7 @@ pub fn inspect_capture(segments: &[Segment], options: &CaptureOptions) -> Captur
 
 /// Engine.IO and Socket.IO for the messages of one direction.
 fn upper_layers(dir: Dir, inspection: &Inspection, version: Version, socketio: bool) -> Vec<MessageLayers> {
-    let mut out: Vec<MessageLayers> = Vec::new();
-    // The Socket.IO packet waiting for attachments: its layer index, how
-    // many it needs, the attachments so far.
-    let mut pending: Option<(usize, usize, Vec<Vec<u8>>)> = None;
-    for message in &inspection.messages {
+    let packets = inspection.messages.iter().map(|message| {
         let decoded = if message.kind == "text" {
             match &message.text {
                 Some(text) => engineio::decode_text(text, version),
@@ -729,27 +725,50 @@ fn upper_layers(dir: Dir, inspection: &Inspection, version: Version, socketio: b
         } else {
             engineio::decode_binary(&message.data, version)
         };
+        let decoded = decoded.map_err(|e| {
+            if message.truncated {
+                format!("{} (the message was cut for display)", e.message())
+            } else {
+                e.message().to_string()
+            }
+        });
+        (message.index, decoded, message.data.len())
+    });
+    packet_layers(dir, packets, version, socketio)
+}
+
+/// Engine.IO and Socket.IO for a direction's Engine.IO packets, however
+/// they travelled (WebSocket messages, polling payloads, HAR messages):
+/// `(message index, the packet or why it did not decode, its size)`.
+/// Binary Socket.IO attachments are stitched into the packet they follow.
+pub(crate) fn packet_layers(
+    dir: Dir,
+    packets: impl Iterator<Item = (usize, Result<engineio::Packet, String>, usize)>,
+    version: Version,
+    socketio: bool,
+) -> Vec<MessageLayers> {
+    let mut out: Vec<MessageLayers> = Vec::new();
+    // The Socket.IO packet waiting for attachments: its layer index, how
+    // many it needs, the attachments so far.
+    let mut pending: Option<(usize, usize, Vec<Vec<u8>>)> = None;
+    for (index, decoded, size) in packets {
         let mut layer = MessageLayers {
             dir,
-            message: message.index,
+            message: index,
             engineio: None,
             socketio: None,
             attachment_of: None,
         };
         let packet = match decoded {
             Ok(p) => p,
-            Err(e) => {
+            Err(error) => {
                 layer.engineio = Some(EngineIoInfo {
                     version: version.number(),
                     kind: None,
                     text: None,
                     hex: None,
-                    size: message.data.len(),
-                    error: Some(if message.truncated {
-                        format!("{} (the message was cut for display)", e.message())
-                    } else {
-                        e.message().to_string()
-                    }),
+                    size,
+                    error: Some(error),
                 });
                 out.push(layer);
                 continue;
@@ -775,7 +794,7 @@ fn upper_layers(dir: Dir, inspection: &Inspection, version: Version, socketio: b
                         layer.attachment_of = Some((out[at].message, got.len()));
                         got.push(bytes);
                         if let Some(sio) = out[at].socketio.as_mut() {
-                            sio.attachment_messages.push(message.index);
+                            sio.attachment_messages.push(index);
                             if got.len() == needed {
                                 sio.stitched_json = stitch(&sio.packet, &got);
                             }

@@ -13,6 +13,8 @@ pub mod engineio;
 pub mod error;
 pub mod frame;
 pub mod handshake;
+#[cfg(feature = "inspector")]
+pub mod har;
 #[cfg(feature = "server")]
 pub mod http;
 #[cfg(feature = "inspector")]

@@ -100,3 +100,36 @@ export function sessionDiagnostics(ins) {
     ...ins.layers.flatMap((l) => l.socketio?.diagnostics ?? []),
   ];
 }
+
+/** Lines for a HAR (an inspectHar result): messages, not frames. */
+export function harLines(har, file) {
+  const lines = [
+    `${file}: HAR${har.creator ? ` (${har.creator})` : ''}, ${har.entries} entries, ${har.websockets.length} WebSocket connections, ${har.polling.length} Engine.IO polling requests (a HAR holds messages, not frames: no header bits)`,
+  ];
+  for (const d of har.diagnostics) lines.push(diagnosticLine(d));
+  const origin = har.websockets[0]?.messages[0]?.time ?? 0;
+  for (const p of har.polling) {
+    lines.push('', `entry #${p.entry}  ${p.method} ${p.url}  ${p.status ?? '-'}`);
+    for (const layer of p.layers) lines.push(`  ${layer.dir === 'client' ? 'c→s' : 's→c'} ${layerText(layer)}`);
+  }
+  for (const ws of har.websockets) {
+    lines.push('', `entry #${ws.entry}  ${ws.url}  ${ws.status ?? '-'}`);
+    const layers = new Map(ws.layers.map((l) => [`${l.dir}:${l.message}`, l]));
+    for (const m of ws.messages) {
+      const arrow = m.dir === 'client' ? 'c→s' : 's→c';
+      const payload = m.text !== null && m.text !== undefined ? preview(Buffer.from(m.text), true) : preview(m.data, false);
+      lines.push(`  ${m.time !== null ? time(m.time, origin) : ''}  ${arrow} ${OPCODES[m.opcode] ?? `opcode ${m.opcode}`} ${m.size} B ${payload}`);
+      const layer = layers.get(`${m.dir}:${m.index}`);
+      const text = layer ? layerText(layer) : '';
+      if (text) lines.push(`      ${text}`);
+      for (const d of layer?.socketio?.diagnostics ?? []) lines.push(diagnosticLine(d, ' (socket.io)'));
+    }
+  }
+  return lines;
+}
+
+/** Every diagnostic of a HAR's decoding. */
+export function harDiagnostics(har) {
+  const layers = [...har.websockets, ...har.polling].flatMap((x) => x.layers);
+  return [...har.diagnostics, ...layers.flatMap((l) => l.socketio?.diagnostics ?? [])];
+}

@@ -2,16 +2,16 @@
 // wsframe from a terminal, for servers and CI logs where no browser is at
 // hand:
 //   wsframe inspect FILE [--json] [--connection N] [--eio 3|4|0]
-// FILE is a pcap or pcapng capture, or a text dump (hex, Wireshark's or
-// xxd's hex dump, base64; `>` / `<` mark the client's and the server's
-// lines); the kind is read from the content, not the name. Prints the TCP
+// FILE is a pcap or pcapng capture, a HAR export, or a text dump (hex,
+// Wireshark's or xxd's hex dump, base64; `>` / `<` mark the client's and
+// the server's lines); the kind is read from the content, not the name. Prints the TCP
 // connections, then every WebSocket frame with its Engine.IO / Socket.IO
 // layers and diagnostics; exits with 1 when a diagnostic is an error, 2
 // when the file cannot be read.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CaptureFile, inspectCapture, parseDump } from '../index.mjs';
-import { connectionLine, diagnosticLine, sessionDiagnostics, sessionLines } from './inspect-text.mjs';
+import { CaptureFile, inspectCapture, inspectHar, parseDump } from '../index.mjs';
+import { connectionLine, diagnosticLine, harDiagnostics, harLines, sessionDiagnostics, sessionLines } from './inspect-text.mjs';
 
 const USAGE = 'usage: wsframe inspect FILE [--json] [--connection N] [--eio 3|4|0]';
 
@@ -55,7 +55,9 @@ const only = values.connection === undefined ? undefined : Number(values.connect
 if (only !== undefined && !Number.isInteger(only)) fail('--connection is a connection number');
 
 const isCapture = bytes.length >= 4 && ['0a0d0d0a', 'd4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d'].includes(bytes.subarray(0, 4).toString('hex'));
-const report = isCapture ? captureReport(bytes) : dumpReport(bytes.toString('utf8'));
+const text = isCapture ? '' : bytes.toString('utf8');
+const isHar = /^\s*\{/.test(text) && text.includes('"log"') && text.includes('"entries"');
+const report = isCapture ? captureReport(bytes) : isHar ? harReport(text) : dumpReport(text);
 
 if (values.json) {
   // Bytes as hex: JSON has no bytes, and a person reads hex.
@@ -94,6 +96,16 @@ function captureReport(data) {
   }
   capture.free();
   return { lines, diagnostics, json: { file, ...summary, connections: summary.connections.map((c) => connections.find((x) => x.index === c.index) ?? c) } };
+}
+
+function harReport(json) {
+  let har;
+  try {
+    har = inspectHar(json);
+  } catch (err) {
+    fail(`${file}: ${err.message}`);
+  }
+  return { lines: harLines(har, file), diagnostics: harDiagnostics(har), json: { file, format: 'har', ...har } };
 }
 
 function dumpReport(text) {

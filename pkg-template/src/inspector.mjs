@@ -61,5 +61,12 @@ export class CaptureFile {
   }
 }
 
+/**
+ * A HAR export (its JSON text): the WebSocket entries' messages and the
+ * Engine.IO polling requests, with Engine.IO and Socket.IO decoded. A HAR
+ * holds messages, not frames: no header bits.
+ */
+export const inspectHar = (text) => raw.inspectHar(String(text));
+
 /** A frame built field by field, valid or not (see the inspector's builder). */
 export const buildFrame = (spec, payload) => raw.buildFrame(spec, toBytes(payload));

@@ -22,6 +22,18 @@ pub fn parse_dump(text: &str, default_dir: &str) -> Result<JsValue, JsValue> {
     to_js(&capture::parse_dump(text, dir(default_dir)?))
 }
 
+/// A HAR (a browser's Network export): `{ creator, entries, websockets:
+/// [{ entry, url, started, requestHeaders, status, responseHeaders, eio,
+/// socketio, messages: [{ dir, index, time, opcode, text, data, size }],
+/// layers }], polling: [{ entry, method, url, started, status, eio,
+/// socketio, layers }], diagnostics }`. Throws `invalid_argument` for text
+/// that is not a HAR.
+#[wasm_bindgen(js_name = inspectHar)]
+pub fn inspect_har(text: &str) -> Result<JsValue, JsValue> {
+    let har = crate::har::inspect_har(text).map_err(|e| invalid_argument(e.0))?;
+    to_js(&har)
+}
+
 /// A pcap or pcapng file read into its TCP connections, kept here so that
 /// each connection decodes on demand without its bytes crossing to JS.
 #[wasm_bindgen(js_name = CaptureFile)]
