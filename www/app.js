@@ -2,6 +2,7 @@
 // (parseDump, inspectCapture, buildFrame); this file only lays out what the
 // core reports, keeps the frame list fast, and moves bytes in live mode.
 import init, * as w from './lib/browser.mjs';
+import { CaptureWorker, download, hexDump, kindOf, readWithProgress } from './files.js';
 
 const $ = (id) => document.getElementById(id);
 const ROW = 24;
@@ -16,6 +17,9 @@ const state = {
   examples: [],
   live: null,
   liveSegments: null,
+  /** A capture file or HAR being shown: { kind: 'capture', summary } or { kind: 'har', har }. */
+  source: null,
+  worker: null,
 };
 
 function setStatus(text, bad = false) {
@@ -94,27 +98,31 @@ function scheduleDecode(delay = 150) {
   decodeTimer = setTimeout(decode, delay);
 }
 
-function decode() {
+async function decode() {
+  if (state.source?.kind === 'capture') return decodeConnection();
+  if (state.source?.kind === 'har') return showHarEntry();
   try {
     const { segments, info, problems = [] } = segmentsFromInputs();
     const started = performance.now();
     const capture = w.inspectCapture(segments, captureOptions());
-    state.capture = capture;
-    state.streams = { client: capture.clientBytes, server: capture.serverBytes };
-    state.rows = capture.order.map((o, i) => rowOf(capture, o, i));
-    const ms = performance.now() - started;
-    $('input-info').textContent = segments.length
-      ? `${info} · ${capture.clientBytes.length + capture.serverBytes.length} bytes · decoded in ${ms.toFixed(0)} ms`
-      : '';
-    renderList();
-    renderHandshake();
-    renderDiagnostics(problems);
-    const keep = state.selected >= 0 && state.selected < state.rows.length ? state.selected : state.rows.length ? 0 : -1;
-    select(keep, false);
-    setStatus(`${state.rows.length} frame${state.rows.length === 1 ? '' : 's'}`);
+    showCapture(capture, segments.length ? `${info} · ${capture.clientBytes.length + capture.serverBytes.length} bytes · decoded in ${(performance.now() - started).toFixed(0)} ms` : '', problems);
   } catch (err) {
     setStatus(`cannot decode: ${err.message}`, true);
   }
+}
+
+/** Lays out a decoded session (from pasted text, live mode or a capture file's connection). */
+function showCapture(capture, info, problems = []) {
+  state.capture = capture;
+  state.streams = { client: capture.clientBytes, server: capture.serverBytes };
+  state.rows = capture.order.map((o, i) => rowOf(capture, o, i));
+  $('input-info').textContent = info;
+  renderList();
+  renderHandshake();
+  renderDiagnostics(problems);
+  const keep = state.selected >= 0 && state.selected < state.rows.length ? state.selected : state.rows.length ? 0 : -1;
+  select(keep, false);
+  setStatus(`${state.rows.length} frame${state.rows.length === 1 ? '' : 's'}`);
 }
 
 function worst(diagnostics) {
@@ -146,7 +154,7 @@ function layerDiagnostics(capture, dir, frame) {
 function rowOf(capture, order, i) {
   const frame = (order.dir === 'client' ? capture.client : capture.server).frames[order.frame];
   const diagnostics = [...frame.diagnostics, ...layerDiagnostics(capture, order.dir, frame)];
-  return { i, dir: order.dir, frame, diagnostics, status: worst(diagnostics) };
+  return { i, dir: order.dir, frame, diagnostics, status: worst(diagnostics), packet: order.packet, time: order.time };
 }
 
 // ----- frame list (virtualised: only the visible rows exist) -----
@@ -155,13 +163,16 @@ const list = () => $('frame-list');
 
 function renderList() {
   $('frame-spacer').style.height = `${state.rows.length * ROW}px`;
+  // From a capture file, a frame's place is its packet; from a HAR, its time.
+  $('col-where').textContent = state.rows[0]?.har ? 'time' : state.rows[0]?.packet !== undefined ? 'packet' : 'offset';
   const counts = { client: 0, server: 0, error: 0, warning: 0 };
   for (const r of state.rows) {
     counts[r.dir]++;
     if (r.status !== 'ok') counts[r.status]++;
   }
+  const unit = state.rows[0]?.har ? 'message' : 'frame';
   $('list-summary').textContent = state.rows.length
-    ? `${state.rows.length} frame${state.rows.length === 1 ? '' : 's'} (${counts.client} client → server, ${counts.server} server → client) · ${counts.error} with errors · ${counts.warning} with warnings`
+    ? `${state.rows.length} ${unit}${state.rows.length === 1 ? '' : 's'} (${counts.client} client → server, ${counts.server} server → client) · ${counts.error} with errors · ${counts.warning} with warnings`
     : 'No frames.';
   drawRows();
 }
@@ -176,9 +187,8 @@ function drawRows() {
   box.append(fragment);
 }
 
-function rowNode(row) {
-  const f = row.frame;
-  const status = row.status === 'ok' ? 'ok' : `${row.diagnostics.length} ${row.status === 'error' ? 'error' : 'warning'}${row.diagnostics.length > 1 ? 's' : ''}`;
+/** A row of the list: its place, direction, then the given cells. */
+function rowShell(row, cells, data = {}) {
   return el(
     'div',
     {
@@ -188,21 +198,34 @@ function rowNode(row) {
       'aria-selected': row.i === state.selected ? 'true' : 'false',
       'data-index': row.i,
       'data-dir': row.dir,
-      'data-opcode': f.opcodeName,
       'data-status': row.status,
+      ...data,
       style: `top:${row.i * ROW}px`,
       onclick: () => select(row.i, true),
     },
     el('span', { text: String(row.i) }),
     el('span', { class: `dir-${row.dir}`, text: row.dir === 'client' ? '→' : '←', title: row.dir === 'client' ? 'client → server' : 'server → client' }),
-    el('span', { text: String(f.offset) }),
-    el('span', { text: f.fin ? '1' : '0' }),
-    el('span', { text: f.opcodeName }),
-    el('span', { text: String(f.payloadLen) }),
-    el('span', { text: f.masked ? 'yes' : '' }),
-    el('span', { text: f.rsv1 ? 'yes' : '' }),
-    el('span', { text: f.message ?? '' }),
-    el('span', { class: `st-${row.status}`, text: status }),
+    ...cells,
+  );
+}
+
+function rowNode(row) {
+  if (row.har) return harRowNode(row);
+  const f = row.frame;
+  const status = row.status === 'ok' ? 'ok' : `${row.diagnostics.length} ${row.status === 'error' ? 'error' : 'warning'}${row.diagnostics.length > 1 ? 's' : ''}`;
+  return rowShell(
+    row,
+    [
+      el('span', { text: row.packet !== undefined ? `#${row.packet}` : String(f.offset), title: row.time !== undefined ? `packet ${row.packet}, ${captureTime(row.time)}` : null }),
+      el('span', { text: f.fin ? '1' : '0' }),
+      el('span', { text: f.opcodeName }),
+      el('span', { text: String(f.payloadLen) }),
+      el('span', { text: f.masked ? 'yes' : '' }),
+      el('span', { text: f.rsv1 ? 'yes' : '' }),
+      el('span', { text: f.message ?? '' }),
+      el('span', { class: `st-${row.status}`, text: status }),
+    ],
+    { 'data-opcode': f.opcodeName },
   );
 }
 
@@ -469,6 +492,7 @@ function renderDetail() {
     detail.append(el('p', { class: 'empty', text: 'Choose an example, paste a capture, or start live mode.' }));
     return;
   }
+  if (row.har) return renderHarDetail(detail, row);
   const { frame, dir } = row;
   const errorOffsets = new Set(row.diagnostics.map((d) => d.offset));
   detail.append(
@@ -480,6 +504,7 @@ function renderDetail() {
       ['masked', frame.masked ? `yes, key ${hex(new Uint8Array(frame.maskKey))}` : 'no', 'masked'],
       ['compressed (RSV1)', frame.rsv1 ? 'yes' : 'no', 'compressed'],
       ['offset', `byte ${frame.offset} of the ${dir}'s stream, header ${frame.headerLen} bytes`, 'offset'],
+      ['packet', row.packet !== undefined ? `#${row.packet} (the packet that completed the frame), ${captureTime(row.time)}` : null, 'packet'],
       ['complete', frame.complete ? 'yes' : `no: ${frame.available} of ${frame.payloadLen} payload bytes present`, 'complete'],
     ]),
   );
@@ -539,7 +564,8 @@ function renderDiagnostics(inputProblems) {
   for (const row of state.rows) for (const d of row.diagnostics) items.push({ ...d, dir: row.dir, row: row.i });
   // Diagnostics not tied to a frame (a truncated header at the end).
   for (const dir of ['client', 'server']) {
-    for (const d of capture[dir].diagnostics) {
+    // (A HAR entry has messages only: no streams.)
+    for (const d of capture[dir]?.diagnostics ?? []) {
       if (d.frame === null || d.frame === undefined || !state.rows.some((r) => r.dir === dir && r.frame.index === d.frame)) items.push({ ...d, dir });
     }
   }
@@ -578,6 +604,7 @@ async function loadExamples() {
 function showExample(id) {
   const ex = state.examples.find((e) => e.id === id);
   if (!ex) return;
+  leaveFile();
   stopLive();
   $('examples').value = id;
   $('client-input').value = ex.client ?? '';
@@ -600,6 +627,7 @@ function base64Bytes(text) {
 }
 
 async function startLive() {
+  leaveFile();
   const token = Math.random().toString(36).slice(2, 10);
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const mirror = new WebSocket(`${scheme}://${location.host}/mirror`);
@@ -734,7 +762,19 @@ function wire() {
   });
   for (const id of ['opt-eio', 'opt-sio', 'opt-deflate']) $(id).addEventListener('change', () => decode());
   $('decode').addEventListener('click', () => decode());
+  $('connection').addEventListener('change', () => decode());
+  $('export-hex').addEventListener('click', () => exportHexDump());
+  $('export-json').addEventListener('click', () => exportMessages());
+  // A file dropped anywhere on the page: its kind decides where it goes.
+  document.addEventListener('dragover', (e) => e.preventDefault());
+  document.addEventListener('drop', async (e) => {
+    if (e.defaultPrevented) return;
+    e.preventDefault();
+    const file = e.dataTransfer.files[0];
+    if (file) await loadFile(file, $('file-dir').value);
+  });
   $('clear').addEventListener('click', () => {
+    leaveFile();
     stopLive();
     $('client-input').value = '';
     $('server-input').value = '';
@@ -768,12 +808,210 @@ function wire() {
 }
 
 async function loadFile(file, dir) {
+  const kind = kindOf(new Uint8Array(await file.slice(0, 4096).arrayBuffer()));
+  if (kind === 'capture') return openCapture(file);
+  if (kind === 'har') return openHar(file);
+  leaveFile();
   const bytes = new Uint8Array(await file.arrayBuffer());
   // A text file is a dump to parse; anything else is the bytes themselves.
   const text = textDecoder.decode(bytes);
   const printable = bytes.length > 0 && !text.includes('\uFFFD') && !/[\u0000-\u0008\u000e-\u001f]/.test(text);
   $(dir === 'client' ? 'client-input' : 'server-input').value = printable ? text : hex(bytes);
   decode();
+}
+
+// ----- capture files and HAR exports (decoded in a worker) -----
+
+const captureTime = (seconds) => (seconds ? new Date(seconds * 1000).toISOString().replace('T', ' ').replace('Z', ` UTC (+${((seconds - (state.source?.origin ?? seconds)) * 1000).toFixed(3)} ms)`) : 'no time');
+
+function showProgress(label, fraction) {
+  const bar = $('load-progress');
+  bar.hidden = fraction === null;
+  if (fraction === undefined) bar.removeAttribute('value');
+  else if (fraction !== null) bar.value = fraction;
+  if (label) setStatus(label);
+}
+
+function leaveFile() {
+  state.source = null;
+  $('file-bar').hidden = true;
+}
+
+async function openCapture(file) {
+  stopLive();
+  state.worker ??= new CaptureWorker();
+  try {
+    const buffer = await readWithProgress(file, (f) => showProgress(`reading ${file.name}: ${(f * 100).toFixed(0)} %`, f));
+    showProgress(`decoding ${file.name} (${(file.size / 1e6).toFixed(1)} MB)…`, undefined);
+    const started = performance.now();
+    const summary = await state.worker.open(buffer);
+    showProgress(null, null);
+    state.source = { kind: 'capture', name: file.name, summary, origin: summary.connections[0]?.firstTime ?? 0, ms: performance.now() - started };
+    const picker = $('connection');
+    picker.replaceChildren(
+      ...summary.connections.map((c) =>
+        el('option', { value: c.index, text: `#${c.index} ${c.client} → ${c.server} · ${c.kind}${c.kind === 'websocket' ? ` · ${c.frames} frames` : ''} · ${c.packets} packets${c.diagnostics.length ? ` · ${c.diagnostics.length} problems` : ''}` }),
+      ),
+    );
+    const first = summary.connections.find((c) => c.kind === 'websocket') ?? summary.connections[0];
+    if (first) picker.value = String(first.index);
+    $('export-hex').hidden = false;
+    $('file-bar').hidden = false;
+    $('client-input').value = '';
+    $('server-input').value = '';
+    await decodeConnection();
+  } catch (err) {
+    showProgress(null, null);
+    setStatus(`cannot read ${file.name}: ${err.message}`, true);
+  }
+}
+
+async function decodeConnection() {
+  const source = state.source;
+  const index = Number($('connection').value);
+  const connection = source.summary.connections[index];
+  if (!connection) {
+    showCapture(w.inspectCapture([], {}), `${source.name}: no TCP connections`, source.summary.diagnostics.map((d) => d.message));
+    return;
+  }
+  const capture = await state.worker.inspect(index, captureOptions());
+  const fileNotes = [...source.summary.diagnostics, ...connection.diagnostics].map((d) => `${d.code}: ${d.message}`);
+  showCapture(
+    capture,
+    `${source.name}: ${source.summary.format}, ${source.summary.packets} packets (${[...new Set(source.summary.linkTypes)].join(', ')}), ${source.summary.connections.length} connections · read in ${source.ms.toFixed(0)} ms`,
+    fileNotes,
+  );
+}
+
+async function openHar(file) {
+  stopLive();
+  state.worker ??= new CaptureWorker();
+  try {
+    showProgress(`reading ${file.name}…`, undefined);
+    const har = await state.worker.har(await file.text());
+    showProgress(null, null);
+    const entries = [...har.websockets.map((x) => ({ ...x, kind: 'websocket' })), ...har.polling.map((x) => ({ ...x, kind: 'polling' }))].sort((a, b) => a.entry - b.entry);
+    state.source = { kind: 'har', name: file.name, har, entries, origin: har.websockets[0]?.messages[0]?.time ?? 0 };
+    $('connection').replaceChildren(
+      ...entries.map((e, i) =>
+        el('option', { value: i, text: e.kind === 'websocket' ? `entry #${e.entry} WebSocket ${e.url} · ${e.messages.length} messages` : `entry #${e.entry} ${e.method} ${e.url} · ${e.layers.length} packets` }),
+      ),
+    );
+    const first = entries.findIndex((e) => e.kind === 'websocket');
+    $('connection').value = String(Math.max(0, first));
+    // A HAR has no bytes of the wire to dump.
+    $('export-hex').hidden = true;
+    $('file-bar').hidden = false;
+    showHarEntry();
+  } catch (err) {
+    showProgress(null, null);
+    setStatus(`cannot read ${file.name}: ${err.message}`, true);
+  }
+}
+
+/** A HAR entry: its messages (WebSocket) or packets (polling) as rows. */
+function showHarEntry() {
+  const { har, entries, name } = state.source;
+  const entry = entries[Number($('connection').value)];
+  const rows = [];
+  if (entry?.kind === 'websocket') {
+    for (const m of entry.messages) {
+      const layer = entry.layers.find((l) => l.dir === m.dir && l.message === m.index);
+      rows.push({ i: rows.length, har: m, dir: m.dir, layer, diagnostics: [], status: layer?.engineio?.error || layer?.socketio?.diagnostics.length ? 'error' : 'ok' });
+    }
+  } else if (entry) {
+    for (const layer of entry.layers) {
+      rows.push({ i: rows.length, har: { dir: layer.dir, index: layer.message, time: null, opcode: 1, size: layer.engineio?.size ?? 0, text: layer.engineio?.text ?? null, data: new Uint8Array(0) }, dir: layer.dir, layer, diagnostics: [], status: layer.engineio?.error ? 'error' : 'ok' });
+    }
+  }
+  state.capture = { layers: entry?.layers ?? [], handshake: null };
+  state.rows = rows;
+  $('input-info').textContent = `${name}: HAR${har.creator ? ` (${har.creator})` : ''}, ${har.entries} entries — a HAR holds messages, not frames: no header bits to show`;
+  renderList();
+  renderHarHandshake(entry);
+  renderDiagnostics(har.diagnostics.map((d) => `${d.code}: ${d.message}`));
+  select(rows.length ? 0 : -1, false);
+  setStatus(`${rows.length} message${rows.length === 1 ? '' : 's'}`);
+}
+
+function renderHarHandshake(entry) {
+  const box = $('handshake');
+  box.replaceChildren();
+  if (!entry) return;
+  const pairs = [
+    ['request', `${entry.method ?? 'GET'} ${entry.url}`, 'hs-request'],
+    ['response', entry.status, 'hs-status'],
+    ['started', entry.started, 'hs-started'],
+    ['Engine.IO (URL EIO=)', entry.eio ? `v${entry.eio}` : null, 'hs-eio'],
+  ];
+  box.append(kv(pairs));
+  const heads = [entry.requestHeaders, entry.responseHeaders].filter((h) => h?.length).map((h) => h.map((x) => `${x.name}: ${x.value}`).join('\n'));
+  if (heads.length) box.append(el('details', {}, el('summary', { text: 'Heads' }), el('pre', { class: 'headers', text: heads.join('\n\n') })));
+}
+
+const HAR_OPCODES = { 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
+
+function harRowNode(row) {
+  const m = row.har;
+  return rowShell(row, [
+    el('span', { text: m.time ? `+${((m.time - state.source.origin) * 1000).toFixed(0)}ms` : '' }),
+    el('span', { text: '' }),
+    el('span', { text: row.layer?.socketio?.kindName ?? row.layer?.engineio?.kind ?? HAR_OPCODES[m.opcode] ?? String(m.opcode) }),
+    el('span', { text: String(m.size) }),
+    el('span', { text: '' }),
+    el('span', { text: '' }),
+    el('span', { text: String(m.index) }),
+    el('span', { class: `st-${row.status}`, text: row.status === 'ok' ? 'ok' : 'error' }),
+  ]);
+}
+
+function renderHarDetail(detail, row) {
+  const m = row.har;
+  detail.append(
+    el('h2', { text: `Message ${row.i} · ${row.dir === 'client' ? 'client → server' : 'server → client'} · ${HAR_OPCODES[m.opcode] ?? m.opcode}` }),
+    el('p', { class: 'note', id: 'har-note', text: 'From a HAR export: the browser recorded messages, not frames (no FIN, RSV, mask or length bits; compressed messages appear inflated).' }),
+    kv([
+      ['time', m.time ? captureTime(m.time) : null, 'har-time'],
+      ['size', `${m.size} bytes`, 'har-size'],
+    ]),
+    el('h3', { text: 'Payload' }),
+    el('pre', { class: 'payload', id: 'har-payload', text: m.text ?? hex(m.data, HEX_SHOWN) }),
+  );
+  const layers = layersSection(state.capture, row.dir, m.index);
+  if (layers) detail.append(layers);
+}
+
+async function exportHexDump() {
+  if (state.source?.kind !== 'capture') return;
+  const index = Number($('connection').value);
+  download(`${state.source.name}-connection-${index}.txt`, hexDump(await state.worker.segments(index)));
+}
+
+/** Messages are shown cut at a few KiB; an export carries them whole (up to 64 MiB each). */
+const EXPORT_MAX_PAYLOAD = 64 << 20;
+
+async function exportMessages() {
+  if (!state.capture) return;
+  const options = { ...captureOptions(), maxPayload: EXPORT_MAX_PAYLOAD };
+  let capture = state.capture;
+  if (state.source?.kind === 'capture') capture = await state.worker.inspect(Number($('connection').value), options);
+  else if (!state.source) capture = w.inspectCapture(segmentsFromInputs().segments, options);
+  const plain = (bytes) => Array.from(bytes ?? [], (b) => b.toString(16).padStart(2, '0')).join('');
+  let messages;
+  if (state.source?.kind === 'har') {
+    messages = state.rows.map((r) => ({ dir: r.dir, index: r.har.index, time: r.har.time, opcode: r.har.opcode, text: r.har.text, hex: r.har.text === null ? plain(r.har.data) : undefined, engineio: r.layer?.engineio ?? null, socketio: r.layer?.socketio ?? null }));
+  } else {
+    messages = ['client', 'server'].flatMap((dir) =>
+      capture[dir].messages.map((m) => {
+        const layer = layerOf(capture, dir, m.index);
+        const frame = capture[dir].frames[m.frames[m.frames.length - 1]];
+        const order = capture.order.find((o) => o.dir === dir && o.frame === frame?.index);
+        return { dir, index: m.index, packet: order?.packet, time: order?.time, kind: m.kind, size: m.size, compressed: m.compressed, text: m.text ?? undefined, hex: m.text === null || m.text === undefined ? plain(m.data) : undefined, engineio: layer?.engineio ?? null, socketio: layer?.socketio ?? null };
+      }),
+    );
+    messages.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+  }
+  download(`${state.source?.name ?? 'capture'}-messages.json`, `${JSON.stringify(messages, null, 2)}\n`, 'application/json');
 }
 
 async function main() {

@@ -8,30 +8,23 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { launchChromium, root } from '../js/helpers.mjs';
-import { startInspectorServer } from '../../scripts/inspector-server.mjs';
+import { root } from '../js/helpers.mjs';
+import { openInspector } from './page.mjs';
 
 const shots = path.join(root, 'target', 'e2e');
 mkdirSync(shots, { recursive: true });
 
-let server;
-let browser;
+let inspector;
 let page;
-const problems = [];
+let problems;
 
 before(async () => {
-  server = await startInspectorServer({ port: 0 });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  await page.goto(server.url);
-  await page.waitForSelector('body[data-ready="true"]');
+  inspector = await openInspector();
+  ({ page, problems } = inspector);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await inspector?.close();
 });
 
 async function example(id, row = 0) {

@@ -1,0 +1,100 @@
+// Files dropped on or picked in the page: a pcap/pcapng capture or a HAR
+// export goes to the capture worker; anything else is text for the dump
+// boxes. The kind comes from the content (magic numbers, JSON shape), not
+// the name. Also: what the export buttons write.
+
+const CAPTURE_MAGIC = ['0a0d0d0a', 'd4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d'];
+
+/** 'capture', 'har' or 'text', from the first bytes. */
+export function kindOf(bytes) {
+  const magic = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
+  if (CAPTURE_MAGIC.includes(magic)) return 'capture';
+  const head = new TextDecoder().decode(bytes.subarray(0, 4096)).trimStart();
+  if (head.startsWith('{') && head.includes('"log"')) return 'har';
+  return 'text';
+}
+
+/** The capture worker, one request at a time answered by promise. */
+export class CaptureWorker {
+  #worker = new Worker(new URL('./capture-worker.js', import.meta.url), { type: 'module' });
+  #pending = new Map();
+  #next = 0;
+
+  constructor() {
+    this.#worker.onmessage = ({ data }) => {
+      const pending = this.#pending.get(data.id);
+      this.#pending.delete(data.id);
+      if (data.error !== undefined) pending?.reject(new Error(data.error));
+      else pending?.resolve(data.value);
+    };
+  }
+
+  #call(op, request, transfer = []) {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, op, ...request }, transfer);
+    });
+  }
+
+  /** Reads a capture file (its ArrayBuffer moves to the worker); resolves with its summary. */
+  open(buffer) {
+    return this.#call('open', { bytes: buffer }, [buffer]);
+  }
+
+  inspect(index, options) {
+    return this.#call('inspect', { index, options });
+  }
+
+  segments(index) {
+    return this.#call('segments', { index });
+  }
+
+  har(text) {
+    return this.#call('har', { text });
+  }
+}
+
+/** Reads a File with progress (0..1) reported to `onProgress`. */
+export function readWithProgress(file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsArrayBuffer(file);
+  });
+}
+
+/**
+ * A connection's segments as Wireshark's "Follow TCP Stream" hex dump (the
+ * client's lines at the margin, the server's indented by four spaces, each
+ * direction with its own offsets), which this page and Wireshark's users
+ * read back.
+ */
+export function hexDump(segments) {
+  const lines = [];
+  const offsets = { client: 0, server: 0 };
+  for (const segment of segments) {
+    const indent = segment.dir === 'client' ? '' : '    ';
+    const bytes = segment.bytes;
+    for (let at = 0; at < bytes.length; at += 16) {
+      const row = bytes.subarray(at, at + 16);
+      const hex = Array.from(row, (b) => b.toString(16).padStart(2, '0')).join(' ');
+      const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+      lines.push(`${indent}${(offsets[segment.dir] + at).toString(16).padStart(8, '0')}  ${hex.padEnd(47)}   ${ascii}`);
+    }
+    offsets[segment.dir] += bytes.length;
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Offers `text` as a download named `name`. */
+export function download(name, text, type = 'text/plain') {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
