@@ -45,11 +45,15 @@ if (cluster.isPrimary) {
     }
   });
   for (let i = 0; i < workers; i++) cluster.fork();
-  // A worker that dies is replaced (its clients reconnect to another one).
+  // A worker that dies is replaced (its clients reconnect to another one),
+  // unless the cluster is stopping.
+  let stopping = false;
   cluster.on('exit', (worker, code, signal) => {
-    if (signal !== 'SIGTERM' && code !== 0) cluster.fork();
+    console.error(`worker ${worker.id} exited (${signal ?? code})`);
+    if (!stopping) cluster.fork();
   });
   const stop = () => {
+    stopping = true;
     for (const worker of Object.values(cluster.workers)) worker.kill('SIGTERM');
     httpServer.close();
   };

@@ -12,7 +12,7 @@ import { io as connectClient } from 'socket.io-client';
 import { root } from './helpers.mjs';
 import { waitFor } from './fleet/fleet.mjs';
 
-test('cluster example: 2 workers, sticky long-polling then upgrade, a room broadcast reaches clients on both workers', async () => {
+test('cluster example: 2 workers, sticky long-polling then upgrade, a room broadcast reaches clients on both workers', { timeout: 60_000 }, async () => {
   const example = spawn(process.execPath, [path.join(root, 'examples', 'socketio-cluster.mjs'), '--port', '0', '--workers', '2'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -25,6 +25,7 @@ test('cluster example: 2 workers, sticky long-polling then upgrade, a room broad
       if (match) resolve(match[1]);
     });
     example.once('exit', (code) => reject(new Error(`the example exited (${code}): ${output}`)));
+    setTimeout(() => reject(new Error(`the example did not listen within 20 s: ${output}`)), 20_000).unref();
   });
   const clients = [];
   try {
