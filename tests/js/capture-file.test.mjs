@@ -212,3 +212,63 @@ test('socket.io-client ↔ socket.io 4.8, polling then upgrade (dumpcap pcapng):
     capture.free();
   }
 });
+
+test('IPv6 over loopback, tcpdump with nanosecond timestamps: every frame as Wireshark reads it', async () => {
+  const wss = new WebSocketServer({ port: 0, host: '::1', perMessageDeflate: false });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+  const { port } = wss.address();
+  const talk = async () => {
+    const ws = new WebSocket(`ws://[::1]:${port}/v6`);
+    await new Promise((resolve) => ws.once('open', resolve));
+    for (const message of ['one', 'two', Buffer.from([3]), 'four', 'five']) {
+      ws.send(message);
+      await new Promise((resolve) => ws.once('message', resolve));
+    }
+    ws.close(1001, 'going');
+    await new Promise((resolve) => ws.once('close', resolve));
+  };
+  try {
+    const file = await record({ tool: 'tcpdump', port, file: tmpFile('v6.pcap'), nanoseconds: true }, talk);
+    assert.equal(readFileSync(file).subarray(0, 4).toString('hex'), '4d3cb2a1', 'a nanosecond pcap');
+    const { summary } = compare(file, port);
+    const ws = summary.connections.find((c) => c.kind === 'websocket');
+    assert.match(ws.client, /^\[::1\]:\d+$/);
+    assert.equal(ws.server, `[::1]:${port}`);
+  } finally {
+    await new Promise((resolve) => wss.close(resolve));
+  }
+});
+
+test("Chromium's own WebSocket ↔ a wsframe/node server with permessage-deflate (dumpcap): every frame as Wireshark reads it", async () => {
+  const { WebSocketServer: WsframeServer } = await import('wsframe/node');
+  const { launchChromium } = await import('./helpers.mjs');
+  const server = new WsframeServer({ port: 0, host: '127.0.0.1', perMessageDeflate: true });
+  await new Promise((resolve) => server.once('listening', resolve));
+  server.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+  const { port } = server.address();
+  const browser = await launchChromium();
+  try {
+    const file = await record({ tool: 'dumpcap', port, file: tmpFile('chromium.pcapng') }, async () => {
+      const page = await browser.newPage();
+      await page.evaluate(async (url) => {
+        const ws = new WebSocket(url);
+        ws.binaryType = 'arraybuffer';
+        await new Promise((resolve) => (ws.onopen = resolve));
+        for (const message of ['from Chromium', 'ü'.repeat(300), new Uint8Array([9, 8, 7]), 'x'.repeat(70_000), 'last']) {
+          ws.send(message);
+          await new Promise((resolve) => (ws.onmessage = resolve));
+        }
+        ws.close(1000, 'done');
+        await new Promise((resolve) => (ws.onclose = resolve));
+      }, `ws://127.0.0.1:${port}/chromium`);
+      await page.close();
+    });
+    const { frames } = compare(file, port);
+    // Chromium compressed what it sent; the frames say so (RSV1).
+    assert.ok(frames.some((f) => f.dir === 'client' && f.rsv === 4), JSON.stringify(frames.map((f) => [f.dir, f.rsv])));
+  } finally {
+    await browser.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

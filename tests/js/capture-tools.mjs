@@ -13,13 +13,14 @@ export const tmpFile = (name) => path.join(mkdtempSync(path.join(os.tmpdir(), 'w
 /**
  * Records TCP port `port` on `iface` into `file` while `traffic()` runs:
  * `tool` 'dumpcap' writes pcapng, 'tcpdump' pcap (any link type the
- * interface has: Ethernet on lo, Linux cooked on any).
+ * interface has: Ethernet on lo, Linux cooked on any; with `nanoseconds`,
+ * the nanosecond pcap format).
  */
-export async function record({ tool, iface = 'lo', port, file, snaplen }, traffic) {
+export async function record({ tool, iface = 'lo', port, file, snaplen, nanoseconds = false }, traffic) {
   const args =
     tool === 'dumpcap'
       ? ['-i', iface, '-f', `tcp port ${port}`, '-w', file, ...(snaplen ? ['-s', String(snaplen)] : [])]
-      : ['-i', iface, '--immediate-mode', '-B', '32768', '-U', '-Z', 'root', '-w', file, ...(snaplen ? ['-s', String(snaplen)] : []), 'tcp', 'port', String(port)];
+      : ['-i', iface, '--immediate-mode', '-B', '32768', '-U', '-Z', 'root', '-w', file, ...(snaplen ? ['-s', String(snaplen)] : []), ...(nanoseconds ? ['--time-stamp-precision=nano'] : []), 'tcp', 'port', String(port)];
   const child = spawn(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   await new Promise((resolve, reject) => {
