@@ -171,11 +171,68 @@ error_kinds! {
     /// A placeholder whose `num` is not an integer below the attachment count,
     /// or an attachment that arrived when none was expected (or text when one was).
     SocketioInvalidAttachment = "socketio_invalid_attachment", close None, http None, ws None;
+    // --- capture files and HAR exports (the inspector) ---
+    /// A capture file ends inside a packet record or block.
+    TruncatedCapture = "truncated_capture", close None, http None, ws None;
+    /// A pcapng packet names an interface no block described.
+    UnknownInterface = "unknown_interface", close None, http None, ws None;
+    /// Packets of a link type the capture reader does not read.
+    UnsupportedLinkType = "unsupported_link_type", close None, http None, ws None;
+    /// IP fragments, which the capture reader does not reassemble.
+    IpFragments = "ip_fragments", close None, http None, ws None;
+    /// Bytes a TCP peer sent that the capture does not hold.
+    CaptureGap = "capture_gap", close None, http None, ws None;
+    /// A TCP connection reset (RST).
+    TcpReset = "tcp_reset", close None, http None, ws None;
+    /// A HAR's binary WebSocket message that is not valid base64.
+    HarInvalidBase64 = "har_invalid_base64", close None, http None, ws None;
 }
 
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+/// A protocol rule broken, found by the one function that states the rule:
+/// the strict codec fails with the first ([`Violation::into_error`]), the
+/// inspector reports every one and goes on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub kind: ErrorKind,
+    /// Bytes from where the checked unit starts (a frame's first byte, a
+    /// head's first byte).
+    pub offset: u64,
+    /// The bit within that byte (0 = most significant), for header bits.
+    pub bit: Option<u8>,
+    pub message: String,
+    /// The offending value, where one number says it (an opcode, a length).
+    pub value: Option<u64>,
+}
+
+impl Violation {
+    pub fn new(kind: ErrorKind, offset: u64, bit: Option<u8>, message: impl Into<String>) -> Self {
+        Violation {
+            kind,
+            offset,
+            bit,
+            message: message.into(),
+            value: None,
+        }
+    }
+
+    pub fn with_value(mut self, value: u64) -> Self {
+        self.value = Some(value);
+        self
+    }
+
+    /// The error a strict endpoint fails with, at `base` + the offset.
+    pub fn into_error(self, base: u64) -> Error {
+        let error = Error::at(self.kind, base + self.offset, self.message);
+        match self.value {
+            Some(value) => error.with_value(value),
+            None => error,
+        }
     }
 }
 

@@ -7,8 +7,9 @@
 //! header announcing 2^63 bytes costs nothing but an error. [`FrameDecoder::push`]
 //! builds whole frames on top of it for callers that want them.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, Violation};
 use crate::mask::apply_mask;
+use std::ops::ControlFlow;
 
 /// The longest possible header: 2 + 8 (64-bit length) + 4 (masking key).
 pub const MAX_HEADER_LEN: usize = 14;
@@ -230,6 +231,147 @@ pub fn parse_header(bytes: &[u8]) -> Option<RawHeader> {
         length_form,
     })
 }
+
+/// What the header rules need to know of the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeaderRules {
+    /// RSV bits a negotiated extension gives meaning to (0b100 = RSV1).
+    pub allowed_rsv: u8,
+    /// The receiving endpoint, whose peer's masking rule applies; `None`
+    /// judges no masking.
+    pub receiver: Option<Role>,
+    /// Report lengths not written in their minimal form (§5.2 binds senders).
+    pub minimal_length: bool,
+    /// Largest payload a frame may announce, if limited.
+    pub max_frame_size: Option<u64>,
+}
+
+/// RFC 6455 §5.2 and §5.5 on the first bytes of a frame header (`prefix`:
+/// one byte judges the opcode, RSV and a control frame's FIN; two the mask
+/// and the 7-bit length; the whole extended length its value), in the order
+/// an endpoint meets them. Each broken rule goes to `report`, which says
+/// whether to go on: the decoder stops at the first, the inspector reports
+/// them all. Offsets are from the frame's first byte.
+pub fn check_header(
+    prefix: &[u8],
+    rules: &HeaderRules,
+    report: &mut dyn FnMut(Violation) -> ControlFlow<()>,
+) {
+    let Some(&b0) = prefix.first() else {
+        return;
+    };
+    let opcode = Opcode::from_bits(b0);
+    if let Opcode::Reserved(bits) = opcode {
+        let v = Violation::new(
+            ErrorKind::ReservedOpcode,
+            0,
+            Some(4),
+            format!("opcode 0x{bits:x} is reserved"),
+        );
+        if report(v.with_value(u64::from(bits))).is_break() {
+            return;
+        }
+    }
+    for (n, kind) in [
+        (1u8, ErrorKind::Rsv1Unexpected),
+        (2, ErrorKind::Rsv2Unexpected),
+        (3, ErrorKind::Rsv3Unexpected),
+    ] {
+        let bit = 0b1000_0000 >> n;
+        if b0 & bit != 0 && (rules.allowed_rsv << 4) & bit == 0 {
+            let message = format!("RSV{n} is set but no negotiated extension defines it");
+            if report(Violation::new(kind, 0, Some(n), message)).is_break() {
+                return;
+            }
+        }
+    }
+    if opcode.is_control() && b0 & 0x80 == 0 {
+        let message = format!(
+            "{} frame without FIN: control frames cannot be fragmented",
+            opcode.name()
+        );
+        if report(Violation::new(
+            ErrorKind::ControlFrameFragmented,
+            0,
+            Some(0),
+            message,
+        ))
+        .is_break()
+        {
+            return;
+        }
+    }
+    let Some(&b1) = prefix.get(1) else {
+        return;
+    };
+    let masked = b1 & 0x80 != 0;
+    let masking = match (rules.receiver, masked) {
+        (Some(Role::Server), false) => Some((
+            ErrorKind::MaskMissing,
+            "frame from the client is not masked (clients must mask every frame)",
+        )),
+        (Some(Role::Client), true) => Some((
+            ErrorKind::MaskUnexpected,
+            "frame from the server is masked (servers must not mask)",
+        )),
+        _ => None,
+    };
+    if let Some((kind, message)) = masking {
+        if report(Violation::new(kind, 1, Some(0), message)).is_break() {
+            return;
+        }
+    }
+    let len7 = b1 & 0x7f;
+    if opcode.is_control() && len7 > MAX_CONTROL_PAYLOAD_LEN7 {
+        let message = format!(
+            "{} frame with the {}-bit length form: control frames carry at most 125 bytes",
+            opcode.name(),
+            if len7 == 126 { 16 } else { 64 }
+        );
+        if report(
+            Violation::new(ErrorKind::ControlFrameTooLong, 1, Some(1), message).with_value(u64::from(len7)),
+        )
+        .is_break()
+        {
+            return;
+        }
+    }
+    let form = LengthForm::from_len7(len7);
+    let Some(ext) = prefix.get(2..2 + form.extra_bytes()) else {
+        return;
+    };
+    let len = ext
+        .iter()
+        .fold(u64::from(if ext.is_empty() { len7 } else { 0 }), |acc, &b| {
+            acc << 8 | u64::from(b)
+        });
+    if len >> 63 != 0 {
+        let v = Violation::new(
+            ErrorKind::LengthMsbSet,
+            2,
+            Some(0),
+            "64-bit payload length has its most significant bit set",
+        );
+        if report(v).is_break() {
+            return;
+        }
+    } else if rules.minimal_length && LengthForm::minimal(len) != form {
+        let message = format!(
+            "length {len} is not written in its minimal form ({} bytes would do)",
+            LengthForm::minimal(len).extra_bytes() + 2
+        );
+        if report(Violation::new(ErrorKind::NonMinimalLength, 1, Some(1), message)).is_break() {
+            return;
+        }
+    }
+    if let Some(limit) = rules.max_frame_size.filter(|&limit| len > limit) {
+        let message = format!("frame payload of {len} bytes exceeds the limit of {limit}");
+        let _ = report(Violation::new(ErrorKind::FrameTooBig, 1, Some(1), message).with_value(len));
+    }
+}
+
+/// A control frame's 7-bit length: 126 and 127 announce longer forms.
+const MAX_CONTROL_PAYLOAD_LEN7: u8 = 125;
 
 /// Appends one frame to `out`: the header (with `header.payload_len` set to
 /// `payload.len()`), then the payload, masked while copying if the header has a key.
@@ -496,118 +638,23 @@ impl FrameDecoder {
     }
 
     /// Checks everything that can be checked from `prefix`, the first bytes
-    /// of a header (1 byte: opcode, RSV, control FIN; 2: mask and 7-bit
-    /// length; whole extended length: its value).
+    /// of a header (see [`check_header`]): the first broken rule fails.
     fn validate(&self, prefix: &[u8]) -> Result<()> {
-        let at = |delta: u64| self.frame_start + delta;
-        let Some(&b0) = prefix.first() else {
-            return Ok(());
+        let rules = HeaderRules {
+            allowed_rsv: self.config.allowed_rsv,
+            receiver: self.config.role,
+            minimal_length: self.config.strict_length,
+            max_frame_size: Some(self.config.max_frame_size),
         };
-        let opcode = Opcode::from_bits(b0);
-        if let Opcode::Reserved(bits) = opcode {
-            return Err(Error::at(
-                ErrorKind::ReservedOpcode,
-                at(0),
-                format!("reserved opcode 0x{bits:x}"),
-            )
-            .with_value(u64::from(bits)));
+        let mut first = None;
+        check_header(prefix, &rules, &mut |violation| {
+            first = Some(violation);
+            ControlFlow::Break(())
+        });
+        match first {
+            Some(violation) => Err(violation.into_error(self.frame_start)),
+            None => Ok(()),
         }
-        let rsv = (b0 >> 4) & 0b111;
-        let unexpected = rsv & !self.config.allowed_rsv;
-        if unexpected != 0 {
-            let (kind, name) = if unexpected & 0b100 != 0 {
-                (ErrorKind::Rsv1Unexpected, "RSV1")
-            } else if unexpected & 0b010 != 0 {
-                (ErrorKind::Rsv2Unexpected, "RSV2")
-            } else {
-                (ErrorKind::Rsv3Unexpected, "RSV3")
-            };
-            return Err(Error::at(
-                kind,
-                at(0),
-                format!("{name} is set but no negotiated extension defines it"),
-            ));
-        }
-        if opcode.is_control() && b0 & 0x80 == 0 {
-            return Err(Error::at(
-                ErrorKind::ControlFrameFragmented,
-                at(0),
-                format!(
-                    "{} frame without FIN: control frames cannot be fragmented",
-                    opcode.name()
-                ),
-            ));
-        }
-        let Some(&b1) = prefix.get(1) else {
-            return Ok(());
-        };
-        let masked = b1 & 0x80 != 0;
-        match (self.config.role, masked) {
-            (Some(Role::Server), false) => {
-                return Err(Error::at(
-                    ErrorKind::MaskMissing,
-                    at(1),
-                    "frame from the client is not masked",
-                ))
-            }
-            (Some(Role::Client), true) => {
-                return Err(Error::at(
-                    ErrorKind::MaskUnexpected,
-                    at(1),
-                    "frame from the server is masked",
-                ))
-            }
-            _ => {}
-        }
-        let len7 = b1 & 0x7f;
-        if opcode.is_control() && len7 > 125 {
-            return Err(Error::at(
-                ErrorKind::ControlFrameTooLong,
-                at(1),
-                format!("{} frame longer than 125 bytes", opcode.name()),
-            )
-            .with_value(u64::from(len7)));
-        }
-        let form = LengthForm::from_len7(len7);
-        let Some(ext) = prefix.get(2..2 + form.extra_bytes()) else {
-            return Ok(());
-        };
-        let len = match form {
-            LengthForm::Short => u64::from(len7),
-            LengthForm::Medium => u64::from(u16::from_be_bytes([ext[0], ext[1]])),
-            LengthForm::Long => {
-                let mut be = [0u8; 8];
-                be.copy_from_slice(ext);
-                let len = u64::from_be_bytes(be);
-                if len >> 63 != 0 {
-                    return Err(Error::at(
-                        ErrorKind::LengthMsbSet,
-                        at(2),
-                        "64-bit payload length has its most significant bit set",
-                    ));
-                }
-                len
-            }
-        };
-        if self.config.strict_length && LengthForm::minimal(len) != form {
-            return Err(Error::at(
-                ErrorKind::NonMinimalLength,
-                at(1),
-                format!("length {len} is not written in its minimal form"),
-            ));
-        }
-        if len > self.config.max_frame_size {
-            return Err(Error::at(
-                ErrorKind::FrameTooBig,
-                at(1),
-                format!(
-                    "frame payload of {len} bytes exceeds the limit of {}",
-                    self.config.max_frame_size
-                ),
-            )
-            .with_value(len));
-        }
-        Ok(())
     }
 
     /// Decodes `chunk` and returns every frame it completes, whole. A frame

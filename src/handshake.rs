@@ -7,12 +7,13 @@
 //! when its end has been seen. Bytes after the head are the first frame bytes;
 //! `feed` reports where they start so they are not lost.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, Violation};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
+use std::ops::ControlFlow;
 
 /// The GUID every accept key is derived with (§1.3).
 pub const WEBSOCKET_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -880,72 +881,19 @@ impl ClientHandshake {
     }
 
     fn verify(&self, status: u16, reason: &str, headers: Vec<(String, String)>) -> Result<HandshakeResponse> {
-        let fail = |kind, msg: String| Err(Error::at(kind, 0, msg));
-        if status != 101 {
-            return fail(
-                ErrorKind::UnexpectedStatus,
-                format!("server answered {status} {reason}"),
-            );
-        }
-        check_upgrade_tokens(&headers)?;
-        match single(&headers, "sec-websocket-accept") {
-            Ok(v) if v == accept_key(&self.key) => {}
-            Ok(v) => {
-                return fail(
-                    ErrorKind::InvalidAccept,
-                    format!("Sec-WebSocket-Accept {v:?} does not match the key"),
-                )
-            }
-            Err(n) => {
-                return fail(
-                    ErrorKind::InvalidAccept,
-                    format!("{n} Sec-WebSocket-Accept headers"),
-                )
-            }
-        }
-        let protocol = match single(&headers, "sec-websocket-protocol") {
-            Err(0) if self.require_protocol && !self.protocols.is_empty() => {
-                return fail(
-                    ErrorKind::InvalidSubprotocol,
-                    "server chose no subprotocol, and one was required".into(),
-                )
-            }
-            Err(0) => None,
-            Ok(p) if self.protocols.iter().any(|q| q == p) => Some(p.to_string()),
-            Ok(p) => {
-                return fail(
-                    ErrorKind::InvalidSubprotocol,
-                    format!("server chose subprotocol {p:?}, which was not offered"),
-                )
-            }
-            Err(n) => {
-                return fail(
-                    ErrorKind::InvalidSubprotocol,
-                    format!("{n} Sec-WebSocket-Protocol headers"),
-                )
-            }
+        let offer = Offer {
+            key: Some(&self.key),
+            protocols: Some(&self.protocols),
+            require_protocol: self.require_protocol,
+            extension_names: Some(&self.extension_names),
         };
-        let extensions = parse_extension_headers(&headers)?;
-        for (i, ext) in extensions.iter().enumerate() {
-            if !self
-                .extension_names
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(&ext.name))
-            {
-                return fail(
-                    ErrorKind::InvalidExtensions,
-                    format!("server accepted extension {:?}, which was not offered", ext.name),
-                );
-            }
-            if extensions[..i]
-                .iter()
-                .any(|e| e.name.eq_ignore_ascii_case(&ext.name))
-            {
-                return fail(
-                    ErrorKind::InvalidExtensions,
-                    format!("server accepted extension {:?} twice", ext.name),
-                );
-            }
+        let mut first = None;
+        let (protocol, extensions) = check_response(&offer, status, reason, &headers, &mut |violation| {
+            first = Some(violation);
+            ControlFlow::Break(())
+        });
+        if let Some(violation) = first {
+            return Err(violation.into_error(0));
         }
         Ok(HandshakeResponse {
             status,
@@ -954,6 +902,155 @@ impl ClientHandshake {
             extensions,
         })
     }
+}
+
+/// What a client offered, against which the server's answer is judged;
+/// `None` where it is not known (an inspected answer whose request was not
+/// captured), and then not judged.
+pub struct Offer<'a> {
+    pub key: Option<&'a str>,
+    pub protocols: Option<&'a [String]>,
+    /// The client refuses an answer without a subprotocol.
+    pub require_protocol: bool,
+    /// The extensions offered, by name.
+    pub extension_names: Option<&'a [String]>,
+}
+
+/// RFC 6455 §4.1's checks of a server's answer to an opening handshake:
+/// 101, `Upgrade: websocket`, `Connection: Upgrade`, the accept key, a
+/// subprotocol and extensions the client offered (each once). Each broken
+/// rule goes to `report`, which says whether to go on: wsframe's client
+/// fails with the first, the inspector reports them all. Returns what the
+/// answer chose: the subprotocol and the extensions.
+pub fn check_response(
+    offer: &Offer<'_>,
+    status: u16,
+    reason: &str,
+    headers: &[(String, String)],
+    report: &mut dyn FnMut(Violation) -> ControlFlow<()>,
+) -> (Option<String>, Vec<Extension>) {
+    let mut broke = false;
+    let mut check = |violation: Violation| {
+        broke = broke || report(violation).is_break();
+        broke
+    };
+    let violation = |kind, message: String| Violation::new(kind, 0, None, message);
+    if status != 101 {
+        // Nothing else applies: no WebSocket follows.
+        let answered = if reason.is_empty() {
+            status.to_string()
+        } else {
+            format!("{status} {reason}")
+        };
+        check(violation(
+            ErrorKind::UnexpectedStatus,
+            format!("the server answered {answered}, not 101"),
+        ));
+        return (None, Vec::new());
+    }
+    if !has_token(headers, "upgrade", "websocket")
+        && check(violation(
+            ErrorKind::InvalidUpgrade,
+            "the answer's Upgrade header does not contain websocket".into(),
+        ))
+    {
+        return (None, Vec::new());
+    }
+    if !has_token(headers, "connection", "upgrade")
+        && check(violation(
+            ErrorKind::InvalidConnection,
+            "the answer's Connection header does not contain Upgrade".into(),
+        ))
+    {
+        return (None, Vec::new());
+    }
+    if let Some(key) = offer.key {
+        let wrong = match single(headers, "sec-websocket-accept") {
+            Ok(v) if v == accept_key(key) => None,
+            Ok(v) => Some(format!(
+                "Sec-WebSocket-Accept {v:?} does not match the key (expected {:?})",
+                accept_key(key)
+            )),
+            Err(n) => Some(format!("{n} Sec-WebSocket-Accept headers")),
+        };
+        if let Some(message) = wrong {
+            if check(violation(ErrorKind::InvalidAccept, message)) {
+                return (None, Vec::new());
+            }
+        }
+    }
+    let protocol = match single(headers, "sec-websocket-protocol") {
+        Err(0) => {
+            if offer.require_protocol
+                && offer.protocols.is_some_and(|p| !p.is_empty())
+                && check(violation(
+                    ErrorKind::InvalidSubprotocol,
+                    "the server chose no subprotocol, and one was required".into(),
+                ))
+            {
+                return (None, Vec::new());
+            }
+            None
+        }
+        Ok(p) => {
+            if offer
+                .protocols
+                .is_some_and(|offered| !offered.iter().any(|q| q == p))
+                && check(violation(
+                    ErrorKind::InvalidSubprotocol,
+                    format!("the server chose subprotocol {p:?}, which the client did not offer"),
+                ))
+            {
+                return (None, Vec::new());
+            }
+            Some(p.to_string())
+        }
+        Err(n) => {
+            if check(violation(
+                ErrorKind::InvalidSubprotocol,
+                format!("{n} Sec-WebSocket-Protocol headers"),
+            )) {
+                return (None, Vec::new());
+            }
+            None
+        }
+    };
+    let mut extensions: Vec<Extension> = Vec::new();
+    for value in values(headers, "sec-websocket-extensions") {
+        match parse_extensions(value) {
+            Ok(parsed) => extensions.extend(parsed),
+            Err(why) => {
+                if check(violation(
+                    ErrorKind::InvalidExtensions,
+                    format!("Sec-WebSocket-Extensions: {why}"),
+                )) {
+                    return (protocol, extensions);
+                }
+            }
+        }
+    }
+    for (i, ext) in extensions.iter().enumerate() {
+        let offered = offer.extension_names.map_or(true, |names| {
+            names.iter().any(|n| n.eq_ignore_ascii_case(&ext.name))
+        });
+        let message = if !offered {
+            format!(
+                "the server accepted extension {:?}, which the client did not offer",
+                ext.name
+            )
+        } else if extensions[..i]
+            .iter()
+            .any(|e| e.name.eq_ignore_ascii_case(&ext.name))
+        {
+            format!("the server accepted extension {:?} twice", ext.name)
+        } else {
+            continue;
+        };
+        if check(violation(ErrorKind::InvalidExtensions, message)) {
+            break;
+        }
+    }
+    (protocol, extensions)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 use crate::capture::{packet_layers, Dir, Header, MessageLayers};
 use crate::engineio::{self, PayloadLimits, Version};
+use crate::error::ErrorKind;
 use crate::inspect::{Diagnostic, Severity};
 use base64::Engine as _;
 use serde::Serialize;
@@ -89,7 +90,7 @@ pub fn sniff(text: &str) -> bool {
     start.starts_with('{') && start.contains("\"log\"") && start.contains("\"entries\"")
 }
 
-fn note(code: &'static str, message: String) -> Diagnostic {
+fn note(code: ErrorKind, message: String) -> Diagnostic {
     Diagnostic {
         severity: Severity::Warning,
         code,
@@ -192,7 +193,7 @@ fn websocket(
                 Ok(bytes) => (None, bytes),
                 Err(e) => {
                     diagnostics.push(note(
-                        "har_invalid_base64",
+                        ErrorKind::HarInvalidBase64,
                         format!("entry {index}: a binary message is not valid base64 ({e})"),
                     ));
                     (None, data.as_bytes().to_vec())
@@ -380,6 +381,6 @@ mod tests {
             r#"{"log":{"entries":[{"_webSocketMessages":[{"type":"receive","opcode":2,"data":"%%"}]}]}}"#,
         )
         .unwrap();
-        assert_eq!(har.diagnostics[0].code, "har_invalid_base64");
+        assert_eq!(har.diagnostics[0].code, ErrorKind::HarInvalidBase64);
     }
 }

@@ -9,10 +9,13 @@
 
 use crate::close::{code_name, is_valid_code};
 use crate::deflate::{Decompressor, InflateFailure};
-use crate::frame::{parse_header, LengthForm, Opcode, MAX_CONTROL_PAYLOAD};
+use crate::error::ErrorKind;
+use crate::frame::{parse_header, HeaderRules, LengthForm, Opcode, Role};
 use crate::mask::apply_mask;
+use crate::protocol::check_sequence as check_sequence_rule;
 use crate::utf8::Utf8Validator;
 use serde::Serialize;
+use std::ops::ControlFlow;
 
 /// Who sent the bytes being inspected; decides the masking rule checked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -76,8 +79,9 @@ pub enum Severity {
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// The same stable codes as [`crate::ErrorKind::code`] where one applies.
-    pub code: &'static str,
+    /// The rule broken: the codec's own error kind (its stable code in JSON).
+    #[serde(serialize_with = "kind_code")]
+    pub code: ErrorKind,
     pub message: String,
     /// Byte offset in the inspected bytes.
     pub offset: u64,
@@ -193,6 +197,11 @@ pub struct Inspection {
     pub complete: bool,
 }
 
+/// An error kind as its stable code.
+fn kind_code<S: serde::Serializer>(kind: &ErrorKind, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(kind.code())
+}
+
 /// The largest integer a JS number holds exactly (2^53 - 1).
 const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
@@ -260,7 +269,7 @@ pub fn inspect(bytes: &[u8], options: &InspectOptions) -> Inspection {
                 None,
                 Diagnostic {
                     severity: Severity::Error,
-                    code: "truncated_frame",
+                    code: ErrorKind::TruncatedFrame,
                     message: format!(
                         "the stream ends inside a frame header ({} of at least 2 bytes)",
                         bytes.len() - pos
@@ -328,7 +337,7 @@ pub fn inspect(bytes: &[u8], options: &InspectOptions) -> Inspection {
         }
         frame.payload = scratch[..available.min(options.max_payload)].to_vec();
 
-        check_header(&mut frame, raw.length_form, options);
+        check_header(&mut frame, &bytes[pos..pos + raw.len], options);
         check_sequence(
             &mut frame,
             &mut open,
@@ -344,7 +353,7 @@ pub fn inspect(bytes: &[u8], options: &InspectOptions) -> Inspection {
             out.complete = false;
             frame.diagnostics.push(Diagnostic {
                 severity: Severity::Error,
-                code: "truncated_frame",
+                code: ErrorKind::TruncatedFrame,
                 message: format!(
                     "the stream ends inside the payload: {available} of {} bytes present",
                     h.payload_len
@@ -474,12 +483,12 @@ fn header_fields(head: &[u8], offset: u64, form: LengthForm) -> Vec<Field> {
 fn diag(
     frame: &FrameAnatomy,
     severity: Severity,
-    code: &'static str,
+    code: ErrorKind,
     offset: u64,
     bit: Option<u8>,
     message: String,
 ) -> Diagnostic {
-    let close_code = crate::ErrorKind::from_code(code).and_then(|k| k.close_code());
+    let close_code = code.close_code();
     Diagnostic {
         severity,
         code,
@@ -491,106 +500,42 @@ fn diag(
     }
 }
 
-/// Header-level rules (RFC 6455 §5.2, §5.5).
-fn check_header(frame: &mut FrameAnatomy, form: LengthForm, options: &InspectOptions) {
-    let at = frame.offset;
+/// Header-level rules (RFC 6455 §5.2, §5.5): the codec's own
+/// ([`crate::frame::check_header`]), every broken one reported. A length
+/// not in its minimal form is a warning: §5.2 binds senders, and receivers
+/// (browsers, ws, wsframe by default) accept it.
+fn check_header(frame: &mut FrameAnatomy, head: &[u8], options: &InspectOptions) {
+    let rules = HeaderRules {
+        allowed_rsv: options.allowed_rsv,
+        receiver: match options.direction {
+            Direction::Client => Some(Role::Server),
+            Direction::Server => Some(Role::Client),
+            Direction::Unknown => None,
+        },
+        minimal_length: true,
+        max_frame_size: None,
+    };
     let mut found = Vec::new();
-    let opcode = Opcode::from_bits(frame.opcode);
-    if opcode.is_reserved() {
-        found.push(diag(
+    crate::frame::check_header(head, &rules, &mut |violation| {
+        found.push(violation);
+        ControlFlow::Continue(())
+    });
+    for violation in found {
+        let severity = if violation.kind == ErrorKind::NonMinimalLength {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        let d = diag(
             frame,
-            Severity::Error,
-            "reserved_opcode",
-            at,
-            Some(4),
-            format!("opcode 0x{:x} is reserved", frame.opcode),
-        ));
+            severity,
+            violation.kind,
+            frame.offset + violation.offset,
+            violation.bit,
+            violation.message,
+        );
+        frame.diagnostics.push(d);
     }
-    for (set, n, code) in [
-        (frame.rsv1, 1u8, "rsv1_unexpected"),
-        (frame.rsv2, 2, "rsv2_unexpected"),
-        (frame.rsv3, 3, "rsv3_unexpected"),
-    ] {
-        if set && options.allowed_rsv & (0b1000 >> n) == 0 {
-            found.push(diag(
-                frame,
-                Severity::Error,
-                code,
-                at,
-                Some(n),
-                format!("RSV{n} is set but no negotiated extension defines it"),
-            ));
-        }
-    }
-    if opcode.is_control() && !frame.fin {
-        found.push(diag(
-            frame,
-            Severity::Error,
-            "control_frame_fragmented",
-            at,
-            Some(0),
-            format!(
-                "{} frame without FIN: control frames cannot be fragmented",
-                opcode.name()
-            ),
-        ));
-    }
-    if opcode.is_control() && frame.payload_len > MAX_CONTROL_PAYLOAD as u64 {
-        found.push(diag(
-            frame,
-            Severity::Error,
-            "control_frame_too_long",
-            at + 1,
-            Some(1),
-            format!(
-                "{} frame of {} bytes: control frames carry at most 125",
-                opcode.name(),
-                frame.payload_len
-            ),
-        ));
-    }
-    match (options.direction, frame.masked) {
-        (Direction::Client, false) => found.push(diag(
-            frame,
-            Severity::Error,
-            "mask_missing",
-            at + 1,
-            Some(0),
-            "frame from the client is not masked (clients must mask every frame)".into(),
-        )),
-        (Direction::Server, true) => found.push(diag(
-            frame,
-            Severity::Error,
-            "mask_unexpected",
-            at + 1,
-            Some(0),
-            "frame from the server is masked (servers must not mask)".into(),
-        )),
-        _ => {}
-    }
-    if frame.payload_len >> 63 != 0 {
-        found.push(diag(
-            frame,
-            Severity::Error,
-            "length_msb_set",
-            at + 2,
-            Some(0),
-            "64-bit payload length has its most significant bit set".into(),
-        ));
-    } else if LengthForm::minimal(frame.payload_len) != form {
-        found.push(diag(
-            frame,
-            Severity::Warning,
-            "non_minimal_length",
-            at + 1,
-            Some(1),
-            format!(
-                "length {} written in the {} form; the minimal form is required of senders",
-                frame.payload_len, frame.length_form
-            ),
-        ));
-    }
-    frame.diagnostics.extend(found);
 }
 
 /// Fragmentation rules and message grouping (§5.4), UTF-8 of text (§8.1).
@@ -603,36 +548,31 @@ fn check_sequence(
     inflation: &mut Option<Inflation>,
 ) {
     let opcode = Opcode::from_bits(frame.opcode);
-    if opcode.is_control() || opcode.is_reserved() {
+    if opcode.is_reserved() {
         return;
     }
-    match (opcode, open.is_some()) {
-        (Opcode::Continuation, false) => {
-            let d = diag(
-                frame,
-                Severity::Error,
-                "unexpected_continuation",
-                frame.offset,
-                Some(4),
-                "continuation frame without a message to continue".into(),
-            );
-            frame.diagnostics.push(d);
-            return;
-        }
-        (Opcode::Text | Opcode::Binary, true) => {
-            let d = diag(
-                frame,
-                Severity::Error,
-                "expected_continuation",
-                frame.offset,
-                Some(4),
-                format!("{} frame while a fragmented message is open", opcode.name()),
-            );
-            frame.diagnostics.push(d);
+    // The codec's rule (§5.4, RFC 7692 §6), reported instead of failing.
+    let rsv1_allowed = options.allowed_rsv & 0b100 != 0;
+    if let Some(violation) = check_sequence_rule(opcode, frame.rsv1, open.is_some(), rsv1_allowed) {
+        let kind = violation.kind;
+        let d = diag(
+            frame,
+            Severity::Error,
+            kind,
+            frame.offset + violation.offset,
+            violation.bit,
+            violation.message,
+        );
+        frame.diagnostics.push(d);
+        match kind {
+            ErrorKind::UnexpectedContinuation => return,
             // Treat it as the start of a new message so the rest still decodes.
-            finish_message(open, messages, false, options);
+            ErrorKind::ExpectedContinuation => finish_message(open, messages, false, options),
+            _ => {}
         }
-        _ => {}
+    }
+    if opcode.is_control() {
+        return;
     }
     if open.is_none() {
         messages.push(MessageSummary {
@@ -673,10 +613,10 @@ fn check_sequence(
         if let Err(failure) = result {
             let (code, text) = match failure {
                 InflateFailure::TooBig => (
-                    "message_too_big",
+                    ErrorKind::MessageTooBig,
                     format!("inflates to more than {} bytes", inf.limit),
                 ),
-                InflateFailure::Corrupt(why) => ("invalid_compressed_data", why.to_string()),
+                InflateFailure::Corrupt(why) => (ErrorKind::InvalidCompressedData, why.to_string()),
             };
             let d = diag(frame, Severity::Error, code, frame.payload_offset, None, text);
             frame.diagnostics.push(d);
@@ -690,7 +630,7 @@ fn check_sequence(
                 let d = diag(
                     frame,
                     Severity::Error,
-                    "invalid_utf8",
+                    ErrorKind::InvalidUtf8,
                     frame.payload_offset,
                     None,
                     text,
@@ -713,7 +653,7 @@ fn check_sequence(
             let d = diag(
                 frame,
                 Severity::Error,
-                "invalid_utf8",
+                ErrorKind::InvalidUtf8,
                 frame.payload_offset + in_payload,
                 None,
                 format!(
@@ -730,7 +670,7 @@ fn check_sequence(
             let d = diag(
                 frame,
                 Severity::Error,
-                "invalid_utf8",
+                ErrorKind::InvalidUtf8,
                 frame.payload_offset + frame.payload_len,
                 None,
                 "text message ends inside a multi-byte UTF-8 sequence".into(),
@@ -778,7 +718,7 @@ fn check_close(frame: &mut FrameAnatomy, payload: &[u8]) {
             });
         }
         Err(e) => {
-            let code = e.code();
+            let code = e.kind();
             let offset = frame.payload_offset + e.offset().unwrap_or(0);
             let d = diag(
                 frame,
@@ -896,7 +836,11 @@ mod tests {
                 ..InspectOptions::default()
             },
         );
-        let codes: Vec<(&str, u64)> = ins.diagnostics.iter().map(|d| (d.code, d.offset)).collect();
+        let codes: Vec<(&str, u64)> = ins
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.code(), d.offset))
+            .collect();
         assert!(codes.contains(&("mask_missing", 1)));
         assert!(codes.contains(&("rsv2_unexpected", 4)));
         assert!(codes.contains(&("reserved_opcode", 6)));
@@ -907,7 +851,7 @@ mod tests {
         let rsv2 = ins
             .diagnostics
             .iter()
-            .find(|d| d.code == "rsv2_unexpected")
+            .find(|d| d.code.code() == "rsv2_unexpected")
             .unwrap();
         assert_eq!((rsv2.bit, rsv2.close_code), (Some(2), Some(1002)));
     }
@@ -915,20 +859,20 @@ mod tests {
     #[test]
     fn non_minimal_length_and_truncation() {
         let ins = inspect(&hex("817e000548656c6c6f 8105 4865"), &InspectOptions::default());
-        assert_eq!(ins.diagnostics[0].code, "non_minimal_length");
+        assert_eq!(ins.diagnostics[0].code.code(), "non_minimal_length");
         assert_eq!(ins.diagnostics[0].severity, Severity::Warning);
         assert!(!ins.complete);
         let last = ins.diagnostics.last().unwrap();
-        assert_eq!((last.code, last.offset), ("truncated_frame", 13));
+        assert_eq!((last.code.code(), last.offset), ("truncated_frame", 13));
         assert_eq!(ins.frames[1].available, 2);
         let ins = inspect(&[0x81], &InspectOptions::default());
-        assert_eq!(ins.diagnostics[0].code, "truncated_frame");
+        assert_eq!(ins.diagnostics[0].code.code(), "truncated_frame");
     }
 
     #[test]
     fn control_frame_rules_and_close_info() {
         let ins = inspect(&hex("097e007e"), &InspectOptions::default());
-        let codes: Vec<&str> = ins.diagnostics.iter().map(|d| d.code).collect();
+        let codes: Vec<&str> = ins.diagnostics.iter().map(|d| d.code.code()).collect();
         assert!(codes.contains(&"control_frame_fragmented"));
         assert!(codes.contains(&"control_frame_too_long"));
         let ins = inspect(&hex("880503e8627965"), &InspectOptions::default());
@@ -960,12 +904,12 @@ mod tests {
         assert_eq!(ins.messages[0].text.as_deref(), Some("Hello"));
         // Without the parameters: RSV1 is reported, the bytes are shown as they are.
         let ins = inspect(&hex("c107f248cdc9c90700"), &InspectOptions::default());
-        assert_eq!(ins.diagnostics[0].code, "rsv1_unexpected");
+        assert_eq!(ins.diagnostics[0].code.code(), "rsv1_unexpected");
         assert!(ins.messages[0].compressed && ins.messages[0].text.is_none());
         // Corrupt data is a diagnostic at the payload.
         let ins = inspect(&hex("c104ffffffff"), &deflate);
         assert_eq!(
-            (ins.diagnostics[0].code, ins.diagnostics[0].offset),
+            (ins.diagnostics[0].code.code(), ins.diagnostics[0].offset),
             ("invalid_compressed_data", 2)
         );
     }

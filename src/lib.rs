@@ -36,7 +36,7 @@ pub mod utf8;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, Violation};
 pub use frame::{FrameDecoder, FrameHeader, Opcode, Role};
 pub use handshake::accept_key;
 pub use protocol::{Config, Connection, Event, MessageKind, OwnedEvent, State};

@@ -12,6 +12,7 @@
 //! neither format is an error.
 
 use crate::capture::{inspect_capture, CaptureInspection, CaptureOptions, Dir, Segment};
+use crate::error::ErrorKind;
 use crate::inspect::{Diagnostic, Severity};
 use crate::tcp::{Endpoint, PacketRef, Reassembler, TcpSegment};
 use pcap_parser::pcapng::Block;
@@ -76,7 +77,7 @@ pub struct CaptureFile {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-fn note(code: &'static str, message: String, offset: u64, severity: Severity) -> Diagnostic {
+fn note(code: ErrorKind, message: String, offset: u64, severity: Severity) -> Diagnostic {
     Diagnostic {
         severity,
         code,
@@ -120,7 +121,7 @@ fn packets<'a>(bytes: &'a [u8], out: &mut CaptureFile) -> Result<Vec<RawPacket<'
 
 fn truncated(out: &mut CaptureFile, offset: usize, what: &str) {
     out.diagnostics.push(note(
-        "truncated_capture",
+        ErrorKind::TruncatedCapture,
         format!("the file ends inside {what} at byte {offset}: the packets before it are shown"),
         offset as u64,
         Severity::Warning,
@@ -225,7 +226,7 @@ fn pcapng_packets<'a>(bytes: &'a [u8], out: &mut CaptureFile) -> Result<Vec<RawP
                     });
                 }
                 None => out.diagnostics.push(note(
-                    "unknown_interface",
+                    ErrorKind::UnknownInterface,
                     format!("a packet names interface {}, which no block described", epb.if_id),
                     (bytes.len() - rest.len()) as u64,
                     Severity::Warning,
@@ -466,7 +467,7 @@ pub fn read_capture(bytes: &[u8]) -> Result<CaptureFile, NotACapture> {
     }
     for link in unknown_links {
         out.diagnostics.push(note(
-            "unsupported_link_type",
+            ErrorKind::UnsupportedLinkType,
             format!(
                 "packets of link type {} are not read (Ethernet, Linux cooked, raw IP and loopback are)",
                 link.0
@@ -477,7 +478,7 @@ pub fn read_capture(bytes: &[u8]) -> Result<CaptureFile, NotACapture> {
     }
     if fragments > 0 {
         out.diagnostics.push(note(
-            "ip_fragments",
+            ErrorKind::IpFragments,
             format!("{fragments} IP fragments are not reassembled; their connections may show gaps"),
             0,
             Severity::Warning,
@@ -524,7 +525,7 @@ fn summarise(index: usize, connection: crate::tcp::Connection) -> TcpConnection 
             "server"
         };
         diagnostics.push(note(
-            "capture_gap",
+            ErrorKind::CaptureGap,
             format!(
                 "{} bytes the {who} sent at sequence number {} were not captured (before byte {} of its stream)",
                 gap.len, gap.seq, gap.offset
@@ -535,7 +536,7 @@ fn summarise(index: usize, connection: crate::tcp::Connection) -> TcpConnection 
     }
     if connection.reset {
         diagnostics.push(note(
-            "tcp_reset",
+            ErrorKind::TcpReset,
             "the connection was reset (RST)".into(),
             0,
             Severity::Warning,

@@ -11,7 +11,7 @@
 
 use crate::close::{self, CloseFrame};
 use crate::deflate::{Compressor, Decompressor, DeflateSettings, InflateFailure, InflateFlush};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, Violation};
 use crate::frame::{
     encode_frame, DecoderConfig, FrameDecoder, FrameEvent, FrameHeader, Opcode, Piece, MAX_CONTROL_PAYLOAD,
     MAX_HEADER_LEN,
@@ -523,37 +523,15 @@ impl Connection {
     fn on_header(&mut self, header: FrameHeader, available: u64) -> Result<bool> {
         let at = self.decoder.frame_offset();
         let opcode = header.opcode;
-        // With permessage-deflate the decoder lets RSV1 through; it may only
-        // mark the first frame of a data message (RFC 7692 §6).
-        if header.rsv1 && (opcode.is_control() || opcode == Opcode::Continuation) {
-            return Err(Error::at(
-                ErrorKind::Rsv1Unexpected,
-                at,
-                format!(
-                    "RSV1 on a {} frame: only the first frame of a compressed message has it",
-                    opcode.name()
-                ),
-            ));
+        let rsv1_allowed = self.decoder.config().allowed_rsv & 0b100 != 0;
+        if let Some(violation) =
+            check_sequence(opcode, header.rsv1, self.message.kind.is_some(), rsv1_allowed)
+        {
+            return Err(violation.into_error(at));
         }
         if !opcode.is_control() {
             let message = &mut self.message;
             match (opcode, message.kind) {
-                (Opcode::Continuation, None) => {
-                    return Err(Error::at(
-                        ErrorKind::UnexpectedContinuation,
-                        at,
-                        "continuation frame without a message to continue",
-                    )
-                    .with_value(0))
-                }
-                (Opcode::Text | Opcode::Binary, Some(_)) => {
-                    return Err(Error::at(
-                        ErrorKind::ExpectedContinuation,
-                        at,
-                        format!("{} frame while a fragmented message is open", opcode.name()),
-                    )
-                    .with_value(u64::from(opcode.bits())))
-                }
                 (Opcode::Text, None) => {
                     message.kind = Some(MessageKind::Text);
                     message.unchecked = !self.config.validate_utf8;
@@ -1176,6 +1154,44 @@ impl Connection {
 }
 
 /// The error for an inflate that failed while reading a compressed message.
+/// RFC 6455 §5.4 (a fragmented message's frames come in one run: a
+/// continuation needs an open message, a new data frame needs none open)
+/// and RFC 7692 §6 (RSV1 marks only a compressed message's first frame),
+/// for a frame arriving while a data message is `open` or not.
+/// `rsv1_allowed`: permessage-deflate is in use (without it the header
+/// rules judge RSV1). The connection fails with it; the inspector reports
+/// it and goes on. Offsets are from the frame's first byte.
+pub fn check_sequence(opcode: Opcode, rsv1: bool, open: bool, rsv1_allowed: bool) -> Option<Violation> {
+    if rsv1_allowed && rsv1 && (opcode.is_control() || opcode == Opcode::Continuation) {
+        let message = format!(
+            "RSV1 on a {} frame: only the first frame of a compressed message has it",
+            opcode.name()
+        );
+        return Some(Violation::new(ErrorKind::Rsv1Unexpected, 0, Some(1), message));
+    }
+    match (opcode, open) {
+        (Opcode::Continuation, false) => Some(
+            Violation::new(
+                ErrorKind::UnexpectedContinuation,
+                0,
+                Some(4),
+                "continuation frame without a message to continue",
+            )
+            .with_value(0),
+        ),
+        (Opcode::Text | Opcode::Binary, true) => Some(
+            Violation::new(
+                ErrorKind::ExpectedContinuation,
+                0,
+                Some(4),
+                format!("{} frame while a fragmented message is open", opcode.name()),
+            )
+            .with_value(u64::from(opcode.bits())),
+        ),
+        _ => None,
+    }
+}
+
 fn inflate_error(failure: InflateFailure, kind: ErrorKind, limit: usize, at: u64) -> Error {
     match failure {
         InflateFailure::TooBig => Error::at(
