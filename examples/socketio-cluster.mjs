@@ -52,10 +52,19 @@ if (cluster.isPrimary) {
     console.error(`worker ${worker.id} exited (${signal ?? code})`);
     if (!stopping) cluster.fork();
   });
+  // Stopping ends the process once the workers are gone (the adapters'
+  // timers would keep it alive), or after 5 s whatever they do.
   const stop = () => {
     stopping = true;
-    for (const worker of Object.values(cluster.workers)) worker.kill('SIGTERM');
     httpServer.close();
+    const workers = Object.values(cluster.workers);
+    let left = workers.length;
+    if (left === 0) process.exit(0);
+    for (const worker of workers) {
+      worker.once('exit', () => --left === 0 && process.exit(0));
+      worker.kill('SIGTERM');
+    }
+    setTimeout(() => process.exit(0), 5000);
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
