@@ -339,11 +339,17 @@ export interface Field {
 
 export interface Diagnostic {
   severity: 'error' | 'warning';
+  /** The error code the codec fails with for the same fault. */
   code: string;
   message: string;
   offset: number;
   bit: number | null;
+  /** The close code a conforming endpoint would fail the connection with. */
   closeCode: number | null;
+  /** The HTTP status a conforming server refuses such a handshake with. */
+  httpStatus: number | null;
+  /** The specification section broken, e.g. "RFC 6455 §5.2". */
+  section: string | null;
   frame: number | null;
 }
 

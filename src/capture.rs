@@ -273,15 +273,7 @@ pub struct HandshakeInfo {
 }
 
 fn diag(code: ErrorKind, message: impl Into<String>, offset: u64, severity: Severity) -> Diagnostic {
-    Diagnostic {
-        severity,
-        code,
-        message: message.into(),
-        offset,
-        bit: None,
-        close_code: None,
-        frame: None,
-    }
+    Diagnostic::new(severity, code, message, offset)
 }
 
 fn headers_of(parsed: &[httparse::Header<'_>]) -> Vec<Header> {

@@ -188,6 +188,33 @@ error_kinds! {
     HarInvalidBase64 = "har_invalid_base64", close None, http None, ws None;
 }
 
+impl ErrorKind {
+    /// The specification section the fault breaks, where one applies (the
+    /// inspector names it with each diagnostic).
+    pub fn section(self) -> Option<&'static str> {
+        use ErrorKind::*;
+        Some(match self {
+            ReservedOpcode | Rsv1Unexpected | Rsv2Unexpected | Rsv3Unexpected | LengthMsbSet
+            | NonMinimalLength | MaskMissing | MaskUnexpected | TruncatedFrame => "RFC 6455 §5.2",
+            UnexpectedContinuation | ExpectedContinuation => "RFC 6455 §5.4",
+            ControlFrameTooLong | ControlFrameFragmented => "RFC 6455 §5.5",
+            InvalidClosePayload | InvalidCloseReason => "RFC 6455 §5.5.1",
+            InvalidCloseCode => "RFC 6455 §7.4",
+            InvalidUtf8 => "RFC 6455 §8.1",
+            FrameTooBig | MessageTooBig | BufferLimit => "RFC 6455 §7.4.1 (1009)",
+            TooManyFragments => "RFC 6455 §7.4.1 (1008)",
+            InvalidCompressedData => "RFC 7692 §7.2.2",
+            UnexpectedStatus | InvalidAccept => "RFC 6455 §4.1",
+            MethodNotAllowed | InvalidHttpVersion | MissingHost | InvalidUpgrade | InvalidConnection
+            | UnsupportedVersion | InvalidKey => "RFC 6455 §4.2.1",
+            InvalidSubprotocol => "RFC 6455 §4.1, §4.2.2",
+            InvalidExtensions => "RFC 6455 §9.1",
+            InvalidHttp | HeadTooLarge | TooManyHeaders => "RFC 9112 §2",
+            _ => return None,
+        })
+    }
+}
+
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())

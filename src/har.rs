@@ -91,15 +91,7 @@ pub fn sniff(text: &str) -> bool {
 }
 
 fn note(code: ErrorKind, message: String) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Warning,
-        code,
-        message,
-        offset: 0,
-        bit: None,
-        close_code: None,
-        frame: None,
-    }
+    Diagnostic::new(Severity::Warning, code, message, 0)
 }
 
 fn headers(value: &Value) -> Vec<Header> {

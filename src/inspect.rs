@@ -89,8 +89,40 @@ pub struct Diagnostic {
     pub bit: Option<u8>,
     /// The close code a conforming endpoint would fail the connection with.
     pub close_code: Option<u16>,
+    /// The HTTP status a conforming server refuses such a handshake with.
+    pub http_status: Option<u16>,
+    /// The specification section the fault breaks.
+    pub section: Option<&'static str>,
     /// Index of the frame it concerns.
     pub frame: Option<usize>,
+}
+
+impl Diagnostic {
+    /// A diagnostic of `code` at `offset`, with the close code, HTTP status
+    /// and section its kind names.
+    pub fn new(severity: Severity, code: ErrorKind, message: impl Into<String>, offset: u64) -> Self {
+        Diagnostic {
+            severity,
+            code,
+            message: message.into(),
+            offset,
+            bit: None,
+            close_code: code.close_code(),
+            http_status: code.http_status(),
+            section: code.section(),
+            frame: None,
+        }
+    }
+
+    pub fn at_bit(mut self, bit: Option<u8>) -> Self {
+        self.bit = bit;
+        self
+    }
+
+    pub fn in_frame(mut self, frame: usize) -> Self {
+        self.frame = Some(frame);
+        self
+    }
 }
 
 /// One field of a frame: where it is, its raw bits, value and meaning.
@@ -267,18 +299,16 @@ pub fn inspect(bytes: &[u8], options: &InspectOptions) -> Inspection {
             push_diag(
                 &mut out.diagnostics,
                 None,
-                Diagnostic {
-                    severity: Severity::Error,
-                    code: ErrorKind::TruncatedFrame,
-                    message: format!(
+                Diagnostic::new(
+                    Severity::Error,
+                    ErrorKind::TruncatedFrame,
+                    format!(
                         "the stream ends inside a frame header ({} of at least 2 bytes)",
                         bytes.len() - pos
                     ),
                     offset,
-                    bit: None,
-                    close_code: Some(1002),
-                    frame: Some(index),
-                },
+                )
+                .in_frame(index),
             );
             break;
         };
@@ -351,18 +381,18 @@ pub fn inspect(bytes: &[u8], options: &InspectOptions) -> Inspection {
         }
         if !complete {
             out.complete = false;
-            frame.diagnostics.push(Diagnostic {
-                severity: Severity::Error,
-                code: ErrorKind::TruncatedFrame,
-                message: format!(
-                    "the stream ends inside the payload: {available} of {} bytes present",
-                    h.payload_len
-                ),
-                offset: bytes.len() as u64,
-                bit: None,
-                close_code: Some(1002),
-                frame: Some(index),
-            });
+            frame.diagnostics.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    ErrorKind::TruncatedFrame,
+                    format!(
+                        "the stream ends inside the payload: {available} of {} bytes present",
+                        h.payload_len
+                    ),
+                    bytes.len() as u64,
+                )
+                .in_frame(index),
+            );
         }
         out.diagnostics.extend(frame.diagnostics.iter().cloned());
         out.frames.push(frame);
@@ -488,16 +518,9 @@ fn diag(
     bit: Option<u8>,
     message: String,
 ) -> Diagnostic {
-    let close_code = code.close_code();
-    Diagnostic {
-        severity,
-        code,
-        message,
-        offset,
-        bit,
-        close_code,
-        frame: Some(frame.index),
-    }
+    Diagnostic::new(severity, code, message, offset)
+        .at_bit(bit)
+        .in_frame(frame.index)
 }
 
 /// Header-level rules (RFC 6455 §5.2, §5.5): the codec's own

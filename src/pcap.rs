@@ -78,15 +78,7 @@ pub struct CaptureFile {
 }
 
 fn note(code: ErrorKind, message: String, offset: u64, severity: Severity) -> Diagnostic {
-    Diagnostic {
-        severity,
-        code,
-        message,
-        offset,
-        bit: None,
-        close_code: None,
-        frame: None,
-    }
+    Diagnostic::new(severity, code, message, offset)
 }
 
 /// What kind of capture file `bytes` is, from its magic number.

@@ -125,6 +125,12 @@ function showCapture(capture, info, problems = []) {
   setStatus(`${state.rows.length} frame${state.rows.length === 1 ? '' : 's'}`);
 }
 
+/** What a conforming endpoint answers a diagnostic's fault with, and the rule's section. */
+function answerOf(d) {
+  const parts = [d.closeCode ? `close ${d.closeCode}` : '', d.httpStatus ? `HTTP ${d.httpStatus}` : '', d.section ?? ''].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
 function worst(diagnostics) {
   if (diagnostics.some((d) => d.severity === 'error')) return 'error';
   if (diagnostics.some((d) => d.severity === 'warning')) return 'warning';
@@ -511,7 +517,7 @@ function renderDetail() {
   if (row.diagnostics.length) {
     const ul = el('ul', { id: 'frame-diagnostics' });
     for (const d of row.diagnostics) {
-      ul.append(el('li', { class: `diag ${d.severity}`, 'data-code': d.code, text: `${d.code}: ${d.message} — byte ${d.offset}${d.bit !== null && d.bit !== undefined ? `, bit ${d.bit}` : ''}${d.closeCode ? ` (close ${d.closeCode})` : ''}` }));
+      ul.append(el('li', { class: `diag ${d.severity}`, 'data-code': d.code, text: `${d.code}: ${d.message} — byte ${d.offset}${d.bit !== null && d.bit !== undefined ? `, bit ${d.bit}` : ''}${answerOf(d)}` }));
     }
     detail.append(el('h3', { text: 'Diagnostics' }), ul);
   }
@@ -576,7 +582,7 @@ function renderDiagnostics(inputProblems) {
       el(
         'li',
         { class: `diag ${d.severity}`, 'data-code': d.code, 'data-offset': d.offset ?? '', 'data-dir': d.dir ?? '' },
-        `${d.code}: ${d.message}${where ? ` — ${where}` : ''}${d.row !== undefined ? ' ' : ''}`,
+        `${d.code}: ${d.message}${where ? ` — ${where}` : ''}${answerOf(d)}${d.row !== undefined ? ' ' : ''}`,
         d.row !== undefined ? el('button', { type: 'button', text: `frame ${d.row}`, onclick: () => select(d.row, true) }) : null,
       ),
     );

@@ -26,8 +26,8 @@ function time(seconds, origin) {
 }
 
 export function diagnosticLine(d, where = '') {
-  const close = d.closeCode ? ` (close ${d.closeCode})` : '';
-  return `  ! ${d.severity ?? 'error'} ${d.code}${where} at byte ${d.offset}: ${d.message}${close}`;
+  const answer = [d.closeCode ? `close ${d.closeCode}` : '', d.httpStatus ? `HTTP ${d.httpStatus}` : '', d.section ?? ''].filter(Boolean).join(', ');
+  return `  ! ${d.severity ?? 'error'} ${d.code}${where} at byte ${d.offset}: ${d.message}${answer ? ` (${answer})` : ''}`;
 }
 
 export function connectionLine(c) {

@@ -65,7 +65,7 @@ test('wsframe inspect: a hex dump with a masked server frame exits 1 with the di
   writeFileSync(dump, '< 81 85 37 fa 21 3d 7f 9f 4d 51 58\n');
   const bad = run('inspect', dump);
   assert.equal(bad.status, 1, bad.stdout + bad.stderr);
-  assert.match(bad.stdout, /^ {2}! error mask_unexpected \(server frame 0\) at byte 1: .*\(close 1002\)$/m);
+  assert.match(bad.stdout, /^ {2}! error mask_unexpected \(server frame 0\) at byte 1: .*\(close 1002, RFC 6455 §5\.2\)$/m);
 
   const good = tmpFile('good.txt');
   writeFileSync(good, '< 81 05 48 65 6c 6c 6f\n');
