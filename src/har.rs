@@ -11,6 +11,7 @@
 use crate::capture::{packet_layers, Dir, Header, MessageLayers};
 use crate::engineio::{self, PayloadLimits, Version};
 use crate::error::ErrorKind;
+use crate::exchanges::payload_layers;
 use crate::inspect::{Diagnostic, Severity};
 use base64::Engine as _;
 use serde::Serialize;
@@ -257,30 +258,7 @@ fn polling(index: usize, entry: &Value, url: String, version: Version) -> HarPol
         let Some(bytes) = bytes.filter(|b| !b.is_empty() && !is_ok_answer(b)) else {
             continue;
         };
-        // Protocol 3's binary ("XHR2") payloads start with a 0 or 1 byte.
-        let decoded = match std::str::from_utf8(&bytes) {
-            Ok(text) if !matches!(bytes.first(), Some(0 | 1)) => {
-                engineio::decode_payload(text, version, &limits)
-            }
-            _ => engineio::decode_payload_binary(&bytes, &limits),
-        };
-        let size = |data: &engineio::PacketData| match data {
-            engineio::PacketData::Empty => 0,
-            engineio::PacketData::Text(text) => text.len(),
-            engineio::PacketData::Binary(bytes) => bytes.len(),
-        };
-        let sizes: Vec<usize> = decoded.packets.iter().map(|p| size(&p.data)).collect();
-        let mut items: Vec<(usize, Result<engineio::Packet, String>, usize)> = decoded
-            .packets
-            .into_iter()
-            .zip(sizes)
-            .enumerate()
-            .map(|(i, (packet, size))| (i, Ok(packet), size))
-            .collect();
-        if let Some(error) = decoded.error {
-            items.push((items.len(), Err(error.message().to_string()), 0));
-        }
-        layers.extend(packet_layers(dir, items.into_iter(), version, socketio));
+        layers.extend(payload_layers(dir, &bytes, version, socketio, &limits));
     }
     HarPolling {
         entry: index,

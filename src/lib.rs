@@ -11,6 +11,8 @@ pub mod deflate;
 #[cfg(feature = "engineio")]
 pub mod engineio;
 pub mod error;
+#[cfg(feature = "inspector")]
+pub mod exchanges;
 pub mod frame;
 pub mod handshake;
 #[cfg(feature = "inspector")]

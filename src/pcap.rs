@@ -46,6 +46,9 @@ pub struct TcpConnection {
     pub syn_seen: bool,
     /// WebSocket frames both ways (for a WebSocket connection).
     pub frames: usize,
+    /// Its Engine.IO long-polling requests, payloads decoded (for an
+    /// Engine.IO connection).
+    pub polling: Vec<crate::exchanges::PollingExchange>,
     /// Gaps (bytes never captured) and resets.
     pub diagnostics: Vec<Diagnostic>,
     /// The streams, as [`crate::capture::inspect_capture`] takes them (not
@@ -546,6 +549,7 @@ fn summarise(index: usize, connection: crate::tcp::Connection) -> TcpConnection 
         first_packet: connection.first.number,
         syn_seen: connection.syn_seen,
         frames: 0,
+        polling: Vec::new(),
         diagnostics,
         segments: connection
             .chunks
@@ -558,6 +562,17 @@ fn summarise(index: usize, connection: crate::tcp::Connection) -> TcpConnection 
             })
             .collect(),
     };
+    if summary.kind == "engine.io" {
+        let stream = |dir: Dir| -> Vec<u8> {
+            summary
+                .segments
+                .iter()
+                .filter(|s| s.dir == dir)
+                .flat_map(|s| s.bytes.iter().copied())
+                .collect()
+        };
+        summary.polling = crate::exchanges::polling(&stream(Dir::Client), &stream(Dir::Server));
+    }
     if summary.kind == "websocket" {
         // Counting only: no payloads copied, no Engine.IO.
         let options = CaptureOptions {

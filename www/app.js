@@ -176,7 +176,7 @@ function renderList() {
     counts[r.dir]++;
     if (r.status !== 'ok') counts[r.status]++;
   }
-  const unit = state.rows[0]?.har ? 'message' : 'frame';
+  const unit = state.rows[0]?.har?.request ? 'packet' : state.rows[0]?.har ? 'message' : 'frame';
   $('list-summary').textContent = state.rows.length
     ? `${state.rows.length} ${unit}${state.rows.length === 1 ? '' : 's'} (${counts.client} client → server, ${counts.server} server → client) · ${counts.error} with errors · ${counts.warning} with warnings`
     : 'No frames.';
@@ -880,6 +880,18 @@ async function decodeConnection() {
     showCapture(w.inspectCapture([], {}), `${source.name}: no TCP connections`, source.summary.diagnostics.map((d) => d.message));
     return;
   }
+  if (connection.kind === 'engine.io') {
+    // Long-polling: HTTP requests whose bodies are Engine.IO payloads.
+    state.capture = { layers: [], handshake: null };
+    state.rows = pollingRows(connection.polling);
+    $('input-info').textContent = `${source.name}: connection #${index}, ${connection.polling.length} Engine.IO polling requests`;
+    renderList();
+    renderHarHandshake(null);
+    renderDiagnostics(connection.diagnostics.map((d) => `${d.code}: ${d.message}`));
+    select(state.rows.length ? 0 : -1, false);
+    setStatus(`${state.rows.length} packets`);
+    return;
+  }
   const capture = await state.worker.inspect(index, captureOptions());
   const fileNotes = [...source.summary.diagnostics, ...connection.diagnostics].map((d) => `${d.code}: ${d.message}`);
   showCapture(
@@ -915,6 +927,18 @@ async function openHar(file) {
   }
 }
 
+/** Engine.IO polling requests (a capture's or a HAR's) as rows: one per packet, with its layers. */
+function pollingRows(requests) {
+  const rows = [];
+  for (const request of requests) {
+    for (const layer of request.layers) {
+      const har = { dir: layer.dir, index: layer.message, time: null, opcode: 1, size: layer.engineio?.size ?? 0, text: layer.engineio?.text ?? null, data: new Uint8Array(0), request: `${request.method} ${request.url}` };
+      rows.push({ i: rows.length, har, dir: layer.dir, layer, diagnostics: [], status: layer.engineio?.error || layer.socketio?.diagnostics.length ? 'error' : 'ok' });
+    }
+  }
+  return rows;
+}
+
 /** A HAR entry: its messages (WebSocket) or packets (polling) as rows. */
 function showHarEntry() {
   const { har, entries, name } = state.source;
@@ -926,9 +950,7 @@ function showHarEntry() {
       rows.push({ i: rows.length, har: m, dir: m.dir, layer, diagnostics: [], status: layer?.engineio?.error || layer?.socketio?.diagnostics.length ? 'error' : 'ok' });
     }
   } else if (entry) {
-    for (const layer of entry.layers) {
-      rows.push({ i: rows.length, har: { dir: layer.dir, index: layer.message, time: null, opcode: 1, size: layer.engineio?.size ?? 0, text: layer.engineio?.text ?? null, data: new Uint8Array(0) }, dir: layer.dir, layer, diagnostics: [], status: layer.engineio?.error ? 'error' : 'ok' });
-    }
+    rows.push(...pollingRows([entry]));
   }
   state.capture = { layers: entry?.layers ?? [], handshake: null };
   state.rows = rows;
@@ -974,8 +996,14 @@ function harRowNode(row) {
 function renderHarDetail(detail, row) {
   const m = row.har;
   detail.append(
-    el('h2', { text: `Message ${row.i} · ${row.dir === 'client' ? 'client → server' : 'server → client'} · ${HAR_OPCODES[m.opcode] ?? m.opcode}` }),
-    el('p', { class: 'note', id: 'har-note', text: 'From a HAR export: the browser recorded messages, not frames (no FIN, RSV, mask or length bits; compressed messages appear inflated).' }),
+    el('h2', { text: `${m.request ? 'Packet' : 'Message'} ${row.i} · ${row.dir === 'client' ? 'client → server' : 'server → client'} · ${m.request ? (row.layer?.engineio?.kind ?? '?') : (HAR_OPCODES[m.opcode] ?? m.opcode)}` }),
+    el('p', {
+      class: 'note',
+      id: 'har-note',
+      text: m.request
+        ? 'An Engine.IO packet of a long-polling request or answer body: HTTP, no WebSocket frames.'
+        : 'From a HAR export: the browser recorded messages, not frames (no FIN, RSV, mask or length bits; compressed messages appear inflated).',
+    }),
     kv([
       ['time', m.time ? captureTime(m.time) : null, 'har-time'],
       ['size', `${m.size} bytes`, 'har-size'],
@@ -983,7 +1011,8 @@ function renderHarDetail(detail, row) {
     el('h3', { text: 'Payload' }),
     el('pre', { class: 'payload', id: 'har-payload', text: m.text ?? hex(m.data, HEX_SHOWN) }),
   );
-  const layers = layersSection(state.capture, row.dir, m.index);
+  if (m.request) detail.append(kv([['request', m.request, 'har-request']]));
+  const layers = row.layer ? layersSection({ layers: [row.layer] }, row.dir, row.layer.message) : null;
   if (layers) detail.append(layers);
 }
 

@@ -101,6 +101,16 @@ export function sessionDiagnostics(ins) {
   ];
 }
 
+/** Lines for Engine.IO polling requests (a capture's or a HAR's): each request, then its packets. */
+export function pollingLines(requests) {
+  const lines = [];
+  for (const p of requests) {
+    lines.push(`  ${p.method} ${p.url}  ${p.status ?? '-'}`);
+    for (const layer of p.layers) lines.push(`    ${layer.dir === 'client' ? 'c→s' : 's→c'} ${layerText(layer)}`);
+  }
+  return lines;
+}
+
 /** Lines for a HAR (an inspectHar result): messages, not frames. */
 export function harLines(har, file) {
   const lines = [
@@ -108,10 +118,7 @@ export function harLines(har, file) {
   ];
   for (const d of har.diagnostics) lines.push(diagnosticLine(d));
   const origin = har.websockets[0]?.messages[0]?.time ?? 0;
-  for (const p of har.polling) {
-    lines.push('', `entry #${p.entry}  ${p.method} ${p.url}  ${p.status ?? '-'}`);
-    for (const layer of p.layers) lines.push(`  ${layer.dir === 'client' ? 'c→s' : 's→c'} ${layerText(layer)}`);
-  }
+  for (const p of har.polling) lines.push('', `entry #${p.entry}`, ...pollingLines([p]));
   for (const ws of har.websockets) {
     lines.push('', `entry #${ws.entry}  ${ws.url}  ${ws.status ?? '-'}`);
     const layers = new Map(ws.layers.map((l) => [`${l.dir}:${l.message}`, l]));

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CaptureFile, inspectCapture, inspectHar, parseDump } from '../index.mjs';
-import { connectionLine, diagnosticLine, harDiagnostics, harLines, sessionDiagnostics, sessionLines } from './inspect-text.mjs';
+import { connectionLine, diagnosticLine, harDiagnostics, harLines, pollingLines, sessionDiagnostics, sessionLines } from './inspect-text.mjs';
 
 const USAGE = 'usage: wsframe inspect FILE [--json] [--connection N] [--eio 3|4|0]';
 
@@ -83,15 +83,23 @@ function captureReport(data) {
   for (const d of summary.diagnostics) lines.push(diagnosticLine(d));
   for (const c of summary.connections) lines.push(connectionLine(c));
   if (only !== undefined && !summary.connections[only]) fail(`${file} has no connection ${only}`);
-  const chosen = summary.connections.filter((c) => (only === undefined ? c.kind === 'websocket' : c.index === only));
+  const chosen = summary.connections.filter((c) => (only === undefined ? ['websocket', 'engine.io'].includes(c.kind) : c.index === only));
   const connections = [];
   const origin = summary.connections[0]?.firstTime ?? 0;
   for (const c of chosen) {
-    const inspection = capture.inspect(c.index, options);
     lines.push('', `connection #${c.index}  ${c.client} → ${c.server}  ${c.kind}`);
     for (const d of c.diagnostics) lines.push(diagnosticLine(d));
+    diagnostics.push(...c.diagnostics);
+    if (c.kind === 'engine.io') {
+      // Long-polling: HTTP requests whose bodies are Engine.IO payloads.
+      lines.push(...pollingLines(c.polling));
+      diagnostics.push(...c.polling.flatMap((p) => p.layers.flatMap((l) => l.socketio?.diagnostics ?? [])));
+      connections.push(c);
+      continue;
+    }
+    const inspection = capture.inspect(c.index, options);
     lines.push(...sessionLines(inspection, origin));
-    diagnostics.push(...c.diagnostics, ...sessionDiagnostics(inspection));
+    diagnostics.push(...sessionDiagnostics(inspection));
     connections.push({ ...c, inspection });
   }
   capture.free();

@@ -133,6 +133,11 @@ describe('files in the page', () => {
     assert.equal(await page.locator('#detail [data-k="sio-type"]').textContent(), 'BINARY_EVENT');
     assert.deepEqual(JSON.parse(await page.locator('#sio-args').getAttribute('data-json')), ['from the page', { _attachment: 0, bytes: 2, hex: '0708' }]);
     await page.screenshot({ path: path.join(shots, 'har.png'), fullPage: true });
+    // A polling request of the same HAR: its packets, CONNECT among them.
+    const polling = options.findIndex((o) => / POST http:\/\/127\.0\.0\.1:\d+\/socket\.io\/\?EIO=4&transport=polling/.test(o));
+    await page.selectOption('#connection', String(polling));
+    await page.waitForFunction(() => /packets? \(/.test(document.querySelector('#list-summary').textContent));
+    assert.ok((await rowTexts()).some((r) => r[4] === 'CONNECT'));
   });
 
   test('a 100 MB pcapng decodes in the worker while the page keeps drawing', async () => {

@@ -53,6 +53,12 @@ test('wsframe inspect: a pcapng of a socket.io session, as text and as JSON', as
   assert.equal(typeof ws.inspection.clientBytes, 'string', 'bytes as hex');
   const others = report.connections.filter((c) => c.kind !== 'websocket');
   assert.ok(others.length > 0 && others.every((c) => c.inspection === undefined));
+  // The polling requests before the upgrade, their payloads decoded.
+  assert.ok(lines.some((l) => /^ {2}GET \/socket\.io\/\?EIO=4&transport=polling&t=\S+ {2}200$/.test(l)), text.stdout);
+  assert.ok(lines.some((l) => l === '    s→c engine.io open'), text.stdout);
+  assert.ok(lines.some((l) => l === '    c→s engine.io message | socket.io CONNECT /'), text.stdout);
+  const polled = report.connections.filter((c) => c.kind === 'engine.io').flatMap((c) => c.polling);
+  assert.ok(polled.some((p) => p.method === 'POST' && p.layers.some((l) => l.socketio?.kindName === 'CONNECT')), JSON.stringify(polled));
 
   const one = run('inspect', file, '--connection', String(ws.index));
   assert.equal(one.status, 0);
