@@ -11,7 +11,7 @@
 use crate::capture::{packet_layers, Dir, Header, MessageLayers};
 use crate::engineio::{self, PayloadLimits, Version};
 use crate::error::ErrorKind;
-use crate::exchanges::payload_layers;
+use crate::exchanges::{payload_layers, PollingExchange};
 use crate::inspect::{Diagnostic, Severity};
 use base64::Engine as _;
 use serde::Serialize;
@@ -58,15 +58,11 @@ pub struct HarWebSocket {
 #[serde(rename_all = "camelCase")]
 pub struct HarPolling {
     pub entry: usize,
-    pub method: String,
-    pub url: String,
     pub started: Option<String>,
-    pub status: Option<u16>,
-    pub eio: u8,
-    pub socketio: bool,
-    /// The packets the client posted (`dir` client) and the server answered
-    /// (`dir` server), each packet one "message".
-    pub layers: Vec<MessageLayers>,
+    /// The request, its answer, and their packets (`dir` client: posted,
+    /// server: answered), each packet one "message".
+    #[serde(flatten)]
+    pub exchange: PollingExchange,
 }
 
 /// What a HAR holds for the inspector.
@@ -262,13 +258,15 @@ fn polling(index: usize, entry: &Value, url: String, version: Version) -> HarPol
     }
     HarPolling {
         entry: index,
-        method: string_at(entry, "/request/method").unwrap_or_default(),
         started: string_at(entry, "/startedDateTime"),
-        status: status(entry),
-        eio: version.number(),
-        socketio,
-        layers,
-        url,
+        exchange: PollingExchange {
+            method: string_at(entry, "/request/method").unwrap_or_default(),
+            status: status(entry),
+            eio: version.number(),
+            socketio,
+            layers,
+            url,
+        },
     }
 }
 
@@ -329,9 +327,10 @@ mod tests {
         assert_eq!(attachment.attachment_of, Some((1, 0)));
 
         assert_eq!(har.polling.len(), 2);
-        let open = &har.polling[0].layers[0];
+        let open = &har.polling[0].exchange.layers[0];
         assert_eq!(open.engineio.as_ref().unwrap().kind, Some("open"));
         let posted: Vec<_> = har.polling[1]
+            .exchange
             .layers
             .iter()
             .filter(|l| l.dir == Dir::Client)
@@ -339,7 +338,11 @@ mod tests {
             .collect();
         assert_eq!(posted, [None, Some(r#"["hi",1]"#.to_string())]);
         // The POST's "ok" is no payload.
-        assert!(har.polling[1].layers.iter().all(|l| l.dir == Dir::Client));
+        assert!(har.polling[1]
+            .exchange
+            .layers
+            .iter()
+            .all(|l| l.dir == Dir::Client));
     }
 
     #[test]
