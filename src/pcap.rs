@@ -13,6 +13,7 @@
 
 use crate::capture::{inspect_capture, CaptureInspection, CaptureOptions, Dir, Segment};
 use crate::error::ErrorKind;
+use crate::frame::{parse_header, MAX_HEADER_LEN};
 use crate::inspect::{Diagnostic, Severity};
 use crate::tcp::{Endpoint, PacketRef, Reassembler, TcpSegment};
 use pcap_parser::pcapng::Block;
@@ -574,14 +575,102 @@ fn summarise(index: usize, connection: crate::tcp::Connection) -> TcpConnection 
         summary.polling = crate::exchanges::polling(&stream(Dir::Client), &stream(Dir::Server));
     }
     if summary.kind == "websocket" {
-        // Counting only: no payloads copied, no Engine.IO.
-        let options = CaptureOptions {
-            max_payload: Some(0),
-            eio: Some(0),
-            ..CaptureOptions::default()
-        };
-        let inspection = summary.inspect(&options);
-        summary.frames = inspection.client.frames.len() + inspection.server.frames.len();
+        summary.frames =
+            count_frames(&summary.segments, Dir::Client) + count_frames(&summary.segments, Dir::Server);
     }
     summary
+}
+
+/// The frames one direction of a WebSocket connection holds after its HTTP
+/// head, as the full decoding counts them (a last frame cut short counts),
+/// found by walking the headers across segments: the stream is not joined,
+/// so reading a large capture does not hold a second copy of it.
+fn count_frames(segments: &[Segment], dir: Dir) -> usize {
+    let mut stream = segments
+        .iter()
+        .filter(|s| s.dir == dir)
+        .map(|s| s.bytes.as_slice());
+    // The head: up to its blank line (it is short; join only its segments).
+    let mut head = Vec::new();
+    let mut rest: &[u8] = &[];
+    for bytes in stream.by_ref() {
+        let before = head.len();
+        head.extend_from_slice(bytes);
+        if let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+            rest = &bytes[end + 4 - before..];
+            break;
+        }
+        if head.len() > 64 * 1024 {
+            return 0;
+        }
+    }
+    let mut frames = 0;
+    // Payload bytes still to pass, and a header split across segments.
+    let mut skip: u64 = 0;
+    let mut partial: Vec<u8> = Vec::with_capacity(MAX_HEADER_LEN);
+    for mut bytes in std::iter::once(rest).chain(stream) {
+        loop {
+            let passed = usize::try_from(skip).unwrap_or(usize::MAX).min(bytes.len());
+            bytes = &bytes[passed..];
+            skip -= passed as u64;
+            if skip > 0 || bytes.is_empty() {
+                break;
+            }
+            let before = partial.len();
+            let take = (MAX_HEADER_LEN - before).min(bytes.len());
+            partial.extend_from_slice(&bytes[..take]);
+            match parse_header(&partial) {
+                Some(raw) => {
+                    frames += 1;
+                    bytes = &bytes[raw.len - before..];
+                    skip = raw.header.payload_len;
+                    partial.clear();
+                }
+                None => bytes = &bytes[take..],
+            }
+        }
+    }
+    frames
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Frames of both directions in a handshake'd session, every split of
+    /// the server's stream: the walk counts what the full decoding counts.
+    #[test]
+    fn counting_frames_across_segments_agrees_with_the_decoding() {
+        let request = b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n".to_vec();
+        let mut server = b"HTTP/1.1 101 Switching Protocols\r\n\r\n".to_vec();
+        for len in [0usize, 5, 125, 126, 300, 70_000] {
+            let mut header = crate::frame::FrameHeader::new(crate::frame::Opcode::Binary, len as u64);
+            header.fin = true;
+            crate::frame::encode_frame(&mut server, header, &vec![7; len]);
+        }
+        // And a last frame cut short in its payload.
+        server.extend_from_slice(&[0x82, 0x0a, 1, 2, 3]);
+        let mut client = request.clone();
+        client.extend_from_slice(&[0x81, 0x80, 1, 2, 3, 4]);
+        let full = inspect_capture(
+            &[
+                Segment::new(Dir::Client, client.clone()),
+                Segment::new(Dir::Server, server.clone()),
+            ],
+            &CaptureOptions::default(),
+        );
+        assert_eq!((full.client.frames.len(), full.server.frames.len()), (1, 7));
+        for step in [1usize, 2, 3, 7, 13, 14, 15, 1000, 65_536] {
+            let mut segments = vec![Segment::new(Dir::Client, client.clone())];
+            segments.extend(server.chunks(step).map(|c| Segment::new(Dir::Server, c.to_vec())));
+            assert_eq!(
+                count_frames(&segments, Dir::Server),
+                7,
+                "segments of {step} bytes"
+            );
+            assert_eq!(count_frames(&segments, Dir::Client), 1);
+        }
+    }
 }

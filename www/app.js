@@ -852,7 +852,8 @@ async function openCapture(file) {
     const started = performance.now();
     const summary = await state.worker.open(buffer);
     showProgress(null, null);
-    state.source = { kind: 'capture', name: file.name, summary, origin: summary.connections[0]?.firstTime ?? 0, ms: performance.now() - started };
+    const memory = await state.worker.memory();
+    state.source = { kind: 'capture', name: file.name, summary, origin: summary.connections[0]?.firstTime ?? 0, ms: performance.now() - started, memory };
     const picker = $('connection');
     picker.replaceChildren(
       ...summary.connections.map((c) =>
@@ -896,7 +897,7 @@ async function decodeConnection() {
   const fileNotes = [...source.summary.diagnostics, ...connection.diagnostics].map((d) => `${d.code}: ${d.message}`);
   showCapture(
     capture,
-    `${source.name}: ${source.summary.format}, ${source.summary.packets} packets (${[...new Set(source.summary.linkTypes)].join(', ')}), ${source.summary.connections.length} connections · read in ${source.ms.toFixed(0)} ms`,
+    `${source.name}: ${source.summary.format}, ${source.summary.packets} packets (${[...new Set(source.summary.linkTypes)].join(', ')}), ${source.summary.connections.length} connections · read in ${source.ms.toFixed(0)} ms · decoder memory ${(source.memory / 1e6).toFixed(0)} MB`,
     fileNotes,
   );
 }

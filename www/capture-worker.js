@@ -20,6 +20,10 @@ const handlers = {
   async segments({ index }) {
     return capture.segments(index);
   },
+  /** The worker's wasm memory, in bytes (it holds the file's connections). */
+  async memory() {
+    return w.wasmMemorySize();
+  },
   async har({ text }) {
     capture?.free();
     capture = null;

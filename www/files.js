@@ -53,6 +53,10 @@ export class CaptureWorker {
   har(text) {
     return this.#call('har', { text });
   }
+
+  memory() {
+    return this.#call('memory', {});
+  }
 }
 
 /** Reads a File with progress (0..1) reported to `onProgress`. */

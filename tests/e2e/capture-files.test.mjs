@@ -7,7 +7,7 @@
 // keeps drawing frames. Screenshots go to target/e2e/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { Server } from 'socket.io';
@@ -167,6 +167,13 @@ describe('files in the page', () => {
     console.log(`100 MB pcapng: ${frames} frames in ${seconds.toFixed(1)} s; longest pause of the page ${worst.toFixed(0)} ms over ${gaps.length} animation frames`);
     assert.ok(gaps.length > 10, `${gaps.length} animation frames`);
     assert.ok(worst < 1500, `the page froze for ${worst.toFixed(0)} ms`);
+    // The worker's memory after reading the file: a couple of times its size
+    // (the file's bytes, then the connections' streams).
+    const info = await page.locator('#input-info').textContent();
+    const memory = Number(/decoder memory (\d+) MB/.exec(info)?.[1]) * 1e6;
+    const size = statSync(file).size;
+    console.log(`decoder memory ${(memory / 1e6).toFixed(0)} MB for a ${(size / 1e6).toFixed(0)} MB file`);
+    assert.ok(memory > size && memory < 3 * size, info);
     // The list stays fluid: scroll to the end and select the last frame.
     await page.locator('#frame-list').evaluate((box) => (box.scrollTop = box.scrollHeight));
     await page.click(`#row-${frames - 1}`);
