@@ -671,6 +671,9 @@ export interface HarLayers {
   attachmentOf: [number, number] | null;
 }
 
+/** What a file is, from its first 4 KiB: a capture, a HAR, or text (a dump to parse). */
+export declare function fileKind(bytes: BytesLike): 'pcap' | 'pcapng' | 'har' | 'text';
+
 /**
  * A HAR export (Chrome's or Firefox's Network panel): WebSocket entries
  * with their messages (no frame bits: HAR has none) and Engine.IO polling

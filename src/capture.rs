@@ -21,6 +21,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::ops::ControlFlow;
 
+/// What the inspector was given, from the first bytes of a file (a few
+/// KiB): "pcap", "pcapng", "har", or "text" (a dump to parse).
+pub fn file_kind(head: &[u8]) -> &'static str {
+    match crate::pcap::sniff(head) {
+        Some(format) => format,
+        None if crate::har::sniff(head) => "har",
+        None => "text",
+    }
+}
+
 /// Which way bytes went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -336,11 +346,7 @@ fn read_request(bytes: &[u8], info: &mut HandshakeInfo) {
     info.request_line = Some(format!("{method} {path} HTTP/1.{minor}"));
     info.request_headers = headers_of(req.headers);
     info.key = find(&info.request_headers, "sec-websocket-key").map(str::to_string);
-    info.eio = path
-        .split_once('?')
-        .and_then(|(_, q)| q.split('&').find_map(|kv| kv.strip_prefix("EIO=")))
-        .and_then(Version::from_query)
-        .map(Version::number);
+    info.eio = Version::from_url(&path).map(Version::number);
     info.path = Some(path.clone());
     let pairs = info
         .request_headers

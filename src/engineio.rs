@@ -57,6 +57,16 @@ impl Version {
         }
     }
 
+    /// The protocol a URL or request target names in its `EIO=` query
+    /// parameter.
+    pub fn from_url(url: &str) -> Option<Version> {
+        let (_, query) = url.split_once('?')?;
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("EIO="))
+            .and_then(Version::from_query)
+    }
+
     pub fn number(self) -> u8 {
         match self {
             Version::V3 => 3,

@@ -31,8 +31,9 @@ pub struct PollingExchange {
     pub layers: Vec<MessageLayers>,
 }
 
-/// The head at the start of `bytes` (length, and the bytes of the head).
-fn head_len(bytes: &[u8]) -> Option<usize> {
+/// The length of the HTTP head at the start of `bytes`, blank line
+/// included; `None` while it is not complete.
+pub(crate) fn head_len(bytes: &[u8]) -> Option<usize> {
     bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 4)
 }
 
@@ -120,11 +121,7 @@ pub fn polling(client: &[u8], server: &[u8]) -> Vec<PollingExchange> {
     exchanges(client, server)
         .into_iter()
         .filter_map(|exchange| {
-            let (_, query) = exchange.target.split_once('?')?;
-            let version = query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("EIO="))
-                .and_then(Version::from_query)?;
+            let version = Version::from_url(&exchange.target)?;
             let socketio = exchange.target.contains("/socket.io/");
             let mut layers = Vec::new();
             for (dir, bytes) in [

@@ -81,14 +81,12 @@ pub struct HarInspection {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotAHar(pub String);
 
-/// Whether `text` looks like a HAR (JSON with `log.entries`), cheaply.
-pub fn sniff(text: &str) -> bool {
-    let start = text.trim_start();
-    start.starts_with('{') && start.contains("\"log\"") && start.contains("\"entries\"")
-}
-
-fn note(code: ErrorKind, message: String) -> Diagnostic {
-    Diagnostic::new(Severity::Warning, code, message, 0)
+/// Whether a file that starts with `head` (its first few KiB) looks like a
+/// HAR: a JSON object with a `log`.
+pub fn sniff(head: &[u8]) -> bool {
+    let start = String::from_utf8_lossy(head);
+    let start = start.trim_start();
+    start.starts_with('{') && start.contains("\"log\"")
 }
 
 fn headers(value: &Value) -> Vec<Header> {
@@ -105,12 +103,6 @@ fn headers(value: &Value) -> Vec<Header> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn query_eio(url: &str) -> Option<Version> {
-    let (_, query) = url.split_once('?')?;
-    let value = query.split('&').find_map(|kv| kv.strip_prefix("EIO="))?;
-    Version::from_query(value)
 }
 
 fn status(entry: &Value) -> Option<u16> {
@@ -150,7 +142,7 @@ pub fn inspect_har(text: &str) -> Result<HarInspection, NotAHar> {
             out.websockets
                 .push(websocket(index, entry, url, messages, &mut out.diagnostics));
         } else if url.contains("transport=polling") {
-            if let Some(version) = query_eio(&url) {
+            if let Some(version) = Version::from_url(&url) {
                 out.polling.push(polling(index, entry, url, version));
             }
         }
@@ -165,7 +157,7 @@ fn websocket(
     list: &[Value],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> HarWebSocket {
-    let eio = query_eio(&url);
+    let eio = Version::from_url(&url);
     let socketio = eio.is_some() && url.contains("/socket.io/");
     let mut messages = Vec::new();
     let mut counts = [0usize; 2];
@@ -181,9 +173,11 @@ fn websocket(
             match base64::engine::general_purpose::STANDARD.decode(data) {
                 Ok(bytes) => (None, bytes),
                 Err(e) => {
-                    diagnostics.push(note(
+                    diagnostics.push(Diagnostic::new(
+                        Severity::Warning,
                         ErrorKind::HarInvalidBase64,
                         format!("entry {index}: a binary message is not valid base64 ({e})"),
+                        0,
                     ));
                     (None, data.as_bytes().to_vec())
                 }
@@ -297,7 +291,7 @@ mod tests {
 
     #[test]
     fn websocket_messages_and_polling_payloads_with_socketio_on_top() {
-        assert!(sniff(HAR));
+        assert!(sniff(HAR.as_bytes()));
         let har = inspect_har(HAR).unwrap();
         assert_eq!(har.creator.as_deref(), Some("WebInspector 537.36"));
         assert_eq!(har.entries, 3);
@@ -349,7 +343,7 @@ mod tests {
     fn what_is_not_a_har() {
         assert!(inspect_har("not json").is_err());
         assert!(inspect_har(r#"{"log":{}}"#).is_err());
-        assert!(!sniff("GET / HTTP/1.1"));
+        assert!(!sniff(b"GET / HTTP/1.1"));
         let har = inspect_har(
             r#"{"log":{"entries":[{"_webSocketMessages":[{"type":"receive","opcode":2,"data":"%%"}]}]}}"#,
         )

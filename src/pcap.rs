@@ -13,6 +13,7 @@
 
 use crate::capture::{inspect_capture, CaptureInspection, CaptureOptions, Dir, Segment};
 use crate::error::ErrorKind;
+use crate::exchanges::head_len;
 use crate::frame::{parse_header, MAX_HEADER_LEN};
 use crate::inspect::{Diagnostic, Severity};
 use crate::tcp::{Endpoint, PacketRef, Reassembler, TcpSegment};
@@ -81,10 +82,6 @@ pub struct CaptureFile {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-fn note(code: ErrorKind, message: String, offset: u64, severity: Severity) -> Diagnostic {
-    Diagnostic::new(severity, code, message, offset)
-}
-
 /// What kind of capture file `bytes` is, from its magic number.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     match bytes.get(..4)? {
@@ -116,11 +113,11 @@ fn packets<'a>(bytes: &'a [u8], out: &mut CaptureFile) -> Result<Vec<RawPacket<'
 }
 
 fn truncated(out: &mut CaptureFile, offset: usize, what: &str) {
-    out.diagnostics.push(note(
+    out.diagnostics.push(Diagnostic::new(
+        Severity::Warning,
         ErrorKind::TruncatedCapture,
         format!("the file ends inside {what} at byte {offset}: the packets before it are shown"),
         offset as u64,
-        Severity::Warning,
     ));
 }
 
@@ -221,11 +218,11 @@ fn pcapng_packets<'a>(bytes: &'a [u8], out: &mut CaptureFile) -> Result<Vec<RawP
                         data: &epb.data[..caplen],
                     });
                 }
-                None => out.diagnostics.push(note(
+                None => out.diagnostics.push(Diagnostic::new(
+                    Severity::Warning,
                     ErrorKind::UnknownInterface,
                     format!("a packet names interface {}, which no block described", epb.if_id),
                     (bytes.len() - rest.len()) as u64,
-                    Severity::Warning,
                 )),
             },
             Block::SimplePacket(spb) => {
@@ -408,10 +405,7 @@ fn kind_of(client_start: &[u8]) -> &'static str {
     if !is_http_request(client_start) {
         return "tcp";
     }
-    let head_end = client_start
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(client_start.len());
+    let head_end = head_len(client_start).unwrap_or(client_start.len());
     let head = String::from_utf8_lossy(&client_start[..head_end]).to_ascii_lowercase();
     let websocket = head
         .lines()
@@ -462,22 +456,22 @@ pub fn read_capture(bytes: &[u8]) -> Result<CaptureFile, NotACapture> {
         }
     }
     for link in unknown_links {
-        out.diagnostics.push(note(
+        out.diagnostics.push(Diagnostic::new(
+            Severity::Warning,
             ErrorKind::UnsupportedLinkType,
             format!(
                 "packets of link type {} are not read (Ethernet, Linux cooked, raw IP and loopback are)",
                 link.0
             ),
             0,
-            Severity::Warning,
         ));
     }
     if fragments > 0 {
-        out.diagnostics.push(note(
+        out.diagnostics.push(Diagnostic::new(
+            Severity::Warning,
             ErrorKind::IpFragments,
             format!("{fragments} IP fragments are not reassembled; their connections may show gaps"),
             0,
-            Severity::Warning,
         ));
     }
     for (index, connection) in reassembler.finish().into_iter().enumerate() {
@@ -520,22 +514,17 @@ fn summarise(index: usize, connection: crate::tcp::Connection) -> TcpConnection 
         } else {
             "server"
         };
-        diagnostics.push(note(
-            ErrorKind::CaptureGap,
-            format!(
+        diagnostics.push(Diagnostic::new(Severity::Error, ErrorKind::CaptureGap, format!(
                 "{} bytes the {who} sent at sequence number {} were not captured (before byte {} of its stream)",
                 gap.len, gap.seq, gap.offset
-            ),
-            gap.offset,
-            Severity::Error,
-        ));
+            ), gap.offset));
     }
     if connection.reset {
-        diagnostics.push(note(
-            ErrorKind::TcpReset,
-            "the connection was reset (RST)".into(),
-            0,
+        diagnostics.push(Diagnostic::new(
             Severity::Warning,
+            ErrorKind::TcpReset,
+            "the connection was reset (RST)",
+            0,
         ));
     }
     let mut summary = TcpConnection {
@@ -596,8 +585,8 @@ fn count_frames(segments: &[Segment], dir: Dir) -> usize {
     for bytes in stream.by_ref() {
         let before = head.len();
         head.extend_from_slice(bytes);
-        if let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
-            rest = &bytes[end + 4 - before..];
+        if let Some(end) = head_len(&head) {
+            rest = &bytes[end - before..];
             break;
         }
         if head.len() > 64 * 1024 {

@@ -195,14 +195,15 @@ impl Connection {
             if start > direction.next {
                 break;
             }
-            let (bytes, packet) = entry.remove();
+            let (mut bytes, packet) = entry.remove();
             direction.pending_bytes -= bytes.len();
             let skip = usize::try_from(direction.next - start).unwrap_or(usize::MAX);
             if skip >= bytes.len() {
                 direction.retransmitted += 1;
                 continue;
             }
-            let bytes = bytes[skip..].to_vec();
+            // The part already in the stream goes; the rest moves, uncopied.
+            bytes.drain(..skip);
             direction.next += bytes.len() as u64;
             self.chunks.push(Chunk { side, bytes, packet });
         }

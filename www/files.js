@@ -3,15 +3,12 @@
 // boxes. The kind comes from the content (magic numbers, JSON shape), not
 // the name. Also: what the export buttons write.
 
-const CAPTURE_MAGIC = ['0a0d0d0a', 'd4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d'];
+import { fileKind } from './lib/browser.mjs';
 
-/** 'capture', 'har' or 'text', from the first bytes. */
+/** 'capture', 'har' or 'text', from the first bytes (the core's sniffing). */
 export function kindOf(bytes) {
-  const magic = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
-  if (CAPTURE_MAGIC.includes(magic)) return 'capture';
-  const head = new TextDecoder().decode(bytes.subarray(0, 4096)).trimStart();
-  if (head.startsWith('{') && head.includes('"log"')) return 'har';
-  return 'text';
+  const kind = fileKind(bytes);
+  return kind === 'pcap' || kind === 'pcapng' ? 'capture' : kind;
 }
 
 /** The capture worker, one request at a time answered by promise. */

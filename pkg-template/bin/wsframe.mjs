@@ -10,7 +10,7 @@
 // when the file cannot be read.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CaptureFile, inspectCapture, inspectHar, parseDump } from '../index.mjs';
+import { CaptureFile, fileKind, inspectCapture, inspectHar, parseDump } from '../index.mjs';
 import { connectionLine, diagnosticLine, harDiagnostics, harLines, pollingLines, sessionDiagnostics, sessionLines } from './inspect-text.mjs';
 
 const USAGE = 'usage: wsframe inspect FILE [--json] [--connection N] [--eio 3|4|0]';
@@ -54,10 +54,8 @@ if (values.eio !== undefined) {
 const only = values.connection === undefined ? undefined : Number(values.connection);
 if (only !== undefined && !Number.isInteger(only)) fail('--connection is a connection number');
 
-const isCapture = bytes.length >= 4 && ['0a0d0d0a', 'd4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d'].includes(bytes.subarray(0, 4).toString('hex'));
-const text = isCapture ? '' : bytes.toString('utf8');
-const isHar = /^\s*\{/.test(text) && text.includes('"log"') && text.includes('"entries"');
-const report = isCapture ? captureReport(bytes) : isHar ? harReport(text) : dumpReport(text);
+const kind = fileKind(bytes);
+const report = kind === 'pcap' || kind === 'pcapng' ? captureReport(bytes) : kind === 'har' ? harReport(bytes.toString('utf8')) : dumpReport(bytes.toString('utf8'));
 
 if (values.json) {
   // Bytes as hex: JSON has no bytes, and a person reads hex.

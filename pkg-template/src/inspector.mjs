@@ -61,6 +61,9 @@ export class CaptureFile {
   }
 }
 
+/** What a file is, from its first 4 KiB: 'pcap', 'pcapng', 'har', or 'text' (a dump to parse). */
+export const fileKind = (bytes) => raw.fileKind(toBytes(bytes).subarray(0, 4096));
+
 /**
  * A HAR export (its JSON text): the WebSocket entries' messages and the
  * Engine.IO polling requests, with Engine.IO and Socket.IO decoded. A HAR

@@ -22,6 +22,13 @@ pub fn parse_dump(text: &str, default_dir: &str) -> Result<JsValue, JsValue> {
     to_js(&capture::parse_dump(text, dir(default_dir)?))
 }
 
+/// What a file is from its first bytes (a few KiB suffice): "pcap",
+/// "pcapng", "har" or "text".
+#[wasm_bindgen(js_name = fileKind)]
+pub fn file_kind(head: &[u8]) -> String {
+    capture::file_kind(head).to_string()
+}
+
 /// A HAR (a browser's Network export): `{ creator, entries, websockets:
 /// [{ entry, url, started, requestHeaders, status, responseHeaders, eio,
 /// socketio, messages: [{ dir, index, time, opcode, text, data, size }],

@@ -5,6 +5,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io as connectClient } from 'socket.io-client';
+import { plain } from './values.mjs';
 
 const NODE_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node.mjs');
 
@@ -18,15 +19,6 @@ export async function waitFor(predicate, what, ms = 5000) {
     await sleep(10);
   }
 }
-
-/** Buffers as `{ $bytes }`, as the nodes write them (node.mjs). */
-export const plain = (value) => {
-  if (value instanceof ArrayBuffer) return { $bytes: [...new Uint8Array(value)] };
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return { $bytes: [...value] };
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  return value;
-};
 
 /** One node process. `call(op, request)` makes a socket.io call there and resolves with its value. */
 class FleetNode {

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
+import { plain, revive } from './values.mjs';
 
 const [impl, redisUrl, mode, name] = process.argv.slice(2);
 const { Server } = await import(impl === 'wsframe' ? 'wsframe/socket.io' : 'socket.io');
@@ -43,22 +44,6 @@ io.on('greet', (...args) => {
   process.send({ event: 'serverSideEmit', node: name, args });
   ack?.(`${name} got ${args[0]}`);
 });
-
-/** `{ $bytes: [...] }` in the test's values stands for a Buffer (both ways). */
-const revive = (value) => {
-  if (Array.isArray(value)) return value.map(revive);
-  if (value && typeof value === 'object') {
-    if (Array.isArray(value.$bytes)) return Buffer.from(value.$bytes);
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v)]));
-  }
-  return value;
-};
-const plain = (value) => {
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return { $bytes: [...value] };
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  return value;
-};
 
 /** The broadcast operator a request selects. */
 function select({ nsp = '/', to = [], except = [], local = false, volatile = false, timeout }) {
