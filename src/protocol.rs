@@ -278,23 +278,35 @@ struct Assembly {
 
 impl Assembly {
     /// Validates the text bytes added to the buffer from `from` on (a no-op
-    /// for binary messages); `stream_start` is where they came from.
-    fn check_text_from(&mut self, from: usize, stream_start: u64) -> Result<()> {
+    /// for binary messages), which came from `at`.
+    fn check_text_from(&mut self, from: usize, at: TextAt) -> Result<()> {
         if self.kind != Some(MessageKind::Text) || self.unchecked {
             return Ok(());
         }
         let added = &self.buffer[from..];
-        check_text(&mut self.utf8, &mut self.utf8_pending_at, added, stream_start)
+        check_text(&mut self.utf8, &mut self.utf8_pending_at, added, at)
     }
 
     /// Validates `data`, the next bytes of this message held elsewhere (a
-    /// no-op for binary messages); `stream_start` is where they came from.
-    fn check_piece(&mut self, data: &[u8], stream_start: u64) -> Result<()> {
+    /// no-op for binary messages), which came from `at`.
+    fn check_piece(&mut self, data: &[u8], at: TextAt) -> Result<()> {
         if self.kind != Some(MessageKind::Text) || self.unchecked {
             return Ok(());
         }
-        check_text(&mut self.utf8, &mut self.utf8_pending_at, data, stream_start)
+        check_text(&mut self.utf8, &mut self.utf8_pending_at, data, at)
     }
+}
+
+/// Where text being checked came from, for the offsets of its errors.
+#[derive(Clone, Copy)]
+enum TextAt {
+    /// Bytes of the stream, the first at this offset.
+    Wire(u64),
+    /// Inflated from the frame whose payload starts at this offset: a
+    /// position inside the output has no place in the stream, and where
+    /// zlib produced it depends on how the input was split, so every error
+    /// in it is reported at the payload's start.
+    Inflated(u64),
 }
 
 /// A WebSocket connection, either role.
@@ -602,9 +614,14 @@ impl Connection {
             piece.unmask_into(&mut self.control);
             return Ok(true);
         }
+        // What goes wrong in inflated data is reported at the payload start
+        // of the frame being inflated: where inside the compressed bytes
+        // zlib noticed depends on how they were split, so nothing finer is
+        // the same for every split.
+        let payload_at = self.decoder.frame_offset() + self.decoder.header_len() as u64;
         if self.message.compressed && self.config.delivery == Delivery::Pieces {
             let data = piece.unmask();
-            self.inflate_pieces(data, InflateFlush::NoFlush, stream_start, on_event)?;
+            self.inflate_pieces(data, InflateFlush::NoFlush, payload_at, on_event)?;
             return Ok(true);
         }
         let message = &mut self.message;
@@ -612,12 +629,15 @@ impl Connection {
             // Inflate as the bytes arrive, into the message buffer, bounded.
             let data = piece.unmask();
             let at = message.buffer.len();
-            if let Some(d) = self.decompressor.as_mut() {
-                d.inflate(data, &mut message.buffer, limit)
-                    .map_err(|f| inflate_error(f, kind, limit, stream_start))?;
-            }
+            let inflated = match self.decompressor.as_mut() {
+                Some(d) => d.inflate(data, &mut message.buffer, limit),
+                None => Ok(()),
+            };
             message.size = message.buffer.len() as u64;
-            message.check_text_from(at, stream_start)?;
+            // The text made before the inflater stopped comes first in the
+            // stream: its fault is the one reported, however the input was split.
+            message.check_text_from(at, TextAt::Inflated(payload_at))?;
+            inflated.map_err(|f| inflate_error(f, kind, limit, payload_at))?;
             return Ok(true);
         }
         message.size += len as u64;
@@ -626,13 +646,13 @@ impl Connection {
         if whole_frame && frame.fin && message.fragments == 1 {
             frame.delivered = true;
             let data = piece.unmask();
-            message.check_piece(data, stream_start)?;
+            message.check_piece(data, TextAt::Wire(stream_start))?;
             return self.deliver_message(Some(data), on_event);
         }
         if self.config.delivery == Delivery::Pieces {
             // Unmasked where it lies; the caller keeps it, not us.
             let data = piece.unmask();
-            message.check_piece(data, stream_start)?;
+            message.check_piece(data, TextAt::Wire(stream_start))?;
             on_event(Event::MessagePiece(data));
             return Ok(true);
         }
@@ -651,7 +671,7 @@ impl Connection {
         let at = message.buffer.len();
         crate::bounded::reserve(&mut message.buffer, len, self.config.max_buffered_bytes);
         piece.unmask_into(&mut message.buffer);
-        message.check_text_from(at, stream_start)?;
+        message.check_text_from(at, TextAt::Wire(stream_start))?;
         Ok(true)
     }
 
@@ -680,7 +700,7 @@ impl Connection {
             // Already handed out from the input by `on_payload`.
             _ if frame.delivered => Ok(true),
             _ if frame.fin && self.message.compressed && self.config.delivery == Delivery::Pieces => {
-                let at = self.decoder.offset();
+                let at = self.decoder.frame_offset() + self.decoder.header_len() as u64;
                 self.inflate_pieces(&crate::deflate::TAIL, InflateFlush::SyncFlush, at, on_event)?;
                 if let Some(d) = self.decompressor.as_mut() {
                     d.end_message()
@@ -737,12 +757,18 @@ impl Connection {
             let room = usize::try_from(allowed)
                 .unwrap_or(usize::MAX)
                 .min(PIECE - out.len());
-            let step = d
-                .step(input, out, room, flush)
-                .map_err(|f| inflate_error(f, ErrorKind::MessageTooBig, limit_usize, at))?;
+            let step = match d.step(input, out, room, flush) {
+                Ok(step) => step,
+                Err(failure) => {
+                    // As when assembling: the text made before the fault is checked first.
+                    message.check_piece(out, TextAt::Inflated(at))?;
+                    return Err(inflate_error(failure, ErrorKind::MessageTooBig, limit_usize, at));
+                }
+            };
             input = &input[step.consumed..];
             message.size += step.produced as u64;
             if message.size > limit {
+                message.check_piece(out, TextAt::Inflated(at))?;
                 return Err(inflate_error(
                     InflateFailure::TooBig,
                     ErrorKind::MessageTooBig,
@@ -751,7 +777,7 @@ impl Connection {
                 ));
             }
             if (out.len() >= PIECE || step.done) && !out.is_empty() {
-                message.check_piece(out, at)?;
+                message.check_piece(out, TextAt::Inflated(at))?;
                 on_event(Event::MessagePiece(out));
                 out.clear();
             }
@@ -764,16 +790,17 @@ impl Connection {
     /// Inflates the flush marker the sender left out of a compressed
     /// message (RFC 7692 §7.2.2), which completes its output.
     fn finish_inflating(&mut self) -> Result<()> {
-        let at = self.decoder.offset();
+        let at = self.decoder.frame_offset() + self.decoder.header_len() as u64;
         let (limit, kind) = self.inflate_limit();
         let message = &mut self.message;
         let before = message.buffer.len();
-        if let Some(d) = self.decompressor.as_mut() {
-            d.finish(&mut message.buffer, limit, 0)
-                .map_err(|f| inflate_error(f, kind, limit, at))?;
-        }
+        let finished = match self.decompressor.as_mut() {
+            Some(d) => d.finish(&mut message.buffer, limit, 0),
+            None => Ok(()),
+        };
         message.size = message.buffer.len() as u64;
-        message.check_text_from(before, at)?;
+        message.check_text_from(before, TextAt::Inflated(at))?;
+        finished.map_err(|f| inflate_error(f, kind, limit, at))?;
         Ok(())
     }
 
@@ -1206,13 +1233,17 @@ fn inflate_error(failure: InflateFailure, kind: ErrorKind, limit: usize, at: u64
 /// Validates the next bytes of a text message as they arrive, failing at the
 /// first byte that cannot be valid (with its stream offset), and remembers
 /// where an unfinished sequence at the end began.
-fn check_text(utf8: &mut Utf8Validator, pending_at: &mut u64, data: &[u8], stream_start: u64) -> Result<()> {
+fn check_text(utf8: &mut Utf8Validator, pending_at: &mut u64, data: &[u8], at: TextAt) -> Result<()> {
+    let place = |in_data: u64| match at {
+        TextAt::Wire(start) => start + in_data,
+        TextAt::Inflated(payload) => payload,
+    };
     let before = utf8.position();
     utf8.feed(data).map_err(|e| {
         let in_data = e.offset().unwrap_or(before) - before;
         Error::at(
             ErrorKind::InvalidUtf8,
-            stream_start + in_data,
+            place(in_data),
             format!(
                 "invalid UTF-8 at byte {} of the text message",
                 e.offset().unwrap_or(0)
@@ -1222,7 +1253,7 @@ fn check_text(utf8: &mut Utf8Validator, pending_at: &mut u64, data: &[u8], strea
     // An unfinished sequence no longer than these bytes began in them.
     let pending = utf8.pending_len();
     if pending > 0 && pending <= data.len() {
-        *pending_at = stream_start + (data.len() - pending) as u64;
+        *pending_at = place((data.len() - pending) as u64);
     }
     Ok(())
 }
