@@ -317,6 +317,20 @@ export declare function isValidUtf8(bytes: BytesLike): boolean;
  * connections hold, and reuses what it frees.
  */
 export declare function wasmMemorySize(): number;
+/**
+ * The error every call throws once the module's WebAssembly instance has
+ * trapped (a panic in the core aborts it; every connection of the process
+ * shares it), or null. Its code is `wsframe_trap`, its closeCode 1011 and
+ * its httpStatus 500. The package's servers and sockets close themselves
+ * when it happens; new connections are refused.
+ */
+export declare function trapError(): WsframeError | null;
+/** Calls `listener` when the instance traps (inside the call that trapped); returns a function that stops listening. */
+export declare function onTrap(listener: (error: WsframeError) => void): () => void;
+/** Whether `error` is the trap error. */
+export declare function isTrap(error: unknown): error is WsframeError;
+/** Test-only: traps the instance, as a bug would. Refuses unless WSFRAME_TEST_TRAP=1 is in the environment. */
+export declare function __testTrap(): void;
 /** 1000-1003, 1007-1014 and 3000-4999. */
 export declare function isValidCloseCode(code: number): boolean;
 export declare function closeCodeName(code: number): string;

@@ -6,3 +6,4 @@ export * from './engineio-v3.mjs';
 export * from './socketio-tools.mjs';
 export * from './server-core.mjs';
 export * from './inspector.mjs';
+export * from './trap.mjs';

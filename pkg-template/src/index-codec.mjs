@@ -9,6 +9,7 @@ import { loaders } from './web-init.mjs';
 
 setRaw(wasm);
 export { WsframeError, toBytes, wasmMemorySize } from './memory.mjs';
+export { isTrap, onTrap, trapError } from './raw.mjs';
 export {
   ClientHandshake,
   Connection,

@@ -1,5 +1,5 @@
 // The sans-I/O Engine.IO + Socket.IO server core, as JS drives it.
-import { raw } from './raw.mjs';
+import { isTrap, raw, trapError } from './raw.mjs';
 import * as layout from './layout.mjs';
 import { decoder, hasBuffer, toBytes } from './memory.mjs';
 
@@ -236,4 +236,27 @@ export class EngineServerCore {
   free() {
     this.#raw.free();
   }
+}
+
+// Once the instance has trapped, the core's calls do nothing and report
+// nothing (the servers on it close what they hold when told, see raw.mjs):
+// a timer, a socket event or an application's emit arriving afterwards is
+// not a second failure. The call that trapped returns the same way; the
+// trap itself has been reported to every `onTrap` listener by then.
+const AFTER_TRAP = { takeOutput: [], broadcast: 0, sessionCount: 0 };
+for (const name of Object.getOwnPropertyNames(EngineServerCore.prototype)) {
+  const d = Object.getOwnPropertyDescriptor(EngineServerCore.prototype, name);
+  const call = d.value ?? d.get;
+  if (name === 'constructor' || name === 'free' || typeof call !== 'function') continue;
+  const neutral = AFTER_TRAP[name];
+  const guarded = function (...args) {
+    if (trapError()) return neutral;
+    try {
+      return call.apply(this, args);
+    } catch (err) {
+      if (isTrap(err)) return neutral;
+      throw err;
+    }
+  };
+  Object.defineProperty(EngineServerCore.prototype, name, d.value ? { ...d, value: guarded } : { ...d, get: guarded });
 }

@@ -62,6 +62,14 @@ pub fn take_call_error() -> JsValue {
         .unwrap_or(JsValue::UNDEFINED)
 }
 
+/// Test-only: panics, which traps the instance (release builds abort on a
+/// panic). The JS side calls it only when the trap test asks for it
+/// (`__testTrap`), to check that a trap reaches every connection and server.
+#[wasm_bindgen(js_name = testTrap)]
+pub fn test_trap() {
+    panic!("a trap forced by the test-only export testTrap");
+}
+
 /// The module's memory, for reading packed results without a copy.
 #[wasm_bindgen(js_name = __memory)]
 pub fn memory() -> JsValue {

@@ -8,7 +8,7 @@ import https from 'node:https';
 import net from 'node:net';
 import querystring from 'node:querystring';
 import tls from 'node:tls';
-import { ClientHandshake, acceptDeflateResponse, deflateOffer } from 'wsframe';
+import { ClientHandshake, acceptDeflateResponse, deflateOffer, isTrap } from 'wsframe';
 import { CLOSING, CONNECTING } from './constants.mjs';
 import { responseError } from './errors.mjs';
 import { headerPairs } from './request.mjs';
@@ -205,6 +205,10 @@ export function initAsClient(websocket, address, protocols, options) {
     try {
       answer = handshake.checkResponse(res.statusCode, headerPairs(res.rawHeaders));
     } catch (err) {
+      if (isTrap(err)) {
+        abortHandshake(websocket, socket, err);
+        return;
+      }
       const context = {
         protocolsOffered: protocols.length > 0,
         protocolAnswered: res.headers['sec-websocket-protocol'],

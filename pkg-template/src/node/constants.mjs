@@ -27,3 +27,16 @@ export const EMPTY_BUFFER = Buffer.alloc(0);
 export const kWebSocket = Symbol('wsframe.websocket');
 /** On a WebSocket: close frames went both ways (a CloseEvent's `wasClean`). */
 export const kWasClean = Symbol('wsframe.wasClean');
+
+/**
+ * The close frame sent when the wasm instance has trapped (status 1011, an
+ * endpoint that cannot go on, RFC 6455 §7.4.1), framed here because the
+ * core that frames everything else is gone. A client's frame is masked with
+ * a fresh random key, as §5.3 asks.
+ */
+export function trapCloseFrame(masked) {
+  const payload = [0x03, 0xf3];
+  if (!masked) return Buffer.from([0x88, payload.length, ...payload]);
+  const key = crypto.getRandomValues(new Uint8Array(4));
+  return Buffer.from([0x88, 0x80 | payload.length, ...key, payload[0] ^ key[0], payload[1] ^ key[1]]);
+}

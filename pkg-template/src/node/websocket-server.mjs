@@ -12,7 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { ServerHandshake, upgradeAnswer, validateRequest } from 'wsframe';
+import { ServerHandshake, isTrap, onTrap, trapError, upgradeAnswer, validateRequest } from 'wsframe';
 import { kWebSocket } from './constants.mjs';
 import { requestError, withCode } from './errors.mjs';
 import { SERVER_OPTIONS, checkOptions, connectionDefaults, deflatePreferences } from './options.mjs';
@@ -93,6 +93,9 @@ export class WebSocketServer extends EventEmitter {
     }
     this.options = options;
     this._state = RUNNING;
+    // The wasm instance trapped: its connections close themselves (1011);
+    // the server says so (Node's rule: unheard, 'error' throws).
+    this._unwatchTrap = onTrap((err) => process.nextTick(() => this.emit('error', err)));
   }
 
   /** The bound address (`null` before listening); throws in noServer mode. */
@@ -117,6 +120,7 @@ export class WebSocketServer extends EventEmitter {
     if (cb) this.once('close', cb);
     if (this._state === CLOSING) return;
     this._state = CLOSING;
+    this._unwatchTrap();
     if (this.options.noServer || this.options.server) {
       if (this._server) {
         this._removeListeners();
@@ -148,6 +152,7 @@ export class WebSocketServer extends EventEmitter {
    */
   handleUpgrade(req, socket, head, cb) {
     socket.on('error', socketOnError);
+    if (trapError()) return abortHandshake(socket, 500, trapError().message);
     let request;
     try {
       request = validateRequest({
@@ -212,7 +217,13 @@ export class WebSocketServer extends EventEmitter {
     }
     if (this._deflate) answerOptions.deflate = this._deflate;
     if (o.headers) answerOptions.headers = o.headers;
-    const answer = upgradeAnswer(request, answerOptions);
+    let answer;
+    try {
+      answer = upgradeAnswer(request, answerOptions);
+    } catch (err) {
+      if (!isTrap(err)) throw err;
+      return abortHandshake(socket, 500, err.message);
+    }
 
     const ws = new o.WebSocket(null, undefined, o);
     if (answer.protocol) ws._protocol = answer.protocol;

@@ -4,7 +4,7 @@
 // emitted, in which order, with which arguments, and what each method
 // throws or reports, as ws 8.23 does (lib/websocket.js is the model).
 import { EventEmitter } from 'node:events';
-import { Connection, encodeClosePayload, isValidCloseCode } from 'wsframe';
+import { Connection, encodeClosePayload, isTrap, isValidCloseCode, onTrap } from 'wsframe';
 import {
   BINARY_TYPES,
   CLOSED,
@@ -14,6 +14,7 @@ import {
   OPEN,
   kWasClean,
   kWebSocket,
+  trapCloseFrame,
 } from './constants.mjs';
 import { frameError, notOpenError, withCode } from './errors.mjs';
 import { addEventListener, defineEventAttributes, removeEventListener } from './event-target.mjs';
@@ -75,6 +76,12 @@ function toArrayBuffer(buffer) {
   if (buffer.byteOffset === 0 && buffer.length === buffer.buffer.byteLength) return buffer.buffer;
   return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length);
 }
+
+/** Connections on the wasm instance, told when it traps. */
+const connected = new Set();
+onTrap((err) => {
+  for (const websocket of connected) websocket._onTrap(err);
+});
 
 export class WebSocket extends EventEmitter {
   /**
@@ -207,6 +214,7 @@ export class WebSocket extends EventEmitter {
     socket.on('error', socketOnError);
     if (this._pauseOnBackpressure) socket.on('drain', socketOnDrain);
     this._readyState = OPEN;
+    connected.add(this);
     this._armIdleTimer();
     this.emit('open');
   }
@@ -219,6 +227,7 @@ export class WebSocket extends EventEmitter {
       return;
     }
     this._readyState = CLOSED;
+    connected.delete(this);
     clearTimeout(this._idleTimer);
     this._conn?.free();
     this._conn = null;
@@ -554,7 +563,14 @@ export class WebSocket extends EventEmitter {
   _receive(chunk) {
     if (this._receiverDone) return;
     this._armIdleTimer();
-    const { events, error } = this._conn.receiveRaw(chunk, this._isServer ? payloadOf : clientPayloadOf, joinParts);
+    let events, error;
+    try {
+      ({ events, error } = this._conn.receiveRaw(chunk, this._isServer ? payloadOf : clientPayloadOf, joinParts));
+    } catch (err) {
+      // This call trapped the instance: `_onTrap` has closed the connection.
+      if (isTrap(err)) return;
+      throw err;
+    }
     if (events.length === 0 && !error) return;
     if (this._allowSynchronousEvents && !this._deferred) {
       // Replies to the messages of one chunk leave in one write.
@@ -680,6 +696,35 @@ export class WebSocket extends EventEmitter {
       this._errorEmitted = true;
       this.emit('error', err);
     }
+  }
+
+  /**
+   * The wasm instance trapped: nothing more is read or framed by it; a
+   * close 1011 framed here goes out, 'error' (code `wsframe_trap`) follows,
+   * and 'close' once the socket has ended. @internal
+   */
+  _onTrap(err) {
+    if (this._readyState === CLOSED) return;
+    const socket = this._socket;
+    this._receiverDone = true;
+    this._receiverErrored = true;
+    clearTimeout(this._idleTimer);
+    if (socket) {
+      socket.removeListener('data', socketOnData);
+      if (this._readyState === OPEN && socket.writable) {
+        this._closeFrameSent = true;
+        socket.end(trapCloseFrame(!this._isServer));
+      } else {
+        socket.end();
+      }
+      if (!this._closeTimer) this._setCloseTimer();
+    }
+    this._readyState = CLOSING;
+    process.nextTick(() => {
+      if (this._errorEmitted) return;
+      this._errorEmitted = true;
+      this.emit('error', err);
+    });
   }
 
   /** After a close frame or a fault nothing more is read; the socket drains to its end. */

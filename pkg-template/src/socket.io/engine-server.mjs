@@ -37,6 +37,8 @@ export class EngineIoServer extends EventEmitter {
     this.engine = new Engine(options, { sessionClosed: () => {} });
     this.engine.on('connection', (socket) => this.emit('connection', socket));
     this.engine.on('connection_error', (err) => this.emit('connection_error', err));
+    // The wasm instance trapped: its sessions close, and the server says so (Node's rule: unheard, it throws).
+    this.engine.on('trap', (err) => this.emit('error', err));
     this.engine.attach(httpServer);
     return this;
   }

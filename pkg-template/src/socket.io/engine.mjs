@@ -6,7 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
-import { EngineServerCore } from 'wsframe';
+import { EngineServerCore, onTrap } from 'wsframe';
+import { trapCloseFrame } from '../node/constants.mjs';
 import { asBuffer } from './args.mjs';
 import { checkBacklog, OVERFLOW_FACTOR } from './backpressure.mjs';
 import { runMiddlewares } from './middleware.mjs';
@@ -34,6 +35,21 @@ function abortUpgrade(socket, error, message = error.message) {
     );
   }
   socket.destroy();
+}
+
+/** The answer to every request and upgrade once the wasm instance has trapped. */
+function refuseAfterTrap(err, res, socket) {
+  const body = err.message;
+  if (res) {
+    res.writeHead(500, { 'Content-Type': 'text/plain' });
+    res.end(body);
+    return;
+  }
+  socket.on('error', () => {});
+  socket.end(
+    'HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Type: text/plain\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 /** What middlewares get as `res` on an upgrade: the headers they set go on the 101. */
@@ -160,6 +176,9 @@ export class Engine extends EventEmitter {
   #middlewares = [];
   #flushQueued = false;
   #path;
+  /** The trap error once the wasm instance has trapped (see raw.mjs). */
+  #trap = null;
+  #unwatchTrap;
 
   constructor(options, handlers) {
     super();
@@ -182,6 +201,40 @@ export class Engine extends EventEmitter {
       socketioPath: options.endpoint === 'engine' ? null : this.#path,
       enginePath: options.endpoint === 'engine' ? this.#path : null,
     });
+    this.#unwatchTrap = onTrap((err) => {
+      this.#trap = err;
+      clearTimeout(this.#timer);
+      this.#timerAt = Infinity;
+      process.nextTick(() => this.#closeAfterTrap(err));
+    });
+  }
+
+  /**
+   * The core is gone: the server above closes its sockets ('trap'), then
+   * every connection ends — a WebSocket with close 1011, a waiting poll or
+   * an unanswered upgrade with 500 — and every session closes with
+   * "transport error".
+   */
+  #closeAfterTrap(err) {
+    this.emit('trap', err);
+    for (const { socket, res, written } of this.#conns.values()) {
+      if (res) {
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end();
+      } else if (written) {
+        socket.end(trapCloseFrame(false));
+        setTimeout(() => socket.destroy(), 1000).unref();
+      } else {
+        refuseAfterTrap(err, null, socket);
+      }
+    }
+    this.#conns.clear();
+    for (const conn of this.#sessions.values()) {
+      conn.readyState = 'closed';
+      conn.emit('close', 'transport error');
+      this.#handlers.sessionClosed(conn);
+    }
+    this.#sessions.clear();
   }
 
   /** The open sessions, by id (socket.io's `engine.clients`). */
@@ -246,6 +299,7 @@ export class Engine extends EventEmitter {
   }
 
   handleRequest(req, res) {
+    if (this.#trap) return refuseAfterTrap(this.#trap, res);
     req.res = res;
     this.#verify(
       req,
@@ -294,6 +348,7 @@ export class Engine extends EventEmitter {
   }
 
   handleUpgrade(req, socket, head) {
+    if (this.#trap) return refuseAfterTrap(this.#trap, null, socket);
     const res = new UpgradeResponse(socket);
     this.#verify(
       req,
@@ -325,9 +380,11 @@ export class Engine extends EventEmitter {
 
   /** Writes to an upgraded connection's socket, watching how much waits there. */
   #write(conn, bytes, backlogged) {
-    const socket = this.#conns.get(conn)?.socket;
+    const entry = this.#conns.get(conn);
+    const socket = entry?.socket;
     if (!socket) return;
     socket.write(bytes);
+    entry.written = true;
     // The common case, decided without a closure per write (a broadcast
     // writes to every recipient).
     if (socket.writableLength <= this.#options.maxBufferedBytes) return;
@@ -359,6 +416,7 @@ export class Engine extends EventEmitter {
 
   /** Carries out what the core asked for; schedules its next tick. */
   flush() {
+    if (this.#trap) return;
     const backlogged = [];
     for (const action of this.core.takeOutput()) {
       switch (action.kind) {
@@ -468,6 +526,7 @@ export class Engine extends EventEmitter {
 
   /** Ends every session; the timer stops. */
   close() {
+    this.#unwatchTrap();
     this.core.shutdown(now());
     this.flush();
     clearTimeout(this.#timer);

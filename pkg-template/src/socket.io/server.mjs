@@ -129,6 +129,7 @@ export class Server {
       disconnect: (action) => this.#onDisconnect(action),
       sessionClosed: (conn) => this._clients.delete(conn.id),
     });
+    this._engine.on('trap', (err) => this.#closeAfterTrap(err));
     this._engine.attach(srv);
     this.httpServer = srv;
     return this;
@@ -159,6 +160,22 @@ export class Server {
         this._engine.flushSoon();
       }
     });
+  }
+
+  /**
+   * The wasm instance trapped: every socket hears 'error' and 'disconnect'
+   * ("transport error"), then the server emits 'error' (`io.on('error')`;
+   * unheard, it throws, as Node's emitters do: the process cannot serve
+   * anyway, and a supervisor restarting it is the way back).
+   */
+  #closeAfterTrap(err) {
+    for (const socket of [...this._sockets.values()]) {
+      socket._handle = undefined;
+      EventEmitter.prototype.emit.call(socket, 'error', err);
+      socket._onclose('transport error');
+    }
+    this._sockets.clear();
+    EventEmitter.prototype.emit.call(this.sockets, 'error', err);
   }
 
   #onDisconnect(action) {
