@@ -3,7 +3,7 @@
 // this file converts types and reads the packed results of the two hot
 // paths (Connection.receive and FrameDecoder.push), which cross into wasm
 // once per chunk.
-import { raw } from './raw.mjs';
+import { checkAlive, guardMethods, raw, trapFrom } from './raw.mjs';
 import {
   CONNECTION_COUNT_AT,
   CONNECTION_EVENT_A_AT,
@@ -248,7 +248,12 @@ export class Connection {
       options = { ...options };
       delete options.buffers;
     }
-    this.#raw = new raw.RawConnection(options);
+    checkAlive();
+    try {
+      this.#raw = new raw.RawConnection(options);
+    } catch (err) {
+      throw trapFrom(err);
+    }
   }
   /**
    * `receive` for bindings that shape their own events: returns `{ events,
@@ -313,6 +318,16 @@ export class Connection {
    * follow inline at address `inline` (a = length; b = close code).
    */
   #read(chunk, copy, onEvent) {
+    // The glue's RawConnection is left unguarded for speed: its calls are
+    // guarded here, once per chunk, and per call elsewhere (guardMethods below).
+    checkAlive();
+    try {
+      return this.#readChunk(chunk, copy, onEvent);
+    } catch (err) {
+      throw trapFrom(err);
+    }
+  }
+  #readChunk(chunk, copy, onEvent) {
     const bytes = toBytes(chunk);
     const inputAt = this.#raw.inputBuffer(bytes.length);
     writeToWasm(inputAt, bytes);
@@ -381,11 +396,17 @@ export class Connection {
     const binary = options.binary ?? typeof data !== 'string';
     if (options.fin === false || this.#fragmenting) {
       const bytes = typeof data === 'string' ? encoder.encode(data) : toBytes(data);
-      writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
       const fin = options.fin !== false;
       // Later fragments continue the message whatever their own type: its first fragment set it.
       const type = this.#fragmenting ? this.#fragmentBinary : binary;
-      const length = this.#raw.sendFragmentInput(type, bytes.length, fin, flags, key);
+      checkAlive();
+      let length;
+      try {
+        writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
+        length = this.#raw.sendFragmentInput(type, bytes.length, fin, flags, key);
+      } catch (err) {
+        throw trapFrom(err);
+      }
       this.#fragmenting = !fin;
       this.#fragmentBinary = type;
       return this.#sent(length);
@@ -414,10 +435,23 @@ export class Connection {
   // Both send paths put the payload in the connection's input buffer and
   // copy the frames out once: no allocation in wasm per message.
   #sendBytes(bytes, binary, maxFrameSize, flags, key) {
-    writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
-    return this.#sent(hot(this.#raw.sendInputOrMinus(binary, bytes.length, maxFrameSize, flags, key)));
+    checkAlive();
+    try {
+      writeToWasm(this.#raw.inputBuffer(bytes.length), bytes);
+      return this.#sent(hot(this.#raw.sendInputOrMinus(binary, bytes.length, maxFrameSize, flags, key)));
+    } catch (err) {
+      throw trapFrom(err);
+    }
   }
   #sendString(text, maxFrameSize, flags, key) {
+    checkAlive();
+    try {
+      return this.#sendStringUnguarded(text, maxFrameSize, flags, key);
+    } catch (err) {
+      throw trapFrom(err);
+    }
+  }
+  #sendStringUnguarded(text, maxFrameSize, flags, key) {
     const length = text.length;
     // Encoding in place needs room for the worst case, 3 bytes per UTF-16
     // unit; for long strings that would triple wasm memory, which never shrinks.
@@ -518,6 +552,11 @@ export class Connection {
     this.#raw.free();
   }
 }
+
+// The glue's RawConnection is left unguarded (see raw.mjs): the paths that
+// read and send whole messages guard themselves, once per call, above;
+// every other method is guarded here.
+guardMethods(Connection, ['receiveRaw', 'receive', 'send', 'sendText', 'sendMessage', 'sendBinary']);
 
 /** Reads an upgrade request as it arrives (see ServerHandshake.push). */
 export class ServerHandshake {

@@ -21,6 +21,14 @@ let state = { error: null, listeners: new Set() };
 
 const GUARDED = Symbol.for('wsframe.guarded');
 
+/**
+ * Glue classes whose every call comes from one class of the package, which
+ * guards per public call instead (codec.mjs's Connection, server-core.mjs's
+ * EngineServerCore): their hot paths make several calls per message, and a
+ * guard around each is measurable there.
+ */
+const GUARDED_BY_CALLER = new Set(['RawConnection', 'RawServer']);
+
 export function setRaw(module) {
   const key = module.Utf8Validator;
   if (key) {
@@ -31,7 +39,8 @@ export function setRaw(module) {
   // getter, which hot paths would pay on every call.
   raw = {};
   for (const [name, value] of Object.entries(module)) {
-    raw[name] = typeof value !== 'function' || name === 'default' || name.startsWith('__') ? value : guardExport(value);
+    const plain = typeof value !== 'function' || name === 'default' || name.startsWith('__') || GUARDED_BY_CALLER.has(name);
+    raw[name] = plain ? value : guardExport(value);
   }
 }
 
@@ -48,6 +57,44 @@ export function trapError() {
 export function onTrap(listener) {
   state.listeners.add(listener);
   return () => state.listeners.delete(listener);
+}
+
+/** Throws the trap error once the instance has trapped: for callers that guard per call themselves. */
+export function checkAlive() {
+  if (state.error) throw state.error;
+}
+
+/**
+ * What a caller that guards itself rethrows for `err` from the instance: the
+ * trap error (the trap reported) for a trap, else `err` unchanged.
+ */
+export function trapFrom(err) {
+  return caught(err);
+}
+
+/**
+ * Guards the methods and accessors of a package class that calls a glue
+ * class left unguarded (see GUARDED_BY_CALLER), except `free` (a no-op
+ * after a trap) and the names in `skip` (which guard themselves).
+ */
+export function guardMethods(cls, skip = []) {
+  const proto = cls.prototype;
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    if (key === 'constructor' || skip.includes(key)) continue;
+    const d = Object.getOwnPropertyDescriptor(proto, key);
+    const call = d.value ?? d.get;
+    if (typeof call !== 'function') continue;
+    const name = key;
+    const guarded = function (...args) {
+      if (state.error) return deadCall(name);
+      try {
+        return call.apply(this, args);
+      } catch (err) {
+        throw caught(err);
+      }
+    };
+    Object.defineProperty(proto, key, d.value ? { ...d, value: guarded } : { ...d, get: guarded });
+  }
 }
 
 /** True for the error a call throws when the instance has trapped. */

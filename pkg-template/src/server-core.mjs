@@ -1,5 +1,5 @@
 // The sans-I/O Engine.IO + Socket.IO server core, as JS drives it.
-import { isTrap, raw, trapError } from './raw.mjs';
+import { checkAlive, isTrap, raw, trapError, trapFrom } from './raw.mjs';
 import * as layout from './layout.mjs';
 import { decoder, hasBuffer, toBytes } from './memory.mjs';
 
@@ -87,7 +87,12 @@ export class EngineServerCore {
     if (typeof raw.RawServer !== 'function') {
       throw new Error('EngineServerCore runs in Node: the browser build of wsframe has no server');
     }
-    this.#raw = new raw.RawServer(options);
+    checkAlive();
+    try {
+      this.#raw = new raw.RawServer(options);
+    } catch (err) {
+      throw trapFrom(err);
+    }
   }
 
   receive(conn, bytes, now) {
@@ -238,24 +243,26 @@ export class EngineServerCore {
   }
 }
 
-// Once the instance has trapped, the core's calls do nothing and report
-// nothing (the servers on it close what they hold when told, see raw.mjs):
+// The glue's RawServer is left unguarded (see raw.mjs): each call is
+// guarded here. Once the instance has trapped, the core's calls do nothing
+// and report nothing (the servers on it close what they hold when told):
 // a timer, a socket event or an application's emit arriving afterwards is
-// not a second failure. The call that trapped returns the same way; the
-// trap itself has been reported to every `onTrap` listener by then.
+// not a second failure. The call that trapped returns the same way, after
+// the trap has been reported to every `onTrap` listener.
 const AFTER_TRAP = { takeOutput: [], broadcast: 0, sessionCount: 0 };
 for (const name of Object.getOwnPropertyNames(EngineServerCore.prototype)) {
   const d = Object.getOwnPropertyDescriptor(EngineServerCore.prototype, name);
   const call = d.value ?? d.get;
-  if (name === 'constructor' || name === 'free' || typeof call !== 'function') continue;
+  if (name === 'constructor' || typeof call !== 'function') continue;
   const neutral = AFTER_TRAP[name];
   const guarded = function (...args) {
     if (trapError()) return neutral;
     try {
       return call.apply(this, args);
     } catch (err) {
-      if (isTrap(err)) return neutral;
-      throw err;
+      const reported = trapFrom(err);
+      if (isTrap(reported)) return neutral;
+      throw reported;
     }
   };
   Object.defineProperty(EngineServerCore.prototype, name, d.value ? { ...d, value: guarded } : { ...d, get: guarded });
