@@ -152,7 +152,7 @@ export class WebSocketServer extends EventEmitter {
    */
   handleUpgrade(req, socket, head, cb) {
     socket.on('error', socketOnError);
-    if (trapError()) return abortHandshake(socket, 500, trapError().message);
+    if (trapError()) return abortHandshake(socket, 500);
     let request;
     try {
       request = validateRequest({
@@ -162,6 +162,7 @@ export class WebSocketServer extends EventEmitter {
         headers: headerPairs(req.rawHeaders),
       });
     } catch (err) {
+      if (isTrap(err)) return abortHandshake(socket, 500);
       if (typeof err?.code !== 'string' || err.httpStatus === undefined) throw err;
       abortHandshakeOrEmitClientError(this, req, socket, requestError(err));
       return;
@@ -222,7 +223,7 @@ export class WebSocketServer extends EventEmitter {
       answer = upgradeAnswer(request, answerOptions);
     } catch (err) {
       if (!isTrap(err)) throw err;
-      return abortHandshake(socket, 500, err.message);
+      return abortHandshake(socket, 500);
     }
 
     const ws = new o.WebSocket(null, undefined, o);

@@ -37,9 +37,9 @@ function abortUpgrade(socket, error, message = error.message) {
   socket.destroy();
 }
 
-/** The answer to every request and upgrade once the wasm instance has trapped. */
-function refuseAfterTrap(err, res, socket) {
-  const body = err.message;
+/** The answer to every request and upgrade once the wasm instance has trapped (no details: they are for the server's logs). */
+function refuseAfterTrap(res, socket) {
+  const body = 'Internal Server Error';
   if (res) {
     res.writeHead(500, { 'Content-Type': 'text/plain' });
     res.end(body);
@@ -225,7 +225,7 @@ export class Engine extends EventEmitter {
         socket.end(trapCloseFrame(false));
         setTimeout(() => socket.destroy(), 1000).unref();
       } else {
-        refuseAfterTrap(err, null, socket);
+        refuseAfterTrap(null, socket);
       }
     }
     this.#conns.clear();
@@ -299,7 +299,7 @@ export class Engine extends EventEmitter {
   }
 
   handleRequest(req, res) {
-    if (this.#trap) return refuseAfterTrap(this.#trap, res);
+    if (this.#trap) return refuseAfterTrap(res);
     req.res = res;
     this.#verify(
       req,
@@ -348,7 +348,7 @@ export class Engine extends EventEmitter {
   }
 
   handleUpgrade(req, socket, head) {
-    if (this.#trap) return refuseAfterTrap(this.#trap, null, socket);
+    if (this.#trap) return refuseAfterTrap(null, socket);
     const res = new UpgradeResponse(socket);
     this.#verify(
       req,
