@@ -40,6 +40,9 @@ const steps = [
     kind: 'check',
     cmd: ['cargo', 'clippy', '--target', 'wasm32-unknown-unknown', '--no-default-features', '--', '-D', 'warnings'],
   },
+  // The fuzz targets' bodies are also compiled (and clippy-checked) by the
+  // main crate's tests/fuzz_corpora.rs, which replays their corpora.
+  { group: 'rust', name: 'cargo fmt --check (fuzz targets)', kind: 'check', cmd: ['cargo', 'fmt', '--check', '--manifest-path', 'fuzz/Cargo.toml'] },
   { group: 'rust', name: 'cargo test (native)', kind: 'cargo', cmd: ['cargo', 'test', '--no-fail-fast'] },
   { group: 'wasm', name: 'wasm-pack test --node', kind: 'cargo', cmd: ['wasm-pack', 'test', '--node'] },
   {

@@ -2,9 +2,14 @@
 //! it runs on input from the network: arbitrary bytes on fresh connections,
 //! after a polling handshake and after a WebSocket upgrade, interleaved with
 //! the application's calls and a moving clock; and each parser alone.
-#![cfg(all(not(target_arch = "wasm32"), feature = "server"))]
+#![cfg(all(not(target_arch = "wasm32"), feature = "server", feature = "inspector"))]
 
 use proptest::prelude::*;
+
+/// The fuzz targets' helpers (the `server` target drives the core as these properties do).
+#[path = "../fuzz/src/targets.rs"]
+#[allow(dead_code)]
+mod targets;
 use wsframe::engineio::{self, PayloadLimits, Version};
 use wsframe::handshake::HeadLimits;
 use wsframe::http::{Request, RequestLimits, RequestReader};
@@ -88,16 +93,7 @@ fn drive(server: &mut Server, prefix: &[u8], steps: &[Step]) {
                 }
             }
         }
-        for output in server.take_output() {
-            match output {
-                Output::Connect { socket, .. } => sockets.push(socket),
-                Output::Message { sid, data } => {
-                    let _ = server.send_message(&sid, data, now);
-                }
-                Output::Write { bytes, .. } => assert!(bytes.len() < 1 << 20),
-                _ => {}
-            }
-        }
+        targets::take_output_checked(server, &mut sockets, now);
         if let Some(at) = server.next_deadline() {
             assert!(at >= 1_000);
         }
