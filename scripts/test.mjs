@@ -1,7 +1,7 @@
 // Runs every test suite of the repository, one step after another, shows
 // their output as it comes, and ends with one plain tally line:
 // "N passed, M failed". Usage: node scripts/test.mjs [group ...]
-// (groups: rust, wasm, js, e2e, bench, conformance; with no argument, all of them).
+// (groups: rust, wasm, js, e2e, bench, soak, conformance; with no argument, all of them).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -80,6 +80,8 @@ const steps = [
   },
   { group: 'bench', name: 'micro benchmarks (quick)', kind: 'check', cmd: ['node', 'benches/run.mjs', '--quick', '--json', 'target/bench-quick.json'] },
   { group: 'bench', name: 'end-to-end benchmark (quick)', kind: 'check', cmd: ['node', 'benches/e2e.mjs', '--quick', '--json', 'target/bench-e2e-quick.json'] },
+  // Thirty seconds of the soak (npm run soak runs it for longer).
+  { group: 'soak', name: 'soak, 30 s (echo + Socket.IO examples)', kind: 'check', cmd: ['node', 'scripts/soak.mjs', '--minutes', '0.5', '--out', 'target/soak-quick'] },
   {
     group: 'conformance',
     name: 'Autobahn sections 1-10, both roles',

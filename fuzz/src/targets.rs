@@ -5,7 +5,7 @@
 //! the differential targets the same answer as an independent implementation.
 //!
 //! Limits here are small so that a bomb shows as an error, not as memory:
-//! the `-rss_limit_mb` of `npm run fuzz` is set from them.
+//! the `-malloc_limit_mb` of `npm run fuzz` is set from them.
 
 use wsframe::capture::{self, CaptureOptions, DeflateOverride, Dir};
 use wsframe::deflate::{
