@@ -553,6 +553,11 @@ impl FrameDecoder {
         self.header_len
     }
 
+    /// Stream offset of the current (or last) frame's first payload byte.
+    pub fn payload_offset(&self) -> u64 {
+        self.frame_start + self.header_len as u64
+    }
+
     /// True between frames: no header byte or payload byte is pending.
     pub fn is_at_frame_boundary(&self) -> bool {
         matches!(self.state, State::Header) && self.head_have == 0

@@ -618,7 +618,7 @@ impl Connection {
         // of the frame being inflated: where inside the compressed bytes
         // zlib noticed depends on how they were split, so nothing finer is
         // the same for every split.
-        let payload_at = self.decoder.frame_offset() + self.decoder.header_len() as u64;
+        let payload_at = self.decoder.payload_offset();
         if self.message.compressed && self.config.delivery == Delivery::Pieces {
             let data = piece.unmask();
             self.inflate_pieces(data, InflateFlush::NoFlush, payload_at, on_event)?;
@@ -700,7 +700,7 @@ impl Connection {
             // Already handed out from the input by `on_payload`.
             _ if frame.delivered => Ok(true),
             _ if frame.fin && self.message.compressed && self.config.delivery == Delivery::Pieces => {
-                let at = self.decoder.frame_offset() + self.decoder.header_len() as u64;
+                let at = self.decoder.payload_offset();
                 self.inflate_pieces(&crate::deflate::TAIL, InflateFlush::SyncFlush, at, on_event)?;
                 if let Some(d) = self.decompressor.as_mut() {
                     d.end_message()
@@ -790,7 +790,7 @@ impl Connection {
     /// Inflates the flush marker the sender left out of a compressed
     /// message (RFC 7692 §7.2.2), which completes its output.
     fn finish_inflating(&mut self) -> Result<()> {
-        let at = self.decoder.frame_offset() + self.decoder.header_len() as u64;
+        let at = self.decoder.payload_offset();
         let (limit, kind) = self.inflate_limit();
         let message = &mut self.message;
         let before = message.buffer.len();
@@ -874,7 +874,7 @@ impl Connection {
     where
         F: FnMut(Event<'_>),
     {
-        let payload_at = self.decoder.frame_offset() + self.decoder.header_len() as u64;
+        let payload_at = self.decoder.payload_offset();
         let control = std::mem::take(&mut self.control);
         let parsed = close::parse_close_payload(&control).map_err(|e| e.shifted(payload_at));
         let CloseFrame { code, reason } = match parsed {
