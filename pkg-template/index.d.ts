@@ -660,7 +660,12 @@ export interface TcpConnectionSummary {
  * neither format.
  */
 export declare class CaptureFile {
-  constructor(bytes: BytesLike);
+  /**
+   * `onProgress(fraction)` is told how far reading has come, about a
+   * hundred times, ending at 1 (a 100 MB file takes about a second); what
+   * it throws is rethrown.
+   */
+  constructor(bytes: BytesLike, options?: { onProgress?: (fraction: number) => void });
   summary(): {
     format: 'pcap' | 'pcapng';
     linkTypes: string[];
@@ -684,6 +689,12 @@ export interface HarLayers {
   socketio: CaptureInspection['layers'][number]['socketio'];
   attachmentOf: [number, number] | null;
 }
+
+/**
+ * What a conforming endpoint answers a diagnostic's fault with, and the rule
+ * it breaks, e.g. "close 1002, RFC 6455 §5.2" ('' when nothing applies).
+ */
+export declare function diagnosticAnswer(diagnostic: Pick<Diagnostic, 'closeCode' | 'httpStatus' | 'section'>): string;
 
 /** What a file is, from its first 4 KiB: a capture, a HAR, or text (a dump to parse). */
 export declare function fileKind(bytes: BytesLike): 'pcap' | 'pcapng' | 'har' | 'text';

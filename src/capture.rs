@@ -264,6 +264,9 @@ pub struct HandshakeInfo {
     pub key: Option<String>,
     pub offered_protocols: Vec<String>,
     pub offered_extensions: Vec<String>,
+    /// The offered extensions' names, which the answer is held to.
+    #[serde(skip)]
+    offered_extension_names: Vec<String>,
     /// The status line, e.g. `HTTP/1.1 101 Switching Protocols`.
     pub status_line: Option<String>,
     pub status: Option<u16>,
@@ -357,6 +360,7 @@ fn read_request(bytes: &[u8], info: &mut HandshakeInfo) {
         Ok(request) => {
             info.offered_protocols = request.protocols;
             info.offered_extensions = request.extensions.iter().map(ToString::to_string).collect();
+            info.offered_extension_names = request.extensions.into_iter().map(|e| e.name).collect();
         }
         Err(e) => info.diagnostics.push(diag(
             e.kind(),
@@ -400,17 +404,12 @@ fn read_response(bytes: &[u8], info: &mut HandshakeInfo) {
         .iter()
         .map(|h| (h.name.clone(), h.value.clone()))
         .collect();
-    let offered_names: Vec<String> = info
-        .offered_extensions
-        .iter()
-        .map(|e| e.split(';').next().unwrap_or("").trim().to_string())
-        .collect();
     let seen_request = info.request_line.is_some();
     let offer = Offer {
         key: info.key.as_deref().filter(|_| seen_request),
         protocols: seen_request.then_some(info.offered_protocols.as_slice()),
         require_protocol: false,
-        extension_names: seen_request.then_some(offered_names.as_slice()),
+        extension_names: seen_request.then_some(info.offered_extension_names.as_slice()),
     };
     let mut found = Vec::new();
     let (protocol, answered) = check_response(
@@ -806,7 +805,7 @@ pub(crate) fn packet_layers(
                         && inspected
                             .diagnostics
                             .iter()
-                            .all(|d| d.code != "socketio_too_many_attachments");
+                            .all(|d| d.code != ErrorKind::SocketioTooManyAttachments);
                     layer.socketio = Some(SocketIoInfo {
                         stitched_json: inspected.data_json.clone(),
                         packet: inspected,

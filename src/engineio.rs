@@ -40,6 +40,13 @@ const BASE64_READER: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
+/// The value of a URL's or request target's `EIO` query parameter, which
+/// makes a request an Engine.IO one (its version may still be unsupported).
+pub fn eio_param(url: &str) -> Option<&str> {
+    let (_, query) = url.split_once('?')?;
+    query.split('&').find_map(|kv| kv.strip_prefix("EIO="))
+}
+
 /// Engine.IO protocol revision, from the `EIO` query parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Version {
@@ -60,11 +67,7 @@ impl Version {
     /// The protocol a URL or request target names in its `EIO=` query
     /// parameter.
     pub fn from_url(url: &str) -> Option<Version> {
-        let (_, query) = url.split_once('?')?;
-        query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("EIO="))
-            .and_then(Version::from_query)
+        eio_param(url).and_then(Version::from_query)
     }
 
     pub fn number(self) -> u8 {

@@ -186,6 +186,8 @@ error_kinds! {
     TcpReset = "tcp_reset", close None, http None, ws None;
     /// A HAR's binary WebSocket message that is not valid base64.
     HarInvalidBase64 = "har_invalid_base64", close None, http None, ws None;
+    /// A HAR's WebSocket entry without its messages (Firefox exports the handshake only).
+    HarNoMessages = "har_no_messages", close None, http None, ws None;
 }
 
 impl ErrorKind {
@@ -218,6 +220,13 @@ impl ErrorKind {
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+/// A kind crosses to JS (and JSON) as its stable code.
+impl serde::Serialize for ErrorKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
     }
 }
 

@@ -141,6 +141,19 @@ pub fn inspect_har(text: &str) -> Result<HarInspection, NotAHar> {
         if let Some(messages) = entry.get("_webSocketMessages").and_then(Value::as_array) {
             out.websockets
                 .push(websocket(index, entry, url, messages, &mut out.diagnostics));
+        } else if is_websocket(entry, &url) {
+            // Firefox exports the handshake of a WebSocket connection, not its messages.
+            let exporter = out.creator.as_deref().unwrap_or("the browser that made it");
+            out.diagnostics.push(Diagnostic::new(
+                Severity::Warning,
+                ErrorKind::HarNoMessages,
+                format!(
+                    "entry {index}: this HAR holds the WebSocket handshake of {url} but not its messages ({exporter} does not export them; Chrome's HAR export does, or record a capture with tcpdump)"
+                ),
+                0,
+            ));
+            out.websockets
+                .push(websocket(index, entry, url, &[], &mut out.diagnostics));
         } else if url.contains("transport=polling") {
             if let Some(version) = Version::from_url(&url) {
                 out.polling.push(polling(index, entry, url, version));
@@ -148,6 +161,15 @@ pub fn inspect_har(text: &str) -> Result<HarInspection, NotAHar> {
         }
     }
     Ok(out)
+}
+
+/// A WebSocket entry that carries no `_webSocketMessages`: marked as one
+/// (Chrome), on a `ws:`/`wss:` URL, or answered with 101 (Firefox).
+fn is_websocket(entry: &Value, url: &str) -> bool {
+    entry.get("_resourceType").and_then(Value::as_str) == Some("websocket")
+        || url.starts_with("ws://")
+        || url.starts_with("wss://")
+        || status(entry) == Some(101)
 }
 
 fn websocket(
@@ -349,5 +371,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(har.diagnostics[0].code, ErrorKind::HarInvalidBase64);
+    }
+
+    /// Firefox exports a WebSocket entry as its handshake alone: it is
+    /// listed, and the missing messages are a warning. Chrome's entry with
+    /// no messages is simply empty.
+    #[test]
+    fn a_websocket_entry_without_messages_is_listed_and_said_so() {
+        let firefox = r#"{"log":{"creator":{"name":"Firefox","version":"153.8.0"},"entries":[
+            {"request":{"method":"GET","url":"ws://127.0.0.1:1/socket.io/?EIO=4&transport=websocket&sid=x","headers":[]},"response":{"status":101,"headers":[]}},
+            {"request":{"method":"GET","url":"http://127.0.0.1:1/chat","headers":[]},"response":{"status":101,"headers":[]}},
+            {"request":{"method":"GET","url":"http://127.0.0.1:1/page","headers":[]},"response":{"status":200,"headers":[]}}]}}"#;
+        let har = inspect_har(firefox).unwrap();
+        assert_eq!(har.websockets.len(), 2);
+        assert!(har.websockets.iter().all(|ws| ws.messages.is_empty()));
+        assert_eq!(har.websockets[0].eio, 4);
+        let codes: Vec<_> = har.diagnostics.iter().map(|d| (d.severity, d.code)).collect();
+        assert_eq!(codes, [(Severity::Warning, ErrorKind::HarNoMessages); 2]);
+        assert!(har.diagnostics[0]
+            .message
+            .contains("(Firefox 153.8.0 does not export them"));
+
+        let chrome = r#"{"log":{"entries":[{"_resourceType":"websocket","_webSocketMessages":[],
+            "request":{"url":"ws://127.0.0.1:1/"},"response":{"status":101}}]}}"#;
+        let har = inspect_har(chrome).unwrap();
+        assert_eq!(har.websockets.len(), 1);
+        assert!(har.diagnostics.is_empty());
     }
 }

@@ -80,7 +80,6 @@ pub enum Severity {
 pub struct Diagnostic {
     pub severity: Severity,
     /// The rule broken: the codec's own error kind (its stable code in JSON).
-    #[serde(serialize_with = "kind_code")]
     pub code: ErrorKind,
     pub message: String,
     /// Byte offset in the inspected bytes.
@@ -227,11 +226,6 @@ pub struct Inspection {
     pub bytes: u64,
     /// The stream ends at a frame boundary.
     pub complete: bool,
-}
-
-/// An error kind as its stable code.
-fn kind_code<S: serde::Serializer>(kind: &ErrorKind, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(kind.code())
 }
 
 /// The largest integer a JS number holds exactly (2^53 - 1).

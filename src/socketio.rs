@@ -185,8 +185,8 @@ pub struct Span {
 /// A problem found in a packet, at a byte offset of its text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    /// The [`ErrorKind`] code.
-    pub code: &'static str,
+    /// The rule broken (its stable code in JSON).
+    pub code: ErrorKind,
     pub message: String,
     pub offset: usize,
 }
@@ -1056,7 +1056,7 @@ pub fn inspect(text: &str, options: &DecodeOptions) -> Inspection {
             .diagnostics
             .into_iter()
             .map(|problem| Diagnostic {
-                code: problem.kind.code(),
+                code: problem.kind,
                 message: problem.message,
                 offset: problem.offset,
             })
@@ -1405,7 +1405,7 @@ mod tests {
         assert_eq!(ok.event_json.as_deref(), Some("\"msg\""));
         assert_eq!(ok.placeholders.len(), 1);
         let bad = inspect(r#"599-["disconnect",{"_placeholder":true,"num":200}]"#, &options);
-        let codes: Vec<_> = bad.diagnostics.iter().map(|d| d.code).collect();
+        let codes: Vec<_> = bad.diagnostics.iter().map(|d| d.code.code()).collect();
         assert_eq!(
             codes,
             [

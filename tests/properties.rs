@@ -374,6 +374,14 @@ proptest! {
             file.extend_from_slice(&ip);
         }
         let capture = wsframe::pcap::read_capture(&file).unwrap();
+        // Progress only goes forward, ends at exactly 1, and is told a bounded number of times.
+        let mut told = Vec::new();
+        let mut report = |fraction: f64| told.push(fraction);
+        let again = wsframe::pcap::read_capture_with_progress(&file, &mut wsframe::pcap::Progress::new(&mut report)).unwrap();
+        prop_assert_eq!(&again, &capture);
+        prop_assert!(told.windows(2).all(|w| w[0] < w[1]), "{:?}", told);
+        prop_assert_eq!(told.last().copied(), Some(1.0));
+        prop_assert!(told.len() <= 101 && told[0] > 0.0);
         let mut streamed = 0usize;
         for connection in &capture.connections {
             streamed += connection.segments.iter().map(|s| s.bytes.len()).sum::<usize>();

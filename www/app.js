@@ -127,8 +127,8 @@ function showCapture(capture, info, problems = []) {
 
 /** What a conforming endpoint answers a diagnostic's fault with, and the rule's section. */
 function answerOf(d) {
-  const parts = [d.closeCode ? `close ${d.closeCode}` : '', d.httpStatus ? `HTTP ${d.httpStatus}` : '', d.section ?? ''].filter(Boolean);
-  return parts.length ? ` (${parts.join(', ')})` : '';
+  const answer = w.diagnosticAnswer(d);
+  return answer ? ` (${answer})` : '';
 }
 
 function worst(diagnostics) {
@@ -848,9 +848,10 @@ async function openCapture(file) {
   state.worker ??= new CaptureWorker();
   try {
     const buffer = await readWithProgress(file, (f) => showProgress(`reading ${file.name}: ${(f * 100).toFixed(0)} %`, f));
-    showProgress(`decoding ${file.name} (${(file.size / 1e6).toFixed(1)} MB)…`, undefined);
+    const decoding = (f) => showProgress(`decoding ${file.name} (${(file.size / 1e6).toFixed(1)} MB): ${(f * 100).toFixed(0)} %`, f);
+    decoding(0);
     const started = performance.now();
-    const summary = await state.worker.open(buffer);
+    const summary = await state.worker.open(buffer, decoding);
     showProgress(null, null);
     const memory = await state.worker.memory();
     state.source = { kind: 'capture', name: file.name, summary, origin: summary.connections[0]?.firstTime ?? 0, ms: performance.now() - started, memory };

@@ -8,10 +8,12 @@ const ready = init();
 let capture = null;
 
 const handlers = {
-  async open({ bytes }) {
+  async open({ id, bytes }) {
     capture?.free();
     capture = null;
-    capture = new w.CaptureFile(new Uint8Array(bytes));
+    // Progress goes out while the core is still reading: the page draws it meanwhile.
+    const onProgress = (fraction) => self.postMessage({ id, progress: fraction });
+    capture = new w.CaptureFile(new Uint8Array(bytes), { onProgress });
     return capture.summary();
   },
   async inspect({ index, options }) {
@@ -35,7 +37,7 @@ self.onmessage = async ({ data }) => {
   const { id, op, ...request } = data;
   try {
     await ready;
-    self.postMessage({ id, value: await handlers[op](request) });
+    self.postMessage({ id, value: await handlers[op]({ id, ...request }) });
   } catch (err) {
     self.postMessage({ id, error: err?.message ?? String(err) });
   }

@@ -20,23 +20,30 @@ export class CaptureWorker {
   constructor() {
     this.#worker.onmessage = ({ data }) => {
       const pending = this.#pending.get(data.id);
+      if (data.progress !== undefined) {
+        pending?.onProgress?.(data.progress);
+        return;
+      }
       this.#pending.delete(data.id);
       if (data.error !== undefined) pending?.reject(new Error(data.error));
       else pending?.resolve(data.value);
     };
   }
 
-  #call(op, request, transfer = []) {
+  #call(op, request, transfer = [], onProgress = undefined) {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, onProgress });
       this.#worker.postMessage({ id, op, ...request }, transfer);
     });
   }
 
-  /** Reads a capture file (its ArrayBuffer moves to the worker); resolves with its summary. */
-  open(buffer) {
-    return this.#call('open', { bytes: buffer }, [buffer]);
+  /**
+   * Reads a capture file (its ArrayBuffer moves to the worker); resolves
+   * with its summary, telling `onProgress(fraction)` how far it has come.
+   */
+  open(buffer, onProgress) {
+    return this.#call('open', { bytes: buffer }, [buffer], onProgress);
   }
 
   inspect(index, options) {

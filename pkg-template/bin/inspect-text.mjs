@@ -3,6 +3,8 @@
 // length, payload) and Engine.IO / Socket.IO layers, with diagnostics, one
 // line each, as tshark prints its protocols.
 
+import { diagnosticAnswer } from '../index.mjs';
+
 const OPCODES = { 0: 'cont', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
 const PREVIEW = 60;
 
@@ -26,7 +28,7 @@ function time(seconds, origin) {
 }
 
 export function diagnosticLine(d, where = '') {
-  const answer = [d.closeCode ? `close ${d.closeCode}` : '', d.httpStatus ? `HTTP ${d.httpStatus}` : '', d.section ?? ''].filter(Boolean).join(', ');
+  const answer = diagnosticAnswer(d);
   return `  ! ${d.severity ?? 'error'} ${d.code}${where} at byte ${d.offset}: ${d.message}${answer ? ` (${answer})` : ''}`;
 }
 

@@ -40,8 +40,10 @@ export function inspectCapture(segments, options) {
 export class CaptureFile {
   #raw;
 
-  constructor(bytes) {
-    this.#raw = new raw.CaptureFile(toBytes(bytes));
+  constructor(bytes, options = {}) {
+    const { onProgress } = options;
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('onProgress must be a function');
+    this.#raw = new raw.CaptureFile(toBytes(bytes), onProgress);
   }
 
   summary() {
@@ -59,6 +61,16 @@ export class CaptureFile {
   free() {
     this.#raw.free();
   }
+}
+
+/**
+ * What a conforming endpoint answers a diagnostic's fault with, and the rule
+ * it breaks, e.g. "close 1002, RFC 6455 §5.2" ('' when nothing applies): one
+ * wording for the page and the `wsframe inspect` tool.
+ */
+export function diagnosticAnswer(diagnostic) {
+  const { closeCode, httpStatus, section } = diagnostic;
+  return [closeCode ? `close ${closeCode}` : '', httpStatus ? `HTTP ${httpStatus}` : '', section ?? ''].filter(Boolean).join(', ');
 }
 
 /** What a file is, from its first 4 KiB: 'pcap', 'pcapng', 'har', or 'text' (a dump to parse). */

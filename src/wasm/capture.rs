@@ -51,9 +51,22 @@ pub struct WasmCaptureFile {
 #[wasm_bindgen(js_class = CaptureFile)]
 impl WasmCaptureFile {
     /// Reads the file; throws `invalid_argument` when it is neither format.
+    /// `on_progress(fraction)`, when given, is told how far reading has come
+    /// (about a hundred times, ending at 1); what it throws is rethrown.
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8]) -> Result<WasmCaptureFile, JsValue> {
-        let file = crate::pcap::read_capture(bytes).map_err(|e| invalid_argument(e.0))?;
+    pub fn new(bytes: &[u8], on_progress: Option<js_sys::Function>) -> Result<WasmCaptureFile, JsValue> {
+        let mut thrown = None;
+        let mut report = |fraction: f64| {
+            if let (Some(callback), None) = (&on_progress, &thrown) {
+                thrown = callback.call1(&JsValue::NULL, &JsValue::from_f64(fraction)).err();
+            }
+        };
+        let read =
+            crate::pcap::read_capture_with_progress(bytes, &mut crate::pcap::Progress::new(&mut report));
+        if let Some(error) = thrown {
+            return Err(error);
+        }
+        let file = read.map_err(|e| invalid_argument(e.0))?;
         Ok(WasmCaptureFile { file })
     }
 

@@ -14,7 +14,7 @@ import { Server } from 'socket.io';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CaptureFile, parseDump } from 'wsframe';
 import { root } from '../js/helpers.mjs';
-import { record, tmpFile, tsharkFrames } from '../js/capture-tools.mjs';
+import { record, recordSocketIoChat, tmpFile, tsharkFrames } from '../js/capture-tools.mjs';
 import { recordHar } from '../js/har-recorder.mjs';
 import { openInspector } from './page.mjs';
 import { writeSyntheticPcapng } from './synthetic-pcapng.mjs';
@@ -140,16 +140,47 @@ describe('files in the page', () => {
     assert.ok((await rowTexts()).some((r) => r[4] === 'CONNECT'));
   });
 
-  test('a 100 MB pcapng decodes in the worker while the page keeps drawing', async () => {
+  test('a pcapng of socket.io-client ↔ socket.io on long-polling only: the Engine.IO connections, their packets and Socket.IO events', async () => {
+    const { file } = await recordSocketIoChat({ name: 'polling.pcapng', transports: ['polling'], text: 'by polling' });
+    await page.setInputFiles('#file-input', file);
+    await page.waitForSelector('#file-bar:not([hidden])');
+    const options = await page.locator('#connection option').allTextContents();
+    const polling = options.map((o, i) => [o, i]).filter(([o]) => / · engine\.io · /.test(o));
+    assert.ok(polling.length >= 1, options.join('\n'));
+    assert.ok(options.every((o) => !/ · websocket · /.test(o)), options.join('\n'));
+    // Every packet of every polling connection, with its Engine.IO and Socket.IO kinds.
+    const kinds = [];
+    let event = null;
+    for (const [, index] of polling) {
+      await page.selectOption('#connection', String(index));
+      await page.waitForFunction((i) => new RegExp(`connection #${i}, \\d+ Engine\\.IO polling requests`).test(document.querySelector('#input-info').textContent), index);
+      const rows = (await rowTexts()).map((r) => r[4]);
+      kinds.push(...rows);
+      if (rows.includes('EVENT')) {
+        // The event's arguments, decoded from the POST body.
+        await page.click(`#row-${rows.indexOf('EVENT')}`);
+        event = [await page.locator('#detail [data-k="sio-event"]').textContent(), ...JSON.parse(await page.locator('#sio-args').getAttribute('data-json'))];
+      }
+    }
+    for (const kind of ['open', 'CONNECT', 'EVENT', 'ACK']) assert.ok(kinds.includes(kind), `${kind} in ${kinds.join()}`);
+    assert.deepEqual(event, ['chat', 'by polling']);
+    assert.doesNotMatch(await page.locator('#status').textContent(), /cannot/);
+  });
+
+  test('a 100 MB pcapng decodes in the worker while the page keeps drawing its progress', async () => {
     const file = tmpFile('big.pcapng');
     const frames = writeSyntheticPcapng(file, { megabytes: 100 });
-    // Count the page's animation frames: a blocked main thread stops them.
+    // Count the page's animation frames (a blocked main thread stops them),
+    // and note the progress bar's value while the status says it decodes.
     await page.evaluate(() => {
       window.gaps = [];
+      window.decoding = [];
       let last = performance.now();
       const tick = (now) => {
         window.gaps.push(now - last);
         last = now;
+        const bar = document.querySelector('#load-progress');
+        if (/^decoding/.test(document.querySelector('#status').textContent) && !bar.hidden && bar.hasAttribute('value')) window.decoding.push(bar.value);
         if (!window.stopTicking) requestAnimationFrame(tick);
       };
       window.stopTicking = false;
@@ -164,7 +195,12 @@ describe('files in the page', () => {
       return window.gaps;
     });
     const worst = Math.max(...gaps);
-    console.log(`100 MB pcapng: ${frames} frames in ${seconds.toFixed(1)} s; longest pause of the page ${worst.toFixed(0)} ms over ${gaps.length} animation frames`);
+    const decoding = await page.evaluate(() => window.decoding);
+    const shown = [...new Set(decoding)];
+    console.log(`100 MB pcapng: ${frames} frames in ${seconds.toFixed(1)} s; longest pause of the page ${worst.toFixed(0)} ms over ${gaps.length} animation frames; decoding progress drawn at ${shown.map((f) => f.toFixed(2)).join(' ')}`);
+    // The bar moves while the worker decodes: it is told, not guessed.
+    assert.ok(shown.length >= 3 && shown.some((f) => f > 0.05 && f < 0.95), `decoding progress ${shown}`);
+    assert.ok(decoding.every((f, i) => i === 0 || f >= decoding[i - 1]), `progress went back: ${decoding}`);
     assert.ok(gaps.length > 10, `${gaps.length} animation frames`);
     assert.ok(worst < 1500, `the page froze for ${worst.toFixed(0)} ms`);
     // The worker's memory after reading the file: a couple of times its size

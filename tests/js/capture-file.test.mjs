@@ -49,7 +49,7 @@ function compare(file, port) {
   const capture = new CaptureFile(readFileSync(file));
   try {
     const summary = capture.summary();
-    const ws = summary.connections.filter((c) => c.kind === 'websocket');
+    const ws = summary.connections.filter((c) => c.kind === 'websocket' && c.server.endsWith(`:${port}`));
     assert.equal(ws.length, 1, JSON.stringify(summary.connections));
     const expected = tsharkFrames(file, port);
     const got = wsframeFrames(capture, ws[0].index);
@@ -100,6 +100,49 @@ function pcapRecords(bytes) {
   }
   return { header: bytes.subarray(0, 24), records };
 }
+
+/** A little-endian pcap written again in big-endian byte order, as tcpdump on a big-endian machine writes it. */
+function bigEndianPcap(bytes) {
+  const out = Buffer.from(bytes);
+  const swap32 = (at) => out.writeUInt32BE(bytes.readUInt32LE(at), at);
+  swap32(0);
+  out.writeUInt16BE(bytes.readUInt16LE(4), 4);
+  out.writeUInt16BE(bytes.readUInt16LE(6), 6);
+  for (const at of [8, 12, 16, 20]) swap32(at);
+  for (let at = 24; at + 16 <= bytes.length; at += 16 + bytes.readUInt32LE(at + 8)) {
+    for (const field of [0, 4, 8, 12]) swap32(at + field);
+  }
+  return out;
+}
+
+test('mergecap joins an Ethernet and a Linux cooked capture into one pcapng of two interfaces, and a pcap in big-endian order: every frame as Wireshark reads it', async () => {
+  const first = await wsSession({ deflate: false });
+  const second = await wsSession({ deflate: true });
+  try {
+    const lo = await record({ tool: 'tcpdump', iface: 'lo', port: first.port, file: tmpFile('lo.pcap') }, first.talk);
+    const any = await record({ tool: 'tcpdump', iface: 'any', port: second.port, file: tmpFile('any.pcap') }, second.talk);
+    const merged = tmpFile('merged.pcapng');
+    execFileSync('mergecap', ['-F', 'pcapng', '-w', merged, lo, any]);
+    // Wireshark's own reading: packets on two interfaces.
+    const interfaces = new Set(execFileSync('tshark', ['-r', merged, '-T', 'fields', '-e', 'frame.interface_id'], { encoding: 'utf8' }).trim().split('\n'));
+    assert.deepEqual([...interfaces].sort(), ['0', '1']);
+    const one = compare(merged, first.port);
+    const other = compare(merged, second.port);
+    assert.equal(one.summary.format, 'pcapng');
+    assert.deepEqual(one.summary.linkTypes.map((name) => name.split(' ')[0]).sort(), ['Ethernet', 'Linux']);
+    assert.ok(other.frames.some((f) => f.rsv === 4), 'the second session is compressed');
+
+    const swapped = tmpFile('big-endian.pcap');
+    writeFileSync(swapped, bigEndianPcap(readFileSync(lo)));
+    assert.deepEqual([...readFileSync(swapped).subarray(0, 4)], [0xa1, 0xb2, 0xc3, 0xd4]);
+    const { frames } = compare(swapped, first.port);
+    const { frames: native } = compare(lo, first.port);
+    assert.deepEqual(frames, native);
+  } finally {
+    await first.close();
+    await second.close();
+  }
+});
 
 test('reassembly: packets reordered and one lost (pcap rewritten), and a truncated file', async () => {
   const session = await wsSession({ deflate: false });

@@ -5,6 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import net from 'node:net';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -79,7 +80,7 @@ const unhex = (text) => Buffer.from(text.replaceAll(':', ''), 'hex');
  * opcode, masked, length, maskKey, text, data, closeCode, closeReason }`.
  */
 export function tsharkFrames(file, port) {
-  const out = execFileSync('tshark', ['-r', file, '-d', `tcp.port==${port},http`, '-Y', 'websocket', '-T', 'json', '-O', 'websocket,data'], {
+  const out = execFileSync('tshark', ['-r', file, '-d', `tcp.port==${port},http`, '-Y', `websocket && tcp.port==${port}`, '-T', 'json', '-O', 'websocket,data'], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -146,4 +147,32 @@ export function wsframeFrames(capture, index) {
     }
     return frame;
   });
+}
+
+/**
+ * Records (dumpcap, pcapng) a socket.io 4.8 session on loopback:
+ * socket.io-client on `transports` connects (and upgrades, when it may),
+ * emits 'chat' with `text`, gets its ack ("got " + text), and closes.
+ * Resolves with the file and the server's port.
+ */
+export async function recordSocketIoChat({ name = 'session.pcapng', transports = ['polling', 'websocket'], text = 'hi' } = {}) {
+  const [{ Server }, { io }] = await Promise.all([import('socket.io'), import('socket.io-client')]);
+  const httpServer = http.createServer();
+  const server = new Server(httpServer);
+  server.on('connection', (socket) => socket.on('chat', (chat, ack) => ack(`got ${chat}`)));
+  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address();
+  try {
+    const file = await record({ tool: 'dumpcap', port, file: tmpFile(name) }, async () => {
+      const client = io(`http://127.0.0.1:${port}`, { forceNew: true, reconnection: false, transports });
+      await new Promise((resolve) => client.once('connect', resolve));
+      if (transports.includes('websocket') && client.io.engine.transport.name !== 'websocket') await new Promise((resolve) => client.io.engine.once('upgrade', resolve));
+      const answer = await client.timeout(5000).emitWithAck('chat', text);
+      if (answer !== `got ${text}`) throw new Error(`the ack was ${answer}`);
+      client.close();
+    });
+    return { file, port };
+  } finally {
+    server.close();
+  }
 }

@@ -4,35 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Server } from 'socket.io';
-import { io } from 'socket.io-client';
 import { root } from './helpers.mjs';
-import { record, tmpFile } from './capture-tools.mjs';
+import { recordSocketIoChat, tmpFile } from './capture-tools.mjs';
 
 const BIN = path.join(root, 'pkg', 'bin', 'wsframe.mjs');
 const run = (...args) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 
 test('wsframe inspect: a pcapng of a socket.io session, as text and as JSON', async () => {
-  const httpServer = http.createServer();
-  const server = new Server(httpServer);
-  server.on('connection', (socket) => socket.on('chat', (text, ack) => ack(`got ${text}`)));
-  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const { port } = httpServer.address();
-  let file;
-  try {
-    file = await record({ tool: 'dumpcap', port, file: tmpFile('session.pcapng') }, async () => {
-      const client = io(`http://127.0.0.1:${port}`, { forceNew: true, reconnection: false });
-      await new Promise((resolve) => client.once('connect', resolve));
-      if (client.io.engine.transport.name !== 'websocket') await new Promise((resolve) => client.io.engine.once('upgrade', resolve));
-      await client.timeout(5000).emitWithAck('chat', 'hi');
-      client.close();
-    });
-  } finally {
-    server.close();
-  }
+  const { file } = await recordSocketIoChat();
   const text = run('inspect', file);
   assert.equal(text.status, 0, text.stderr);
   const lines = text.stdout.split('\n');
