@@ -115,7 +115,58 @@ function bigEndianPcap(bytes) {
   return out;
 }
 
-test('mergecap joins an Ethernet and a Linux cooked capture into one pcapng of two interfaces, and a pcap in big-endian order: every frame as Wireshark reads it', async () => {
+/**
+ * A little-endian pcapng written again in big-endian byte order: section
+ * headers, interface descriptions (their timestamp resolution kept, other
+ * options left out) and enhanced packets; other blocks are left out.
+ */
+function bigEndianPcapng(bytes) {
+  const blocks = [];
+  const block = (type, body) => {
+    const padded = Buffer.alloc(Math.ceil(body.length / 4) * 4);
+    body.copy(padded);
+    const out = Buffer.alloc(12 + padded.length);
+    out.writeUInt32BE(type, 0);
+    out.writeUInt32BE(out.length, 4);
+    padded.copy(out, 8);
+    out.writeUInt32BE(out.length, out.length - 4);
+    blocks.push(out);
+  };
+  for (let at = 0; at + 12 <= bytes.length; ) {
+    const type = bytes.readUInt32LE(at);
+    const length = bytes.readUInt32LE(at + 4);
+    const body = bytes.subarray(at + 8, at + length - 4);
+    if (type === 0x0a0d0d0a) {
+      const shb = Buffer.alloc(16);
+      shb.writeUInt32BE(0x1a2b3c4d, 0);
+      shb.writeUInt16BE(body.readUInt16LE(4), 4);
+      shb.writeUInt16BE(body.readUInt16LE(6), 6);
+      shb.writeBigInt64BE(body.readBigInt64LE(8), 8);
+      block(type, shb);
+    } else if (type === 1) {
+      const options = [];
+      for (let o = 8; o + 4 <= body.length; ) {
+        const code = body.readUInt16LE(o);
+        const len = body.readUInt16LE(o + 2);
+        if (code === 0) break;
+        if (code === 9) options.push(Buffer.from([0, 9, 0, 1, body[o + 4], 0, 0, 0]));
+        o += 4 + Math.ceil(len / 4) * 4;
+      }
+      const idb = Buffer.alloc(8);
+      idb.writeUInt16BE(body.readUInt16LE(0), 0);
+      idb.writeUInt32BE(body.readUInt32LE(4), 4);
+      block(type, Buffer.concat([idb, ...options, ...(options.length ? [Buffer.alloc(4)] : [])]));
+    } else if (type === 6) {
+      const epb = Buffer.alloc(20);
+      for (let f = 0; f < 20; f += 4) epb.writeUInt32BE(body.readUInt32LE(f), f);
+      block(type, Buffer.concat([epb, body.subarray(20, 20 + body.readUInt32LE(12))]));
+    }
+    at += length;
+  }
+  return Buffer.concat(blocks);
+}
+
+test('mergecap joins an Ethernet and a Linux cooked capture into one pcapng of two interfaces, and both formats in big-endian order: every frame as Wireshark reads it', async () => {
   const first = await wsSession({ deflate: false });
   const second = await wsSession({ deflate: true });
   try {
@@ -131,6 +182,12 @@ test('mergecap joins an Ethernet and a Linux cooked capture into one pcapng of t
     assert.equal(one.summary.format, 'pcapng');
     assert.deepEqual(one.summary.linkTypes.map((name) => name.split(' ')[0]).sort(), ['Ethernet', 'Linux']);
     assert.ok(other.frames.some((f) => f.rsv === 4), 'the second session is compressed');
+    // The same pcapng in big-endian order: the same frames, as tshark reads them there too.
+    const turned = tmpFile('merged-big-endian.pcapng');
+    writeFileSync(turned, bigEndianPcapng(readFileSync(merged)));
+    assert.deepEqual([...readFileSync(turned).subarray(8, 12)], [0x1a, 0x2b, 0x3c, 0x4d]);
+    assert.deepEqual(compare(turned, first.port).frames, one.frames);
+    assert.deepEqual(compare(turned, second.port).frames, other.frames);
 
     const swapped = tmpFile('big-endian.pcap');
     writeFileSync(swapped, bigEndianPcap(readFileSync(lo)));
