@@ -3,12 +3,20 @@
 // (so the heap is what is live, not what is waiting) and reports the
 // process's resident memory, JS heap, wasm linear memory, open file
 // descriptors, event-loop delay and CPU time.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { wasmMemorySize } from 'wsframe';
 
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
+
+/** Anonymous and file-backed resident memory: which kind a step in RSS is. */
+function residentParts() {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kib = (name) => Number(status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN) * 1024;
+  return { rssAnon: kib('RssAnon'), rssFile: kib('RssFile') };
+}
 
 process.on('message', (message) => {
   if (message?.type !== 'sample') return;
@@ -23,7 +31,12 @@ process.on('message', (message) => {
     type: 'sample',
     rss: memory.rss,
     heapUsed: memory.heapUsed,
+    heapTotal: memory.heapTotal,
+    // V8 grows its young generation under a high allocation rate and keeps it: part of RSS.
+    newSpace: getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0,
     external: memory.external,
+    arrayBuffers: memory.arrayBuffers,
+    ...residentParts(),
     wasm: wasmMemorySize(),
     fds: readdirSync('/proc/self/fd').length,
     eventLoopP99Ms,
