@@ -5,6 +5,8 @@
 // under test holds its load open with an image the server answers only
 // when the page asks for `/__har/done`, so the export covers the whole
 // session; it is reached from a start page once the tools are attached.
+// When the tools attach late and miss the page, Firefox is started again
+// with a longer wait.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,12 +22,11 @@ const PREFS = {
   'app.update.disabledForTesting': true,
 };
 
-/** Milliseconds the start page waits for the developer tools to attach. */
-const ATTACH_MS = 4000;
+/** Milliseconds the start page waits for the developer tools to attach, per attempt. */
+const ATTACH_MS = [4000, 10_000];
 
 export function firefoxHarExporter() {
   let answerHold = null;
-  let done = false;
   const gif = Buffer.from('R0lGODlhAQABAAAAACw=', 'base64');
   return {
     /** Markup for the page under test: keeps its load event back until `/__har/done`. */
@@ -33,18 +34,18 @@ export function firefoxHarExporter() {
 
     /** Answers the exporter's own routes; false for every other request. */
     handle(req, res) {
-      if (req.url.startsWith('/__har/start?to=')) {
-        const to = JSON.stringify(decodeURIComponent(req.url.slice('/__har/start?to='.length)));
-        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><link rel="icon" href="data:,"><script>setTimeout(() => (location.href = ${to}), ${ATTACH_MS})</script>`);
+      if (req.url.startsWith('/__har/start?')) {
+        const query = new URLSearchParams(req.url.slice('/__har/start?'.length));
+        const to = JSON.stringify(query.get('to'));
+        const wait = Number(query.get('wait'));
+        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><link rel="icon" href="data:,"><script>setTimeout(() => (location.href = ${to}), ${wait})</script>`);
         return true;
       }
       if (req.url === '/__har/hold') {
         answerHold = () => res.writeHead(200, { 'content-type': 'image/gif' }).end(gif);
-        if (done) answerHold();
         return true;
       }
       if (req.url === '/__har/done') {
-        done = true;
         res.writeHead(204).end();
         // A moment for the page's last requests to end before it counts as loaded.
         setTimeout(() => answerHold?.(), 300);
@@ -54,21 +55,31 @@ export function firefoxHarExporter() {
     },
 
     /** Opens `origin + pagePath` in Firefox; resolves with the HAR it exported. */
-    async run(origin, pagePath, { timeoutMs = 60_000 } = {}) {
+    async run(origin, pagePath, { timeoutMs = 30_000 } = {}) {
+      for (const [attempt, wait] of ATTACH_MS.entries()) {
+        const har = await this.attempt(origin, pagePath, wait, timeoutMs);
+        if (har) return har;
+        console.error(`Firefox exported no HAR (attempt ${attempt + 1}, tools given ${wait} ms to attach)`);
+      }
+      throw new Error(`Firefox exported no HAR in ${ATTACH_MS.length} attempts`);
+    },
+
+    /** One run of Firefox: the HAR, or null when none was written in `timeoutMs`. */
+    async attempt(origin, pagePath, wait, timeoutMs) {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'wsframe-firefox-har-'));
       const profile = path.join(dir, 'profile');
       const out = path.join(dir, 'har');
       const prefs = { ...PREFS, 'devtools.netmonitor.har.defaultLogDir': out };
       mkdirSync(profile);
       writeFileSync(path.join(profile, 'user.js'), Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});\n`).join(''));
-      const start = `${origin}/__har/start?to=${encodeURIComponent(pagePath)}`;
+      const start = `${origin}/__har/start?${new URLSearchParams({ to: pagePath, wait: String(wait) })}`;
       const firefox = spawn('firefox-esr', ['--headless', '--no-remote', '--profile', profile, '--devtools', start], { stdio: 'ignore', detached: true });
       const exited = new Promise((resolve) => firefox.once('exit', resolve));
       const file = path.join(out, 'export.har');
       try {
         const deadline = Date.now() + timeoutMs;
         while (!existsSync(file) || !isWhole(file)) {
-          if (Date.now() > deadline) throw new Error(`Firefox wrote no HAR within ${timeoutMs} ms`);
+          if (Date.now() > deadline) return null;
           if (firefox.exitCode !== null) throw new Error(`Firefox exited (${firefox.exitCode}) before writing a HAR`);
           await new Promise((resolve) => setTimeout(resolve, 200));
         }

