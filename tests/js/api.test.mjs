@@ -312,3 +312,51 @@ test('inspect gives field spans and diagnostics', () => {
   assert.deepEqual([key.offset, key.bit, key.bits, key.raw], [2, 0, 32, '37fa213d']);
   assert.deepEqual(anatomy.diagnostics.map((d) => [d.code, d.offset, d.closeCode]), [['mask_missing', 12, 1002]]);
 });
+
+test('a message of one frame split over inputs arrives whole, whatever the split, text and binary', () => {
+  const client = new Connection({ role: 'client' });
+  const binary = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) & 0xff));
+  const text = 'é€𝄞x'.repeat(6000);
+  const wire = Buffer.concat([client.send(binary), client.ping('mid'), client.send(text), client.send('tail')]);
+  // Splits anywhere: in headers, early and late in payloads, several per message.
+  const random = ((seed) => () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32))(7);
+  for (let round = 0; round < 40; round++) {
+    const cuts = [...new Set(Array.from({ length: 1 + (round % 5) }, () => Math.floor(random() * wire.length)))].sort((a, b) => a - b);
+    const server = new Connection({ role: 'server' });
+    const events = [];
+    let at = 0;
+    for (const cut of [...cuts, wire.length]) {
+      const r = server.receive(wire.subarray(at, cut));
+      assert.equal(r.error, null);
+      events.push(...r.events);
+      at = cut;
+    }
+    assert.equal(events.length, 4, `cuts ${cuts}`);
+    assert.ok(Buffer.from(events[0].data).equals(binary), `binary, cuts ${cuts}`);
+    assert.ok(events[0].data instanceof Uint8Array && !Buffer.isBuffer(events[0].data));
+    assert.deepEqual(events[1], { type: 'ping', data: new Uint8Array([109, 105, 100]) });
+    assert.equal(events[2].data, text, `text, cuts ${cuts}`);
+    assert.equal(events[3].data, 'tail');
+    server.free();
+  }
+  client.free();
+});
+
+test('a frame header alone does not make a receiver hold what the peer has not sent', () => {
+  // 300 connections each receive a header declaring 256 KiB and 100 bytes of it.
+  const client = new Connection({ role: 'client' });
+  const start = client.send(Buffer.alloc(256 * 1024, 1)).subarray(0, 14 + 100);
+  client.free();
+  globalThis.gc?.();
+  const before = process.memoryUsage().arrayBuffers;
+  const servers = [];
+  for (let i = 0; i < 300; i++) {
+    const server = new Connection({ role: 'server' });
+    assert.deepEqual(server.receive(start).events, []);
+    servers.push(server);
+  }
+  const held = process.memoryUsage().arrayBuffers - before;
+  // A receiver that allocated each declared length up front would hold 75 MiB here.
+  assert.ok(held < 8 * 1024 * 1024, `${(held / 1048576).toFixed(1)} MiB held for 300 × 100 bytes received`);
+  for (const server of servers) server.free();
+});
