@@ -105,12 +105,14 @@ const LIMITS = {
   eventLoopP99Ms: [trend, (first) => Math.max(first, 20)],
 };
 
+/** A sample with its RSS less the young generation (runs saved before that was sampled: RSS whole). */
+const withRssLessYoungGen = (sample) => ({ ...sample, rssLessYoungGen: sample.rss - (sample.newSpace ?? 0) });
+
 /** Every measure of both servers judged, and the problems: what a run passes or fails on. */
 function judge(samples, stats, warmup) {
   const verdicts = [];
   for (const name of ['echo', 'sio']) {
-    // Runs saved before the young generation was sampled are judged on RSS whole.
-    const list = samples[name].map((s) => ({ rssLessYoungGen: s.rss - (s.newSpace ?? 0), ...s }));
+    const list = samples[name].map(withRssLessYoungGen);
     for (const [measure, [test, allowed]] of Object.entries(LIMITS)) verdicts.push({ server: name, ...test(list, measure, allowed, warmup) });
   }
   const problems = [];
@@ -145,7 +147,7 @@ async function main() {
     for (const server of servers) {
       const s = await sample(server);
       const done = stats[server.name].received - last[server.name].received;
-      samples[server.name].push({ t, ...s, rssLessYoungGen: s.rss - s.newSpace, messagesPerSecond: done / (intervalMs / 1000), ...stats[server.name] });
+      samples[server.name].push(withRssLessYoungGen({ t, ...s, messagesPerSecond: done / (intervalMs / 1000), ...stats[server.name] }));
     }
     last = { echo: { ...stats.echo }, sio: { ...stats.sio } };
   };

@@ -109,7 +109,8 @@ function bigEndianPcap(bytes) {
   out.writeUInt16BE(bytes.readUInt16LE(4), 4);
   out.writeUInt16BE(bytes.readUInt16LE(6), 6);
   for (const at of [8, 12, 16, 20]) swap32(at);
-  for (let at = 24; at + 16 <= bytes.length; at += 16 + bytes.readUInt32LE(at + 8)) {
+  for (const record of pcapRecords(bytes).records) {
+    const at = record.byteOffset - bytes.byteOffset;
     for (const field of [0, 4, 8, 12]) swap32(at + field);
   }
   return out;

@@ -87,11 +87,15 @@ export function firefoxHarExporter() {
       } finally {
         try {
           process.kill(-firefox.pid, 'SIGTERM');
-        } catch {}
+        } catch {
+          // Already gone.
+        }
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
         try {
           process.kill(-firefox.pid, 'SIGKILL');
-        } catch {}
+        } catch {
+          // Ended on SIGTERM.
+        }
         rmSync(dir, { recursive: true, force: true });
       }
     },
