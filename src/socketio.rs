@@ -623,19 +623,46 @@ pub struct Placeholder {
 
 impl Placeholder {
     fn num_below(&self, count: usize) -> std::result::Result<usize, String> {
-        match self.num {
-            Some(n) if n < count => Ok(n),
-            Some(n) => Err(format!(
-                "placeholder num {n} is not below the {count} attachments"
-            )),
-            None => Err(format!(
-                "placeholder num {} is not an integer",
-                self.raw_num
-                    .as_ref()
-                    .map_or("(missing)".to_string(), Value::to_string)
-            )),
-        }
+        let raw = self.raw_num.as_ref();
+        let number = raw.and_then(Value::as_f64);
+        attachment_index(number, count, &|| match (number, raw) {
+            // As a JS peer reads it: `1.0e0` is 1.
+            (Some(n), _) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", n as i64),
+            (_, Some(value)) => value.to_string(),
+            (_, None) => "(missing)".to_string(),
+        })
     }
+}
+
+/// The rule for a placeholder's `num`: the index of one of the `count`
+/// attachments, a non-negative integer (`1.0` is the integer 1 to a JS
+/// peer). `num` is the number given (None when missing or not a number);
+/// `shown` writes what was given, for the message.
+pub fn attachment_index(
+    num: Option<f64>,
+    count: usize,
+    shown: &dyn Fn() -> String,
+) -> std::result::Result<usize, String> {
+    match num {
+        Some(n) if n >= 0.0 && n.fract() == 0.0 && n < count as f64 => Ok(n as usize),
+        Some(n) if n >= 0.0 && n.fract() == 0.0 => Err(format!(
+            "placeholder num {} is not below the {count} attachments",
+            shown()
+        )),
+        _ => Err(format!("placeholder num {} is not an integer", shown())),
+    }
+}
+
+/// The error of a placeholder whose `num` names no attachment.
+pub fn illegal_placeholder(message: String) -> Error {
+    Error::new(ErrorKind::SocketioInvalidAttachment, message).with_upstream(UPSTREAM_ILLEGAL_PLACEHOLDER)
+}
+
+/// Whether an object is a placeholder, from its `_placeholder` member:
+/// socket.io-parser replaces an object whose `_placeholder` is `true` whole,
+/// and leaves any other value alone.
+pub fn is_placeholder_marker(marker: Option<bool>) -> bool {
+    marker == Some(true)
 }
 
 fn placeholder_num(value: Option<&Value>) -> Option<usize> {
@@ -652,7 +679,7 @@ fn placeholder_num(value: Option<&Value>) -> Option<usize> {
 /// document order (socket.io-parser replaces such objects whole).
 fn collect_placeholders(data: &Value, path: &mut Vec<PathStep>, out: &mut Vec<Placeholder>) {
     match data {
-        Value::Object(map) if map.get("_placeholder") == Some(&Value::Bool(true)) => {
+        Value::Object(map) if is_placeholder_marker(map.get("_placeholder").and_then(Value::as_bool)) => {
             out.push(Placeholder {
                 path: path.clone(),
                 num: placeholder_num(map.get("num")),
@@ -688,9 +715,7 @@ pub fn placeholders(data: &Value) -> Vec<Placeholder> {
 /// Checks that every placeholder in `data` refers to one of `count` attachments.
 pub fn check_placeholders(data: &Value, count: usize) -> Result<()> {
     for placeholder in placeholders(data) {
-        placeholder.num_below(count).map_err(|m| {
-            Error::new(ErrorKind::SocketioInvalidAttachment, m).with_upstream(UPSTREAM_ILLEGAL_PLACEHOLDER)
-        })?;
+        placeholder.num_below(count).map_err(illegal_placeholder)?;
     }
     Ok(())
 }
@@ -899,6 +924,15 @@ pub struct Complete<A> {
     pub attachments: Vec<A>,
 }
 
+fn text_while_reconstructing() -> Error {
+    Error::at(
+        ErrorKind::SocketioInvalidAttachment,
+        0,
+        "text packet while the attachments of a binary packet were awaited",
+    )
+    .with_upstream(UPSTREAM_TEXT_WHILE_RECONSTRUCTING)
+}
+
 /// Decodes a stream of Engine.IO messages into packets, collecting the
 /// attachments of binary packets. `A` is whatever stands for a binary
 /// message (`Vec<u8>`, or `()` when the caller keeps the bytes itself).
@@ -938,12 +972,7 @@ impl<A> Decoder<A> {
     /// but a binary one), `None` when its attachments must follow.
     pub fn push_text(&mut self, text: &str) -> Result<Option<Complete<A>>> {
         if self.pending.take().is_some() {
-            return Err(Error::at(
-                ErrorKind::SocketioInvalidAttachment,
-                0,
-                "text packet while the attachments of a binary packet were awaited",
-            )
-            .with_upstream(UPSTREAM_TEXT_WHILE_RECONSTRUCTING));
+            return Err(text_while_reconstructing());
         }
         let packet = decode(text, &self.options)?;
         let complete = Complete {
@@ -963,12 +992,7 @@ impl<A> Decoder<A> {
     /// (false when its attachments must follow).
     pub fn push_text_head(&mut self, text: &str) -> Result<(Head, bool)> {
         if self.pending.take().is_some() {
-            return Err(Error::at(
-                ErrorKind::SocketioInvalidAttachment,
-                0,
-                "text packet while the attachments of a binary packet were awaited",
-            )
-            .with_upstream(UPSTREAM_TEXT_WHILE_RECONSTRUCTING));
+            return Err(text_while_reconstructing());
         }
         let head = scan(text, &self.options)?;
         if !head.kind.is_binary() {
@@ -983,6 +1007,29 @@ impl<A> Decoder<A> {
             attachments: Vec::new(),
         });
         Ok((head, false))
+    }
+
+    /// A binary packet whose header its caller read (with
+    /// [`scan_header`]) and whose data it parsed and checked itself: its
+    /// `attachments` are awaited. The packet [`Decoder::push_binary`] then
+    /// completes has only its kind and count.
+    pub fn await_attachments(&mut self, kind: PacketType, attachments: usize) -> Result<()> {
+        if self.pending.take().is_some() {
+            return Err(text_while_reconstructing());
+        }
+        if !kind.is_binary() || attachments == 0 || attachments > self.options.max_attachments {
+            return Err(Error::new(
+                ErrorKind::SocketioInvalidAttachment,
+                format!("a {kind:?} packet does not await {attachments} attachments"),
+            ));
+        }
+        let mut packet = Packet::new(kind, "/");
+        packet.attachments = attachments;
+        self.pending = Some(Complete {
+            packet,
+            attachments: Vec::new(),
+        });
+        Ok(())
     }
 
     /// A binary message: the next attachment.
@@ -1391,6 +1438,55 @@ mod tests {
         assert!(d.push_text("2[\"x\"]").is_err());
         assert!(!d.is_reconstructing());
         assert!(d.push_text("2[\"x\"]").unwrap().is_some());
+    }
+
+    #[test]
+    fn placeholder_rule_names_one_attachment() {
+        let shown = || "n".to_string();
+        assert_eq!(attachment_index(Some(0.0), 1, &shown), Ok(0));
+        assert_eq!(attachment_index(Some(2.0), 3, &shown), Ok(2));
+        for bad in [
+            Some(1.0),
+            Some(-1.0),
+            Some(0.5),
+            Some(f64::INFINITY),
+            Some(f64::NAN),
+            None,
+        ] {
+            assert!(attachment_index(bad, 1, &shown).is_err(), "{bad:?}");
+        }
+        assert!(is_placeholder_marker(Some(true)));
+        assert!(!is_placeholder_marker(Some(false)) && !is_placeholder_marker(None));
+        // One rule for values parsed here and for JS's: `1.0e0` is 1.
+        let data = json!(["e", {"_placeholder": true, "num": 1.0e0}]);
+        assert!(check_placeholders(&data, 2).is_ok());
+        let error = check_placeholders(&data, 1).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::SocketioInvalidAttachment);
+        assert!(
+            error.to_string().contains("num 1 is not below the 1 attachments"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn decoder_awaits_what_its_caller_parsed() {
+        let mut d: Decoder<()> = Decoder::new(DecodeOptions::default());
+        d.await_attachments(PacketType::BinaryEvent, 2).unwrap();
+        assert_eq!(d.awaited(), 2);
+        assert!(d.push_binary(()).unwrap().is_none());
+        let done = d.push_binary(()).unwrap().unwrap();
+        assert_eq!(
+            (done.packet.kind, done.packet.attachments),
+            (PacketType::BinaryEvent, 2)
+        );
+        // Not for a packet without attachments, nor past the cap.
+        assert!(d.await_attachments(PacketType::Event, 1).is_err());
+        assert!(d.await_attachments(PacketType::BinaryAck, 0).is_err());
+        assert!(d.await_attachments(PacketType::BinaryAck, 11).is_err());
+        // Nor while another packet's are awaited: that packet is dropped.
+        d.await_attachments(PacketType::BinaryAck, 1).unwrap();
+        assert!(d.await_attachments(PacketType::BinaryAck, 1).is_err());
+        assert!(!d.is_reconstructing());
     }
 
     #[test]

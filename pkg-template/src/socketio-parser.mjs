@@ -1,14 +1,15 @@
 // socket.io-parser 4 (protocol 5), same exports and behaviour, over the
 // Rust codec: `new Server({ parser })` (socket.io) and `io(url, { parser })`
 // (socket.io-client) take this module. The packet grammar, validation,
-// attachment counting and placeholder checks run in Rust; JS keeps what
-// only JS can hold (values, Buffers, Blobs) and puts attachments where the
-// core says they go. Stricter than socket.io-parser: placeholder `num` must
+// attachment counting and the placeholder rule run in Rust; JS parses the
+// JSON, keeps what only JS can hold (values, Buffers, Blobs), asks the core
+// about each object that may be a placeholder and puts attachments where
+// it says. Stricter than socket.io-parser: placeholder `num` must
 // be an integer below the attachment count (checked before the attachments
 // arrive), ack ids and counts are plain digits.
 import { raw } from './raw.mjs';
 import { wasmMemory } from './memory.mjs';
-import { hasBinary, isBinary, placeAttachments, stringifyWithAttachments } from './socketio-data.mjs';
+import { hasBinary, isBinary, stringifyWithAttachments } from './socketio-data.mjs';
 
 export const protocol = 5;
 
@@ -269,6 +270,76 @@ function shapeAllowed(type, data) {
   return allowed[((type * width + kind) * (width + 1) + first) * 2 + isReserved] === 1;
 }
 
+/**
+ * Where the attachments of a binary packet go in its parsed data, as
+ * `[parent, key, num, …]` (parent null: the data itself): each object that
+ * has a `_placeholder` member is put to the core, which says whether it is
+ * a placeholder and which of `count` attachments it names, or throws. A
+ * placeholder is replaced whole, so what it holds is not searched.
+ */
+function findPlaceholders(data, count) {
+  const found = [];
+  visit(data, null, null, count, found, 0);
+  return found;
+}
+
+// Deeper than this, the walk goes on with a stack of its own: the data may
+// nest deeper than calls can.
+const MAX_CALL_DEPTH = 256;
+
+function visit(value, parent, key, count, found, depth) {
+  if (value === null || typeof value !== 'object') return;
+  if (depth === MAX_CALL_DEPTH) {
+    visitDeep(value, parent, key, count, found);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) visit(value[i], value, i, count, found, depth + 1);
+    return;
+  }
+  if (value._placeholder !== undefined && isPlaceholder(value, parent, key, count, found)) return;
+  for (const k in value) if (Object.hasOwn(value, k)) visit(value[k], value, k, count, found, depth + 1);
+}
+
+function visitDeep(data, parent, key, count, found) {
+  const stack = [data, parent, key];
+  while (stack.length > 0) {
+    const k = stack.pop();
+    const p = stack.pop();
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push(value[i], value, i);
+      continue;
+    }
+    if (value._placeholder !== undefined && isPlaceholder(value, p, k, count, found)) continue;
+    const keys = Object.keys(value);
+    for (let i = keys.length - 1; i >= 0; i--) stack.push(value[keys[i]], value, keys[i]);
+  }
+}
+
+function isPlaceholder(value, parent, key, count, found) {
+  const num = raw.sioPlaceholderIndex(value._placeholder, typeof value.num === 'number' ? value.num : NaN, count);
+  if (num === -2) throw raw.sioIllegalPlaceholder(value.num, count);
+  if (num < 0) return false;
+  found.push(parent, key, num);
+  return true;
+}
+
+/** The data with each attachment where `findPlaceholders` found its placeholder. */
+function putAttachments(data, buffers, placeholders) {
+  for (let i = 0; i < placeholders.length; i += 3) {
+    const parent = placeholders[i];
+    const key = placeholders[i + 1];
+    const attachment = buffers[placeholders[i + 2]];
+    if (parent === null) data = attachment;
+    // defineProperty: a "__proto__" key stays an own property.
+    else if (key === '__proto__') Object.defineProperty(parent, key, { value: attachment, writable: true, enumerable: true, configurable: true });
+    else parent[key] = attachment;
+  }
+  return data;
+}
+
 export class Decoder extends Emitter {
   #core;
   #pending = null;
@@ -290,25 +361,19 @@ export class Decoder extends Emitter {
 
   #add(obj) {
     if (typeof obj === 'string') {
-      if (this.#pending === null && this.#addPlain(obj)) return;
-      this.#pending = null;
-      const [type, attachments, nspStart, nspEnd, id, dataStart] = this.#core.addText(obj);
-      const packet = { type, nsp: nspStart < 0 ? '/' : obj.substring(nspStart, nspEnd) };
-      if (id >= 0) packet.id = id;
-      // The core checked the JSON: only the reviver can fail here.
-      if (dataStart >= 0) packet.data = parseData(obj.substring(dataStart), this.opts.reviver);
-      if (attachments > 0) {
-        this.#pending = { packet, placeholders: this.#core.placeholders(), buffers: [] };
-      } else {
-        this.emitReserved('decoded', packet);
+      if (this.#pending === null) {
+        this.#addText(obj);
+        return;
       }
+      this.#pending = null;
+      this.#core.addText(obj); // throws: attachments were awaited
     } else if (isBinary(obj) || obj?.base64) {
       const complete = this.#core.addBinary();
       this.#pending.buffers.push(obj);
       if (complete) {
         const { packet, placeholders, buffers } = this.#pending;
         this.#pending = null;
-        packet.data = placeAttachments(packet.data, buffers, placeholders);
+        packet.data = putAttachments(packet.data, buffers, placeholders);
         this.emitReserved('decoded', packet);
       }
     } else {
@@ -317,14 +382,15 @@ export class Decoder extends Emitter {
   }
 
   /**
-   * A packet without attachments, its header read by the core from the
-   * first units of the text and its data parsed once, here: false for a
-   * binary packet, which the core reads whole.
+   * A text packet, its header read by the core from the first units of
+   * the text and its data parsed once, here; a binary packet's
+   * placeholders are found in the parsed data, each judged by the core.
    */
-  #addPlain(text) {
+  #addText(text) {
     const header = scanHeader(text, this.opts.maxAttachments);
-    const type = header[0];
-    if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) return false;
+    const readType = header[0];
+    const binary = readType === PacketType.BINARY_EVENT || readType === PacketType.BINARY_ACK;
+    const type = readType === PacketType.BINARY_EVENT ? PacketType.EVENT : readType === PacketType.BINARY_ACK ? PacketType.ACK : readType;
     const packet = { type, nsp: header[2] < 0 ? '/' : text.substring(header[2], header[3]) };
     if (header[4] >= 0) packet.id = header[4];
     const dataStart = header[5];
@@ -335,22 +401,34 @@ export class Decoder extends Emitter {
       } catch (cause) {
         this.#refuse(text, String(cause));
       }
-      if (!shapeAllowed(type, data)) this.#refuse(text, `the data of a ${PacketType[type]} packet has the wrong shape`);
+      if (!shapeAllowed(readType, data)) this.#refuse(text, `the data of a ${PacketType[readType]} packet has the wrong shape`);
       packet.data = data;
     }
-    this.emitReserved('decoded', packet);
-    return true;
+    if (!binary) {
+      this.emitReserved('decoded', packet);
+      return;
+    }
+    const attachments = header[1];
+    let placeholders;
+    try {
+      placeholders = findPlaceholders(packet.data, attachments);
+    } catch (error) {
+      this.#refuse(text, error);
+    }
+    this.#core.awaitAttachments(readType, attachments);
+    this.#pending = { packet, placeholders, buffers: [] };
   }
 
   /**
    * Throws for a packet whose data JS found wrong: the core's error, with
    * its offset and detail, when the core refuses the text too (otherwise
-   * the reviver made the data wrong).
+   * the reviver made the data wrong, and `reason` is thrown: an error, or
+   * the detail of an "invalid payload").
    */
-  #refuse(text, detail) {
+  #refuse(text, reason) {
     this.#core.addText(text);
     this.#core.reset();
-    throw invalidPayload(detail);
+    throw typeof reason === 'string' ? invalidPayload(reason) : reason;
   }
 
   /** Drops a packet whose attachments were awaited. */

@@ -154,9 +154,10 @@ impl WasmSioDecoder {
     /// attachments, nspStart, nspEnd, id, dataStart]` with positions in
     /// UTF-16 units of `text` (-1 when absent: the namespace is then "/").
     /// `type` is what the packet is once complete (EVENT or ACK for the
-    /// binary types); `attachments` binary messages must follow, placed as
-    /// `placeholders()` says. The data is the JSON from `dataStart` to the
-    /// end, already checked. Throws a `WsframeError` on a malformed packet.
+    /// binary types); `attachments` binary messages must follow. The data
+    /// is the JSON from `dataStart` to the end, already checked. Throws a
+    /// `WsframeError` on a malformed packet, or while another packet's
+    /// attachments are awaited.
     #[wasm_bindgen(js_name = addText)]
     pub fn add_text(&mut self, text: &str) -> Result<Vec<f64>, JsValue> {
         let (head, _) = self.inner.push_text_head(text).map_err(|e| js_error(&e))?;
@@ -180,15 +181,15 @@ impl WasmSioDecoder {
         ])
     }
 
-    /// Where the awaited attachments go: `[{ path, num }]`.
-    pub fn placeholders(&self) -> Result<JsValue, JsValue> {
-        let found = self
-            .inner
-            .pending()
-            .and_then(|p| p.data.as_ref())
-            .map(socketio::placeholders)
-            .unwrap_or_default();
-        to_js(&found)
+    /// A binary packet read by `sioScanHeader` (`type` as read, BINARY_EVENT
+    /// or BINARY_ACK) whose data JS parsed and checked, its placeholders
+    /// with `sioPlaceholderIndex`: awaits its `attachments`. Throws, as
+    /// `addText` does, while another packet's attachments are awaited.
+    #[wasm_bindgen(js_name = awaitAttachments)]
+    pub fn await_attachments(&mut self, kind: f64, attachments: usize) -> Result<(), JsValue> {
+        self.inner
+            .await_attachments(packet_type(kind)?, attachments)
+            .map_err(|e| js_error(&e))
     }
 
     /// A binary message: true when it completes the packet. Throws when no
@@ -211,6 +212,39 @@ impl WasmSioDecoder {
     pub fn reset(&mut self) {
         self.inner.reset();
     }
+}
+
+/// For a decoder that parsed a binary packet's data itself: an object of
+/// it, by its `_placeholder` member and its `num` (NaN when not a number),
+/// is a placeholder for the attachment whose index this returns, not a
+/// placeholder (-1), or one whose `num` names none of `count` (-2: throw
+/// `sioIllegalPlaceholder`'s error). Numbers in, a number out: it runs for
+/// every placeholder, and anything more costs a trip through the glue.
+#[wasm_bindgen(js_name = sioPlaceholderIndex)]
+pub fn sio_placeholder_index(marker: &JsValue, num: f64, count: usize) -> f64 {
+    if !socketio::is_placeholder_marker(marker.as_bool()) {
+        return -1.0;
+    }
+    socketio::attachment_index(Some(num).filter(|n| !n.is_nan()), count, &String::new)
+        .map_or(-2.0, |i| i as f64)
+}
+
+/// The error for a placeholder whose `num` names none of `count`
+/// attachments: a `WsframeError` (`socketio_invalid_attachment`,
+/// socket.io-parser's "illegal attachments") saying what `num` was.
+#[wasm_bindgen(js_name = sioIllegalPlaceholder)]
+pub fn sio_illegal_placeholder(num: &JsValue, count: usize) -> JsValue {
+    let shown = || {
+        js_sys::JSON::stringify(num)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_else(|| "(missing)".to_string())
+    };
+    let message = match socketio::attachment_index(num.as_f64(), count, &shown) {
+        Ok(_) => format!("placeholder num {} names an attachment", shown()),
+        Err(message) => message,
+    };
+    js_error(&socketio::illegal_placeholder(message))
 }
 
 /// The address of the six numbers `sioScanHeader` writes.

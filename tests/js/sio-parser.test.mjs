@@ -173,7 +173,39 @@ test('stricter than socket.io-parser where it is lax', () => {
   assert.deepEqual(decodeAll(official, [lax[0][0], ...lax[0][1]])[0].data, ['a', undefined]);
   // An out of range num is found before the attachments arrive.
   const decoder = new ours.Decoder();
-  assert.throws(() => decoder.add('51-["a",{"_placeholder":true,"num":1}]'), (e) => e.code === 'socketio_invalid_attachment');
+  assert.throws(
+    () => decoder.add('51-/chat,["a",{"_placeholder":true,"num":1}]'),
+    (e) => e.message === 'illegal attachments' && e.code === 'socketio_invalid_attachment' && e.offset === 9 && /num 1 is not below the 1/.test(e.detail),
+  );
+  // The decoder is ready for the next packet.
+  assert.deepEqual(decodeAll(ours, ['2["b"]']), decodeAll(official, ['2["b"]']));
+});
+
+test('binary packets: the data is parsed as socket.io-parser parses it, placeholders found in what the reviver returned', () => {
+  const sameAsUpstream = (messages, options) => {
+    const mine = decodeAll(ours, messages, options);
+    assert.deepEqual(mine, decodeAll(official, messages, options));
+    return mine;
+  };
+  // Nested, in arrays and objects, out of order, several, an ack with a namespace.
+  sameAsUpstream(['62-/a,9[{"x":[{"_placeholder":true,"num":1}]},{"_placeholder":true,"num":0,"extra":1}]', Buffer.from('p'), Buffer.from('q')]);
+  sameAsUpstream(['51-["e",{"_placeholder":false,"num":0},{"_placeholder":"true"},{"_placeholder":true,"num":0}]', Buffer.from('p')]);
+  // A key named __proto__ stays an own property, as JSON.parse makes it.
+  const [proto] = sameAsUpstream(['51-["e",{"__proto__":{"_placeholder":true,"num":0}}]', Buffer.from('p')]);
+  assert.ok(Object.hasOwn(proto.data[1], '__proto__') && Buffer.isBuffer(proto.data[1].__proto__));
+  assert.equal(Object.getPrototypeOf(proto.data[1]), Object.prototype);
+  // What the reviver returns is searched: it can make a placeholder, or unmake one.
+  const make = (key, value) => (value === 'here' ? { _placeholder: true, num: 0 } : value);
+  assert.ok(Buffer.isBuffer(sameAsUpstream(['51-["e","here"]', Buffer.from('p')], make)[0].data[1]));
+  const unmake = (key, value) => (value?._placeholder ? 'gone' : value);
+  assert.deepEqual(sameAsUpstream(['51-["e",{"_placeholder":true,"num":0}]', Buffer.from('p')], unmake)[0].data, ['e', 'gone']);
+  // Deeper than JS calls go: socket.io-parser overflows its stack, wsframe does not.
+  const depth = 100_000;
+  const deep = `51-["e",${'['.repeat(depth)}{"_placeholder":true,"num":0}${']'.repeat(depth)}]`;
+  assert.throws(() => decodeAll(official, [deep, Buffer.from('p')]), RangeError);
+  let value = decodeAll(ours, [deep, Buffer.from('p')])[0].data[1];
+  for (let i = 0; i < depth; i++) value = value[0];
+  assert.deepEqual(value, Buffer.from('p'));
 });
 
 test('attachment count is capped (maxAttachments, CVE-2026-33151)', () => {
