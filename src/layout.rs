@@ -84,6 +84,19 @@ layout! {
 }
 
 layout! {
+    /// A frame header returned as one number by `encodeHeaderPacked`: its
+    /// length in the low bits; with the INLINE flag, its (at most
+    /// MAX_INLINE_LEN) bytes as a big-endian u32 times BYTES_SCALE, else
+    /// they are in the header scratch. -1: an error, kept for `takeCallError`.
+    mod header_packed as "HEADER_PACKED" {
+        LEN_MASK: u32 = 0b1111;
+        INLINE: u32 = 0b1_0000;
+        BYTES_SCALE: u32 = 0b10_0000;
+        MAX_INLINE_LEN: u32 = 4;
+    }
+}
+
+layout! {
     /// Records of the Engine.IO/Socket.IO server core's output: u8 kind,
     /// u32 id, u32 length, then the body.
     mod server as "SERVER" {
@@ -120,7 +133,13 @@ pub fn js_module() -> String {
          // this package reads); `WSFRAME_WRITE_LAYOUT=1 cargo test --test layout`\n\
          // rewrites it. Do not edit.\n",
     );
-    for (group, constants) in [connection::JS, frames::JS, send::JS, server::JS] {
+    for (group, constants) in [
+        connection::JS,
+        frames::JS,
+        header_packed::JS,
+        send::JS,
+        server::JS,
+    ] {
         out.push('\n');
         for (name, value) in constants {
             out.push_str(&format!("export const {group}_{name} = {value};\n"));

@@ -29,6 +29,9 @@ import {
   FRAMES_OFFSET_AT,
   FRAMES_PAYLOAD_AT,
   FRAMES_PAYLOAD_LEN_AT,
+  HEADER_PACKED_BYTES_SCALE,
+  HEADER_PACKED_INLINE,
+  HEADER_PACKED_LEN_MASK,
   SEND_MASK_KEY,
   SEND_MASK_NONE,
   SEND_MASK_RANDOM,
@@ -108,8 +111,9 @@ export function encodeFrame(payload, options = {}) {
   const fin = options.fin ?? true;
   if (mode === 0) {
     // Only the header comes from wasm; the payload is copied once, here.
-    const headerLength = raw.encodeHeaderScratch(opcode, bytes.length, fin, rsvOf(options), 0, 0);
-    const frame = copyScratchHeader(outputBytes(headerLength + bytes.length), headerLength);
+    const packed = hot(raw.encodeHeaderPacked(opcode, bytes.length, fin, rsvOf(options), 0, 0));
+    const headerLength = packed & HEADER_PACKED_LEN_MASK;
+    const frame = writePackedHeader(outputBytes(headerLength + bytes.length), packed, headerLength);
     frame.set(bytes, headerLength);
     return frame;
   }
@@ -124,8 +128,23 @@ export function encodeFrame(payload, options = {}) {
 export function encodeFrameHeader(payloadLength, options = {}) {
   const opcode = opcodeOf(options.opcode, 2);
   const masking = maskOf(options.mask);
-  const headerLength = hot(raw.encodeHeaderScratchOrMinus(opcode, payloadLength, options.fin ?? true, rsvOf(options), masking[0], masking[1]));
-  return copyScratchHeader(outputBytes(headerLength), headerLength);
+  const packed = hot(raw.encodeHeaderPacked(opcode, payloadLength, options.fin ?? true, rsvOf(options), masking[0], masking[1]));
+  const headerLength = packed & HEADER_PACKED_LEN_MASK;
+  return writePackedHeader(outputBytes(headerLength), packed, headerLength);
+}
+
+/** Writes the header encodeHeaderPacked returned (`packed`, `length` bytes) at the start of `out`. */
+function writePackedHeader(out, packed, length) {
+  if ((packed & HEADER_PACKED_INLINE) === 0) return copyScratchHeader(out, length);
+  // A short header comes back in the number: a big-endian u32.
+  const bytes = Math.floor(packed / HEADER_PACKED_BYTES_SCALE);
+  out[0] = bytes >>> 24;
+  out[1] = (bytes >>> 16) & 0xff;
+  if (length > 2) {
+    out[2] = (bytes >>> 8) & 0xff;
+    out[3] = bytes & 0xff;
+  }
+  return out;
 }
 
 /** XORs `data` in place with a 4-byte `key`, `data[0]` being payload byte `offset`. Returns `data`. */

@@ -29,6 +29,11 @@ export const FRAMES_OFFSET_AT = 10;
 export const FRAMES_PAYLOAD_LEN_AT = 18;
 export const FRAMES_PAYLOAD_AT = 22;
 
+export const HEADER_PACKED_LEN_MASK = 15;
+export const HEADER_PACKED_INLINE = 16;
+export const HEADER_PACKED_BYTES_SCALE = 32;
+export const HEADER_PACKED_MAX_INLINE_LEN = 4;
+
 export const SEND_NO_COMPRESS = 1;
 export const SEND_MASK_SHIFT = 1;
 export const SEND_MASK_BITS = 3;

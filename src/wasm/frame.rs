@@ -1,6 +1,7 @@
 use super::{js_error, options, patch_u32, put_u32, put_u64};
 use crate::frame::{encode_frame, DecoderConfig, FrameDecoder, FrameHeader, Opcode, MAX_HEADER_LEN};
 use crate::layout::frames as layout;
+use crate::layout::header_packed as packed;
 use crate::mask::MaskKeySource;
 use serde::Deserialize;
 use std::cell::RefCell;
@@ -8,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 thread_local! {
     static KEYS: RefCell<MaskKeySource> = RefCell::new(MaskKeySource::new());
-    /// Where `encodeHeaderScratch` writes; its address never changes.
+    /// Where `encode_header_scratch` writes; its address never changes.
     static HEADER: RefCell<[u8; MAX_HEADER_LEN]> = const { RefCell::new([0; MAX_HEADER_LEN]) };
 }
 
@@ -80,7 +81,8 @@ pub fn encode_frame_raw(
     Ok(out)
 }
 
-/// The address of the header scratch (14 bytes), for `encodeHeaderScratch`.
+/// The address of the header scratch (14 bytes), where `encodeHeaderPacked`
+/// leaves a header too long to return in its number.
 #[wasm_bindgen(js_name = headerScratchPtr)]
 pub fn header_scratch_ptr() -> usize {
     HEADER.with(|h| h.as_ptr() as usize)
@@ -88,8 +90,7 @@ pub fn header_scratch_ptr() -> usize {
 
 /// Writes the header of a frame with a `payloadLength`-byte payload into the
 /// header scratch and returns its length (`maskMode`: 0 none, 1 `key` as a
-/// little-endian u32, 2 random). Nothing is allocated.
-#[wasm_bindgen(js_name = encodeHeaderScratch)]
+/// little-endian u32, 2 random).
 pub fn encode_header_scratch(
     opcode: u8,
     payload_length: f64,
@@ -104,10 +105,13 @@ pub fn encode_header_scratch(
     Ok(HEADER.with(|buf| h.encode(&mut buf.borrow_mut())))
 }
 
-/// `encodeHeaderScratch` for the hot path: the length, or -1 with the
-/// error kept for `takeCallError()`.
-#[wasm_bindgen(js_name = encodeHeaderScratchOrMinus)]
-pub fn encode_header_scratch_or_minus(
+/// Encodes the header of a frame with a `payloadLength`-byte payload
+/// (`maskMode`: 0 none, 1 `key` as a little-endian u32, 2 random), for the
+/// hot path: packed in the number returned (the `HEADER_PACKED` layout),
+/// so that a short one needs no read of memory, or else written to the
+/// header scratch; -1 with the error kept for `takeCallError()`.
+#[wasm_bindgen(js_name = encodeHeaderPacked)]
+pub fn encode_header_packed(
     opcode: u8,
     payload_length: f64,
     fin: bool,
@@ -115,19 +119,38 @@ pub fn encode_header_scratch_or_minus(
     mask_mode: u8,
     key: u32,
 ) -> f64 {
-    super::plain(encode_header_scratch(
-        opcode,
-        payload_length,
+    // An unmasked header of a payload under 64 KiB (what servers send most)
+    // is built here, on the stack: no scratch, no allocation.
+    let short = mask_mode == 0 && payload_length >= 0.0 && payload_length <= f64::from(u16::MAX);
+    if !(short && payload_length.fract() == 0.0 && opcode <= 0x0f && rsv <= 0b111) {
+        return super::plain(encode_header_scratch(
+            opcode,
+            payload_length,
+            fin,
+            rsv,
+            mask_mode,
+            key,
+        ));
+    }
+    let mut head = [0u8; MAX_HEADER_LEN];
+    let length = FrameHeader {
         fin,
-        rsv,
-        mask_mode,
-        key,
-    ))
+        rsv1: rsv & 0b100 != 0,
+        rsv2: rsv & 0b010 != 0,
+        rsv3: rsv & 0b001 != 0,
+        opcode: Opcode::from_bits(opcode),
+        mask: None,
+        payload_len: payload_length as u64,
+    }
+    .encode(&mut head);
+    debug_assert!(length <= packed::MAX_INLINE_LEN as usize);
+    let bytes = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+    f64::from(bytes) * f64::from(packed::BYTES_SCALE) + f64::from(packed::INLINE) + length as f64
 }
 
 /// Encodes a frame in place in the mask scratch buffer, whose bytes from 14
 /// on hold the `len`-byte payload: writes the header just before it, masks
-/// the payload if asked (`maskMode` as for `encodeHeaderScratch`), and
+/// the payload if asked (`maskMode` as for `encodeHeaderPacked`), and
 /// returns the address where the frame starts (it ends at scratch + 14 + len).
 #[wasm_bindgen(js_name = encodeFrameScratch)]
 pub fn encode_frame_scratch(

@@ -159,6 +159,41 @@ fn encode_then_decode_round_trips() {
         hex("827f0000000000010000")
     );
     assert!(frame::encode_header_scratch(2, -1.0, true, 0, 0, 0).is_err());
+    // The packed form says the same as the scratch, inline or not.
+    use wsframe::layout::header_packed as packed;
+    for (opcode, fin, rsv, mode) in [
+        (2, true, 0, 0),
+        (1, false, 0b100, 0),
+        (0, true, 0b011, 0),
+        (9, true, 0, 1),
+        (2, true, 0, 2),
+    ] {
+        for length in [0.0, 1.0, 125.0, 126.0, 65535.0, 65536.0, 1e10] {
+            let expected_len =
+                frame::encode_header_scratch(opcode, length, fin, rsv, mode, 0x0403_0201).unwrap();
+            let expected = memory.subarray(at, at + expected_len as u32).to_vec();
+            let p = frame::encode_header_packed(opcode, length, fin, rsv, mode, 0x0403_0201);
+            let len = (p as u64 & u64::from(packed::LEN_MASK)) as usize;
+            assert_eq!(len, expected_len, "{opcode} {length}");
+            let inline = p as u64 & u64::from(packed::INLINE) != 0;
+            assert_eq!(inline, mode == 0 && length < 65536.0, "{opcode} {length}");
+            let got = if inline {
+                let bytes = ((p as u64) / u64::from(packed::BYTES_SCALE)) as u32;
+                bytes.to_be_bytes()[..len].to_vec()
+            } else {
+                memory.subarray(at, at + len as u32).to_vec()
+            };
+            if mode == 2 {
+                assert_eq!(got[..2], expected[..2]);
+            } else {
+                assert_eq!(got, expected, "{opcode} {length} {mode}");
+            }
+        }
+    }
+    for (opcode, length, rsv) in [(16, 1.0, 0), (2, -1.0, 0), (2, 1.5, 0), (2, 1.0, 8)] {
+        assert_eq!(frame::encode_header_packed(opcode, length, true, rsv, 0, 0), -1.0);
+        assert_js_error(&wsframe::wasm::take_call_error(), "invalid_argument", None, None);
+    }
     let e = frame::encode_frame_raw(16, b"", true, 0, None, false).unwrap_err();
     assert_js_error(&e, "invalid_argument", None, None);
 }

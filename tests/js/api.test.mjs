@@ -4,7 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as wsframe from 'wsframe';
+import { createRequire } from 'node:module';
 import { hex, vectors } from './helpers.mjs';
+
+const { Sender } = createRequire(import.meta.url)('ws');
 
 const { Connection, FrameDecoder, WsframeError, encodeFrame, encodeFrameHeader } = wsframe;
 
@@ -46,6 +49,28 @@ test('encodeFrame forms: text, binary, random mask, header only, any frame', () 
   assert.throws(() => encodeFrameHeader(-1), (e) => e instanceof WsframeError && /payloadLength/.test(e.message));
   assert.throws(() => encodeFrameHeader(5, { mask: new Uint8Array(3) }), (e) => e instanceof WsframeError && /4 bytes/.test(e.message));
   assert.deepEqual(Buffer.from(encodeFrameHeader(5, { mask: new Uint8Array([1, 2, 3, 4]) })), hex('828501020304'));
+});
+
+test('encodeFrameHeader and encodeFrame write the headers ws Sender.frame writes, at every length form', () => {
+  const lengths = [0, 1, 125, 126, 127, 65535, 65536, 1 << 20];
+  const forms = [
+    { opcode: 2, fin: true, rsv1: false },
+    { opcode: 1, fin: false, rsv1: true },
+    { opcode: 0, fin: true, rsv1: false },
+    { opcode: 9, fin: true, rsv1: false },
+  ];
+  for (const length of lengths) {
+    const payload = Buffer.alloc(length, 7);
+    for (const form of forms) {
+      const [header] = Sender.frame(payload, { ...form, mask: false, readOnly: false });
+      const options = { opcode: form.opcode, fin: form.fin, rsv1: form.rsv1 };
+      assert.deepEqual(Buffer.from(encodeFrameHeader(length, options)), header, `${length} ${JSON.stringify(form)}`);
+      assert.deepEqual(Buffer.from(encodeFrame(payload, options).subarray(0, header.length)), header, `${length} ${JSON.stringify(form)}`);
+      const key = Buffer.from([9, 8, 7, 6]);
+      const [maskedHeader] = Sender.frame(Buffer.from(payload), { ...form, mask: true, maskBuffer: key, generateMask: () => {}, readOnly: false });
+      assert.deepEqual(Buffer.from(encodeFrameHeader(length, { ...options, mask: key })), maskedHeader);
+    }
+  }
 });
 
 test('a server connection turns client frames into events, whatever the chunking', () => {
