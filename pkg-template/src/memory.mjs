@@ -84,10 +84,18 @@ export function copyOf(source, start, end, buffers = false) {
     const copy = Uint8Array.prototype.slice.call(source, start, end);
     return buffers && !(copy instanceof FastBuffer) ? new FastBuffer(copy.buffer) : copy;
   }
-  const out = outputBytes(end - start, buffers);
-  out.set(source.subarray(start, end));
+  const length = end - start;
+  const out = outputBytes(length, buffers);
+  // A view for set() costs more than copying a frame header byte by byte.
+  if (length <= BYTEWISE_COPY_MAX) for (let i = 0; i < length; i++) out[i] = source[start + i];
+  else out.set(source.subarray(start, end));
   return out;
 }
+
+// Where copying byte by byte stops being faster than set() over a
+// subarray (measured on Node 20: 8 ns against 81 ns for 4 bytes, 53 against
+// 81 for 32, 105 against 75 for 64).
+const BYTEWISE_COPY_MAX = 32;
 
 /** `Connection.receive`'s copies: plain Uint8Arrays (slab-backed when small). */
 export const copyPlain = (memory, start, end) => copyOf(memory, start, end);
