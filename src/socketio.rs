@@ -891,8 +891,14 @@ pub fn event_parts(data: &str) -> Option<(&str, String)> {
     // The raw value borrows from `data`: its offset is where it lies there.
     let start = (name.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
     let after = data.get(start + name.len()..)?.trim_start();
+    // Built by hand: this runs for every event, and format! costs more.
     let args = match after.strip_prefix(',') {
-        Some(rest) => format!("[{rest}"),
+        Some(rest) => {
+            let mut args = String::with_capacity(rest.len() + 1);
+            args.push('[');
+            args.push_str(rest);
+            args
+        }
         None => "[]".to_string(),
     };
     Some((name, args))

@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 use session::{Endpoint, Probe, Session, Transport};
 use socketio::{SioAction, SioClient, SioContext};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 /// The caller's name for a TCP connection.
 pub type ConnId = u32;
@@ -293,17 +293,24 @@ impl EngineError {
     }
 }
 
+/// A map keyed by what the server hands out itself (connection and socket
+/// numbers, session ids, room numbers): no client chooses a key that goes
+/// in, so a fast hasher will do; foldhash's is seeded per process anyway.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// A set of such keys.
+pub(crate) type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
 /// The server. See the module documentation.
 pub struct Server {
     config: ServerConfig,
-    conns: HashMap<ConnId, Conn>,
-    sessions: HashMap<String, Session>,
-    sockets: HashMap<SocketHandle, String>,
+    conns: FastMap<ConnId, Conn>,
+    sessions: FastMap<String, Session>,
+    sockets: FastMap<SocketHandle, String>,
     next_handle: SocketHandle,
     rooms: Rooms,
     timers: BinaryHeap<Reverse<(u64, Timer)>>,
     /// Each connection's one live timer entry (as [`Session::wake`]).
-    conn_wakes: HashMap<ConnId, u64>,
+    conn_wakes: FastMap<ConnId, u64>,
     /// Connections whose long-poll was answered: their backlog is read next.
     released: Vec<ConnId>,
     /// Polling sessions holding more than `max_buffered_bytes`: closed next.
@@ -317,13 +324,13 @@ impl Server {
     pub fn new(config: ServerConfig) -> Self {
         Server {
             config,
-            conns: HashMap::new(),
-            sessions: HashMap::new(),
-            sockets: HashMap::new(),
+            conns: FastMap::default(),
+            sessions: FastMap::default(),
+            sockets: FastMap::default(),
             next_handle: 1,
             rooms: Rooms::default(),
             timers: BinaryHeap::new(),
-            conn_wakes: HashMap::new(),
+            conn_wakes: FastMap::default(),
             released: Vec::new(),
             overflowed: Vec::new(),
             upgrade_headers: Vec::new(),

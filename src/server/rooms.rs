@@ -2,16 +2,15 @@
 //! application hands out (it keeps the names), so joining and leaving move
 //! numbers, never strings.
 
-use super::SocketHandle;
-use std::collections::{HashMap, HashSet};
+use super::{FastMap, FastSet, SocketHandle};
 
 /// The application's name for a room.
 pub type RoomId = u32;
 
 #[derive(Debug, Default)]
 pub(super) struct Rooms {
-    members: HashMap<RoomId, HashSet<SocketHandle>>,
-    of_socket: HashMap<SocketHandle, Vec<RoomId>>,
+    members: FastMap<RoomId, FastSet<SocketHandle>>,
+    of_socket: FastMap<SocketHandle, Vec<RoomId>>,
 }
 
 impl Rooms {
@@ -51,7 +50,7 @@ impl Rooms {
     /// Sockets in any of `rooms` and in none of `except`, each once, in
     /// ascending order (so a broadcast's writes do not depend on hashing).
     pub(super) fn recipients(&self, rooms: &[RoomId], except: &[RoomId]) -> Vec<SocketHandle> {
-        let excluded: HashSet<SocketHandle> = except
+        let excluded: FastSet<SocketHandle> = except
             .iter()
             .filter_map(|r| self.members.get(r))
             .flatten()

@@ -219,11 +219,14 @@ impl Server {
         let Some(Conn::Ws(ws)) = self.conns.get(&conn) else {
             return;
         };
-        let link = ws.link.clone();
-        let (WsLink::Transport(sid) | WsLink::Probe(sid)) = &link else {
-            return;
+        // One copy of the session id per message: the handlers below need
+        // `self` mutably.
+        let (transport, sid) = match &ws.link {
+            WsLink::Transport(sid) => (true, sid.clone()),
+            WsLink::Probe(sid) => (false, sid.clone()),
+            WsLink::Orphan => return,
         };
-        let Some(version) = self.sessions.get(sid).map(|s| s.version) else {
+        let Some(version) = self.sessions.get(&sid).map(|s| s.version) else {
             return;
         };
         let decoded = match event {
@@ -231,23 +234,22 @@ impl Server {
             OwnedEvent::Binary(bytes) => engineio::decode_binary(&bytes, version),
             _ => return,
         };
-        match (link.clone(), decoded) {
-            (WsLink::Transport(sid), Ok(packet)) => {
+        match (transport, decoded) {
+            (true, Ok(packet)) => {
                 if packet.kind == PacketType::Close {
                     self.close_session_by_client(&sid, now);
                 } else {
                     self.on_packet(&sid, packet, now);
                 }
             }
-            (WsLink::Transport(sid), Err(_)) => self.close_session(&sid, "parse error", now),
-            (WsLink::Probe(sid), Ok(packet)) => self.probe_packet(conn, &sid, packet, now),
-            (WsLink::Probe(sid), Err(_)) => {
+            (true, Err(_)) => self.close_session(&sid, "parse error", now),
+            (false, Ok(packet)) => self.probe_packet(conn, &sid, packet, now),
+            (false, Err(_)) => {
                 if let Some(session) = self.sessions.get_mut(&sid) {
                     session.probe = None;
                 }
                 self.close_ws(conn, now);
             }
-            (WsLink::Orphan, _) => {}
         }
     }
 
