@@ -163,14 +163,6 @@ function invalidPayload(detail) {
   return Object.assign(new Error('invalid payload'), { code: 'socketio_invalid_packet', detail });
 }
 
-function parseData(text, reviver) {
-  try {
-    return JSON.parse(text, reviver);
-  } catch (cause) {
-    throw invalidPayload(String(cause));
-  }
-}
-
 // Headers are short: the core reads them from the first units of a packet,
 // copied into its header input as bytes while they are ASCII, and sees the
 // whole text only when a header runs further.

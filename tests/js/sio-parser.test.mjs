@@ -197,6 +197,12 @@ test('binary packets: the data is parsed as socket.io-parser parses it, placehol
   // What the reviver returns is searched: it can make a placeholder, or unmake one.
   const make = (key, value) => (value === 'here' ? { _placeholder: true, num: 0 } : value);
   assert.ok(Buffer.isBuffer(sameAsUpstream(['51-["e","here"]', Buffer.from('p')], make)[0].data[1]));
+  // One the reviver made that names no attachment: refused as socket.io-parser refuses it.
+  const bad = (key, value) => (value === 'here' ? { _placeholder: true, num: 5 } : value);
+  for (const parser of [ours, official]) {
+    assert.throws(() => decodeAll(parser, ['51-["e","here"]', Buffer.from('p')], bad), (e) => e.message === 'illegal attachments');
+  }
+  assert.throws(() => decodeAll(ours, ['51-["e","here"]'], bad), (e) => e.code === 'socketio_invalid_attachment' && /num 5 is not below the 1/.test(e.detail));
   const unmake = (key, value) => (value?._placeholder ? 'gone' : value);
   assert.deepEqual(sameAsUpstream(['51-["e",{"_placeholder":true,"num":0}]', Buffer.from('p')], unmake)[0].data, ['e', 'gone']);
   // Deeper than JS calls go: socket.io-parser overflows its stack, wsframe does not.
