@@ -54,9 +54,13 @@ export function firefoxHarExporter() {
       return false;
     },
 
+    /** How many times `run` started Firefox (each one loads the page once). */
+    attempts: 0,
+
     /** Opens `origin + pagePath` in Firefox; resolves with the HAR it exported. */
     async run(origin, pagePath, { timeoutMs = 30_000 } = {}) {
       for (const [attempt, wait] of ATTACH_MS.entries()) {
+        this.attempts = attempt + 1;
         const har = await this.attempt(origin, pagePath, wait, timeoutMs);
         if (har) return har;
         console.error(`Firefox exported no HAR (attempt ${attempt + 1}, tools given ${wait} ms to attach)`);

@@ -128,8 +128,9 @@ test("a HAR exported by Firefox's network monitor of a socket.io session: pollin
   } finally {
     server.close();
   }
-  // One session per Firefox started (a second one only if the first export was missed).
-  assert.ok(chats.length >= 1 && chats.every((chat) => chat === 'from firefox'), JSON.stringify(chats));
+  // At most one session per Firefox started (a second one only if the first export was missed).
+  assert.ok(chats.length >= 1 && chats.length <= exporter.attempts, `${chats.length} chats, ${exporter.attempts} attempts`);
+  assert.ok(chats.every((chat) => chat === 'from firefox'), JSON.stringify(chats));
   assert.match(har.log.creator.name, /Firefox/);
   const file = tmpFile('firefox.har');
   writeFileSync(file, JSON.stringify(har));
