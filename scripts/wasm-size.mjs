@@ -51,6 +51,11 @@ export function sections(bytes) {
 
 /** The crate a (legacy or v0) mangled Rust symbol belongs to. */
 function crateOf(symbol) {
+  // Type descriptions for the wasm-bindgen CLI, which removes them.
+  if (symbol.startsWith('__wbindgen_describe')) return null;
+  if (/^(__wbg_|__wbindgen|__externref)/.test(symbol)) return '(wasm-bindgen glue)';
+  // `#[wasm_bindgen]` export wrappers: `name_<hash>`.
+  if (/^[a-z0-9_]+_[0-9a-f]{16}$/i.test(symbol)) return '(exports)';
   const legacy = /^_ZN(\d+)(.*)$/.exec(symbol);
   if (legacy) {
     const first = legacy[2].slice(0, Number(legacy[1]));
@@ -114,7 +119,7 @@ export function codeByCrate(bytes) {
   const crates = {};
   bodies.forEach((size, i) => {
     const crate = crateOf(names.get(i + imported) ?? '');
-    crates[crate] = (crates[crate] ?? 0) + size;
+    if (crate !== null) crates[crate] = (crates[crate] ?? 0) + size;
   });
   return Object.fromEntries(Object.entries(crates).sort((a, b) => b[1] - a[1]));
 }

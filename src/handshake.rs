@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorKind, Result, Violation};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha1::{Digest, Sha1};
 use std::ops::ControlFlow;
 
@@ -202,7 +202,7 @@ fn parse_extension_headers(headers: &[(String, String)]) -> Result<Vec<Extension
 }
 
 /// A `Sec-WebSocket-Extensions` entry: a name and its parameters (§9.1).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Extension {
     pub name: String,
     pub params: Vec<ExtensionParam>,
@@ -210,7 +210,7 @@ pub struct Extension {
 
 /// An extension parameter: a name, and a value if it had `=value`
 /// (quoted values are unquoted).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExtensionParam {
     pub name: String,
     pub value: Option<String>,
@@ -358,7 +358,7 @@ fn parse_protocols<'a>(all: impl Iterator<Item = &'a str>) -> std::result::Resul
 }
 
 /// A validated WebSocket upgrade request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HandshakeRequest {
     pub method: String,

@@ -1,5 +1,5 @@
-use super::{js_error, to_js};
-use serde::Serialize;
+use super::js::{number_text, Obj};
+use super::js_error;
 use wasm_bindgen::prelude::*;
 
 fn code_from(value: f64) -> Option<u16> {
@@ -21,23 +21,16 @@ pub fn close_code_name(code: f64) -> String {
         .to_string()
 }
 
-#[derive(Serialize)]
-struct ClosePayload<'a> {
-    /// 1005 when the payload was empty.
-    code: u16,
-    reason: &'a str,
-}
-
 /// Parses a close frame's payload into `{ code, reason }` (code 1005 when
 /// empty). Throws a `WsframeError` for a 1-byte payload, an invalid code or a
 /// reason that is not UTF-8.
 #[wasm_bindgen(js_name = parseClosePayload)]
 pub fn parse_close_payload(payload: &[u8]) -> Result<JsValue, JsValue> {
     let close = crate::close::parse_close_payload(payload).map_err(|e| js_error(&e))?;
-    to_js(&ClosePayload {
-        code: close.code.unwrap_or(crate::close::NO_STATUS),
-        reason: close.reason,
-    })
+    Ok(Obj::new()
+        .set("code", close.code.unwrap_or(crate::close::NO_STATUS))
+        .set("reason", close.reason)
+        .done())
 }
 
 /// Encodes a close frame's payload. `code` 1005 (or undefined) means no
@@ -47,7 +40,9 @@ pub fn encode_close_payload(code: Option<f64>, reason: &[u8]) -> Result<Vec<u8>,
     let code = match code {
         None => None,
         Some(c) if c == f64::from(crate::close::NO_STATUS) => None,
-        Some(c) => Some(code_from(c).ok_or_else(|| super::invalid_argument(format!("close code {c}")))?),
+        Some(c) => Some(
+            code_from(c).ok_or_else(|| super::invalid_argument(format!("close code {}", number_text(c))))?,
+        ),
     };
     let mut out = Vec::new();
     crate::close::encode_close_payload(&mut out, code, reason).map_err(|e| js_error(&e))?;

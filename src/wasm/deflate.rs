@@ -1,16 +1,15 @@
-use super::{invalid_argument, js_error, options, to_js};
+use super::js::{deflate_params_js, Fields, Obj};
+use super::{invalid_argument, js_error};
 use crate::deflate::{self, DeflateOptions, DeflateParams, DeflateSettings};
 #[cfg(feature = "deflate")]
 use crate::deflate::{Decompressor, InflateFailure};
 use crate::handshake::Extension;
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 /// permessage-deflate as JS gives it: preferences for negotiation (see
 /// `DeflateOptions`), or a connection's agreed params plus local settings;
 /// both use the same names.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Default)]
 pub(crate) struct DeflateJs {
     server_no_context_takeover: bool,
     client_no_context_takeover: bool,
@@ -22,6 +21,32 @@ pub(crate) struct DeflateJs {
 }
 
 impl DeflateJs {
+    /// Reads the options object (`undefined` or `null`: all defaults).
+    pub(crate) fn read(value: &JsValue) -> Result<DeflateJs, JsValue> {
+        let o = Fields::options(
+            value,
+            "deflate options",
+            &[
+                "serverNoContextTakeover",
+                "clientNoContextTakeover",
+                "serverMaxWindowBits",
+                "clientMaxWindowBits",
+                "threshold",
+                "level",
+                "memLevel",
+            ],
+        )?;
+        Ok(DeflateJs {
+            server_no_context_takeover: o.bool("serverNoContextTakeover")?.unwrap_or(false),
+            client_no_context_takeover: o.bool("clientNoContextTakeover")?.unwrap_or(false),
+            server_max_window_bits: o.uint("serverMaxWindowBits")?,
+            client_max_window_bits: o.uint("clientMaxWindowBits")?,
+            threshold: o.uint("threshold")?,
+            level: o.uint("level")?,
+            mem_level: o.uint("memLevel")?,
+        })
+    }
+
     /// As negotiation preferences.
     pub(crate) fn to_options(&self) -> Result<DeflateOptions, JsValue> {
         if !deflate::AVAILABLE {
@@ -64,7 +89,8 @@ fn extensions(value: JsValue) -> Result<Vec<Extension>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
     }
-    serde_wasm_bindgen::from_value(value).map_err(|e| invalid_argument(format!("extensions: {e}")))
+    super::js::extensions(&value)
+        .ok_or_else(|| invalid_argument("extensions: must be an array of { name, params }"))
 }
 
 /// The `Sec-WebSocket-Extensions` value a client offers permessage-deflate
@@ -72,15 +98,8 @@ fn extensions(value: JsValue) -> Result<Vec<Extension>, JsValue> {
 /// `clientNoContextTakeover`, `serverMaxWindowBits`, `clientMaxWindowBits`.
 #[wasm_bindgen(js_name = deflateOffer)]
 pub fn deflate_offer(opts: JsValue) -> Result<String, JsValue> {
-    let o: DeflateJs = options(opts)?;
+    let o = DeflateJs::read(&opts)?;
     Ok(deflate::offer(&o.to_options()?).to_string())
-}
-
-#[derive(Serialize)]
-struct Negotiated {
-    /// The extension to answer with (a `Sec-WebSocket-Extensions` value).
-    response: String,
-    params: DeflateParams,
 }
 
 /// Server side: picks the first acceptable permessage-deflate offer among a
@@ -90,13 +109,13 @@ struct Negotiated {
 /// server's side (see the package README).
 #[wasm_bindgen(js_name = negotiateDeflate)]
 pub fn negotiate_deflate(offers: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
-    let o: DeflateJs = options(opts)?;
+    let o = DeflateJs::read(&opts)?;
     match deflate::negotiate(&extensions(offers)?, &o.to_options()?) {
         None => Ok(JsValue::NULL),
-        Some((response, params)) => to_js(&Negotiated {
-            response: response.to_string(),
-            params,
-        }),
+        Some((response, params)) => Ok(Obj::new()
+            .set("response", response.to_string())
+            .set("params", deflate_params_js(&params))
+            .done()),
     }
 }
 
@@ -106,20 +125,11 @@ pub fn negotiate_deflate(offers: JsValue, opts: JsValue) -> Result<JsValue, JsVa
 /// if its answer breaks the offer (RFC 7692 §7.1).
 #[wasm_bindgen(js_name = acceptDeflateResponse)]
 pub fn accept_deflate_response(response: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
-    let o: DeflateJs = options(opts)?;
+    let o = DeflateJs::read(&opts)?;
     match deflate::accept_response(&extensions(response)?, &o.to_options()?).map_err(|e| js_error(&e))? {
         None => Ok(JsValue::NULL),
-        Some(params) => to_js(&params),
+        Some(params) => Ok(deflate_params_js(&params)),
     }
-}
-
-#[cfg(feature = "deflate")]
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-struct InflaterOptions {
-    window_bits: Option<u8>,
-    no_context_takeover: bool,
-    max_output: Option<usize>,
 }
 
 /// Inflates permessage-deflate messages of one direction, keeping the
@@ -138,14 +148,18 @@ pub struct WasmInflater {
 impl WasmInflater {
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<WasmInflater, JsValue> {
-        let o: InflaterOptions = options(opts)?;
-        let bits = o.window_bits.unwrap_or(15);
+        let o = Fields::options(
+            &opts,
+            "options",
+            &["windowBits", "noContextTakeover", "maxOutput"],
+        )?;
+        let bits: u8 = o.uint("windowBits")?.unwrap_or(15);
         if !(8..=15).contains(&bits) {
             return Err(invalid_argument(format!("windowBits {bits}: must be 8 to 15")));
         }
         Ok(WasmInflater {
-            inner: Decompressor::new(bits, o.no_context_takeover),
-            max_output: o.max_output.unwrap_or(64 << 20),
+            inner: Decompressor::new(bits, o.bool("noContextTakeover")?.unwrap_or(false)),
+            max_output: o.uint("maxOutput")?.unwrap_or(64 << 20),
         })
     }
 

@@ -1,9 +1,9 @@
-use super::{js_error, options, patch_u32, put_u32, put_u64};
+use super::js::Fields;
+use super::{js_error, patch_u32, put_u32, put_u64};
 use crate::frame::{encode_frame, DecoderConfig, FrameDecoder, FrameHeader, Opcode, MAX_HEADER_LEN};
 use crate::layout::frames as layout;
 use crate::layout::header_packed as packed;
 use crate::mask::MaskKeySource;
-use serde::Deserialize;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -179,15 +179,6 @@ pub fn encode_frame_scratch(
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-struct DecoderOptions {
-    role: Option<String>,
-    max_frame_size: Option<u64>,
-    allowed_rsv: Option<u8>,
-    strict_length: Option<bool>,
-}
-
 /// Incremental frame decoder: push chunks, get every frame they complete.
 /// The raw binding; the package's `FrameDecoder` reads its packed results.
 #[wasm_bindgen(js_name = RawFrameDecoder)]
@@ -211,18 +202,22 @@ impl WasmFrameDecoder {
     /// `allowedRsv` (bits 0b100 = RSV1 ...), `strictLength`.
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<WasmFrameDecoder, JsValue> {
-        let o: DecoderOptions = options(opts)?;
+        let o = Fields::options(
+            &opts,
+            "options",
+            &["role", "maxFrameSize", "allowedRsv", "strictLength"],
+        )?;
         let defaults = DecoderConfig::default();
-        let role = match o.role.as_deref() {
+        let role = match o.string("role")? {
             None => None,
-            some => Some(super::protocol::parse_role(some)?),
+            some => Some(super::protocol::parse_role(some.as_deref())?),
         };
         Ok(WasmFrameDecoder {
             inner: FrameDecoder::new(DecoderConfig {
                 role,
-                max_frame_size: o.max_frame_size.unwrap_or(defaults.max_frame_size),
-                allowed_rsv: o.allowed_rsv.unwrap_or(0),
-                strict_length: o.strict_length.unwrap_or(false),
+                max_frame_size: o.uint("maxFrameSize")?.unwrap_or(defaults.max_frame_size),
+                allowed_rsv: o.uint("allowedRsv")?.unwrap_or(0),
+                strict_length: o.bool("strictLength")?.unwrap_or(false),
             }),
             packed: Vec::new(),
         })

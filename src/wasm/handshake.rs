@@ -1,12 +1,11 @@
-use super::{invalid_argument, js_error, options, to_js};
+use super::js::{bytes_js, deflate_params_js, extensions_js, pairs_js, strings_js, Fields, Obj};
+use super::{invalid_argument, js_error};
 use crate::error::{Error, ErrorKind};
 use crate::handshake::{
     format_extensions, parse_extensions, reject_for, reject_response, ClientHandshake, ClientOptions,
-    Extension, HandshakeRequest, HeadLimits, ProtocolChoice, ServerHandshake,
+    Extension, HandshakeRequest, HandshakeResponse, HeadLimits, ProtocolChoice, ServerHandshake,
 };
-use js_sys::Reflect;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -17,46 +16,15 @@ pub fn accept_key(key: &str) -> String {
     crate::handshake::accept_key(key)
 }
 
-/// Extensions given as a header value or as a list of `{ name, params }`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ExtensionsArg {
-    Header(String),
-    List(Vec<Extension>),
-}
-
-impl ExtensionsArg {
-    /// The extensions given, or none when the option is absent.
-    fn list_or_none(arg: Option<Self>) -> Result<Vec<Extension>, JsValue> {
-        arg.map(Self::into_list)
-            .transpose()
-            .map(Option::unwrap_or_default)
-    }
-
-    fn into_list(self) -> Result<Vec<Extension>, JsValue> {
-        match self {
-            ExtensionsArg::List(list) => Ok(list),
-            ExtensionsArg::Header(text) => {
-                parse_extensions(&text).map_err(|e| invalid_argument(format!("extensions: {e}")))
-            }
-        }
-    }
-}
-
-/// Extra headers as `[name, value]` pairs or as an object.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum HeadersArg {
-    Pairs(Vec<(String, String)>),
-    Map(BTreeMap<String, String>),
-}
-
-impl HeadersArg {
-    fn into_pairs(self) -> Vec<(String, String)> {
-        match self {
-            HeadersArg::Pairs(p) => p,
-            HeadersArg::Map(m) => m.into_iter().collect(),
-        }
+/// Extensions given as a header value or as a list of `{ name, params }`;
+/// none when the option is absent.
+fn extensions_arg(o: &Fields, name: &'static str) -> Result<Vec<Extension>, JsValue> {
+    match o.value(name) {
+        None => Ok(Vec::new()),
+        Some(value) => match value.as_string() {
+            Some(text) => parse_extensions(&text).map_err(|e| invalid_argument(format!("extensions: {e}"))),
+            None => Ok(o.extension_list(name)?.unwrap_or_default()),
+        },
     }
 }
 
@@ -64,20 +32,51 @@ fn borrow_pairs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
     pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
 }
 
-#[derive(Serialize)]
-struct WithRest<'a, T: Serialize> {
-    #[serde(flatten)]
-    value: &'a T,
-    /// The bytes after the head: the first frame bytes.
-    #[serde(with = "serde_bytes")]
-    rest: &'a [u8],
+/// `{ method, path, httpMinor, headers, host, origin, key, protocols,
+/// extensions, rest }`.
+fn request_js(request: &HandshakeRequest, rest: &[u8]) -> JsValue {
+    Obj::new()
+        .set("method", request.method.as_str())
+        .set("path", request.path.as_str())
+        .set("httpMinor", request.http_minor)
+        .set("headers", pairs_js(&request.headers))
+        .set("host", request.host.as_str())
+        .optional("origin", request.origin.as_deref())
+        .set("key", request.key.as_str())
+        .set("protocols", strings_js(&request.protocols))
+        .set("extensions", extensions_js(&request.extensions))
+        .set("rest", bytes_js(rest))
+        .done()
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-struct ServerOptions {
-    max_head_bytes: Option<usize>,
-    max_headers: Option<usize>,
+/// A request object as `request_js` builds it (other fields ignored).
+fn read_request(value: &JsValue) -> Result<HandshakeRequest, JsValue> {
+    let r = Fields::record(value, "request")?;
+    Ok(HandshakeRequest {
+        method: r.required_string("method")?,
+        path: r.required_string("path")?,
+        http_minor: r.required_uint("httpMinor")?,
+        headers: r.required_pairs("headers")?,
+        host: r.required_string("host")?,
+        origin: r.string("origin")?,
+        key: r.required_string("key")?,
+        protocols: r.required_strings("protocols")?,
+        extensions: r.required_extension_list("extensions")?,
+    })
+}
+
+/// `{ status, headers, protocol, extensions }`, and `rest` when given.
+fn response_js(response: &HandshakeResponse, rest: Option<&[u8]>) -> JsValue {
+    let object = Obj::new()
+        .set("status", response.status)
+        .set("headers", pairs_js(&response.headers))
+        .optional("protocol", response.protocol.as_deref())
+        .set("extensions", extensions_js(&response.extensions));
+    match rest {
+        Some(rest) => object.set("rest", bytes_js(rest)),
+        None => object,
+    }
+    .done()
 }
 
 /// Reads an upgrade request as its bytes arrive (RFC 6455 §4.2.1).
@@ -92,12 +91,12 @@ impl WasmServerHandshake {
     /// over either the request is refused with 431.
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<WasmServerHandshake, JsValue> {
-        let o: ServerOptions = options(opts)?;
+        let o = Fields::options(&opts, "options", &["maxHeadBytes", "maxHeaders"])?;
         let defaults = HeadLimits::default();
         Ok(WasmServerHandshake {
             inner: ServerHandshake::new(HeadLimits {
-                max_head_bytes: o.max_head_bytes.unwrap_or(defaults.max_head_bytes),
-                max_headers: o.max_headers.unwrap_or(defaults.max_headers),
+                max_head_bytes: o.uint("maxHeadBytes")?.unwrap_or(defaults.max_head_bytes),
+                max_headers: o.uint("maxHeaders")?.unwrap_or(defaults.max_headers),
             }),
         })
     }
@@ -110,10 +109,7 @@ impl WasmServerHandshake {
     pub fn push(&mut self, chunk: &[u8]) -> Result<JsValue, JsValue> {
         match self.inner.feed(chunk).map_err(|e| js_error(&e))? {
             None => Ok(JsValue::UNDEFINED),
-            Some((request, used)) => to_js(&WithRest {
-                value: &request,
-                rest: &chunk[used..],
-            }),
+            Some((request, used)) => Ok(request_js(&request, &chunk[used..])),
         }
     }
 
@@ -125,26 +121,15 @@ impl WasmServerHandshake {
     pub fn push_head(&mut self, chunk: &[u8]) -> Result<JsValue, JsValue> {
         match self.inner.feed_head(chunk).map_err(|e| js_error(&e))? {
             None => Ok(JsValue::UNDEFINED),
-            Some((head, used)) => to_js(&WithRest {
-                value: &head,
-                rest: &chunk[used..],
-            }),
+            Some((head, used)) => Ok(Obj::new()
+                .set("method", head.method.as_str())
+                .set("path", head.path.as_str())
+                .set("httpMinor", head.http_minor)
+                .set("headers", pairs_js(&head.headers))
+                .set("rest", bytes_js(&chunk[used..]))
+                .done()),
         }
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RequestParts {
-    method: String,
-    path: String,
-    #[serde(default = "one")]
-    http_minor: u8,
-    headers: Vec<(String, String)>,
-}
-
-fn one() -> u8 {
-    1
 }
 
 /// Validates an upgrade request parsed elsewhere (e.g. by Node's `http`
@@ -153,22 +138,12 @@ fn one() -> u8 {
 /// does; throws a `WsframeError` with `httpStatus`.
 #[wasm_bindgen(js_name = validateRequest)]
 pub fn validate_request(parts: JsValue) -> Result<JsValue, JsValue> {
-    let p: RequestParts =
-        serde_wasm_bindgen::from_value(parts).map_err(|e| invalid_argument(format!("request: {e}")))?;
-    let request = HandshakeRequest::from_parts(&p.method, &p.path, p.http_minor, p.headers)
+    let p = Fields::options(&parts, "request", &["method", "path", "httpMinor", "headers"])?;
+    let (method, path) = (p.required_string("method")?, p.required_string("path")?);
+    let http_minor = p.uint("httpMinor")?.unwrap_or(1);
+    let request = HandshakeRequest::from_parts(&method, &path, http_minor, p.required_pairs("headers")?)
         .map_err(|e| js_error(&e))?;
-    to_js(&WithRest {
-        value: &request,
-        rest: &[],
-    })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-struct AcceptOptions {
-    protocol: Option<String>,
-    extensions: Option<ExtensionsArg>,
-    headers: Option<HeadersArg>,
+    Ok(request_js(&request, &[]))
 }
 
 /// Builds the `101 Switching Protocols` answer to `request` (from `push` or
@@ -178,43 +153,17 @@ struct AcceptOptions {
 /// characters).
 #[wasm_bindgen(js_name = acceptResponse)]
 pub fn accept_response(request: JsValue, opts: JsValue) -> Result<Vec<u8>, JsValue> {
-    let request: HandshakeRequest =
-        serde_wasm_bindgen::from_value(request).map_err(|e| invalid_argument(format!("request: {e}")))?;
-    let o: AcceptOptions = options(opts)?;
-    let extensions = ExtensionsArg::list_or_none(o.extensions)?;
-    let headers = o.headers.map(HeadersArg::into_pairs).unwrap_or_default();
+    let request = read_request(&request)?;
+    let o = Fields::options(&opts, "options", &["protocol", "extensions", "headers"])?;
+    let extensions = extensions_arg(&o, "extensions")?;
+    let headers = o.headers("headers")?.unwrap_or_default();
     request
-        .accept(o.protocol.as_deref(), &extensions, &borrow_pairs(&headers))
+        .accept(
+            o.string("protocol")?.as_deref(),
+            &extensions,
+            &borrow_pairs(&headers),
+        )
         .map_err(|e| js_error(&e))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-struct AnswerOptions {
-    /// Absent: the first protocol offered; `null`: none; a string: that one.
-    #[serde(default, with = "serde_with_null")]
-    protocol: Option<Option<String>>,
-    deflate: Option<super::deflate::DeflateJs>,
-    headers: Option<HeadersArg>,
-}
-
-/// Tells an absent field (outer `None`) from a `null` one (`Some(None)`).
-mod serde_with_null {
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-        Option::<String>::deserialize(d).map(Some)
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AnswerJs {
-    lines: Vec<String>,
-    protocol: Option<String>,
-    /// The `Sec-WebSocket-Extensions` value answered, or "".
-    extensions: String,
-    deflate: Option<crate::deflate::DeflateParams>,
 }
 
 /// The whole server answer to `request` (from `validateRequest`): the
@@ -226,35 +175,41 @@ struct AnswerJs {
 /// Connection.
 #[wasm_bindgen(js_name = upgradeAnswer)]
 pub fn upgrade_answer(request: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
-    let request: HandshakeRequest =
-        serde_wasm_bindgen::from_value(request).map_err(|e| invalid_argument(format!("request: {e}")))?;
-    let o: AnswerOptions = options(opts)?;
-    let choice = match &o.protocol {
-        None => ProtocolChoice::FirstOffered,
-        Some(p) => ProtocolChoice::Chosen(p.as_deref()),
+    let request = read_request(&request)?;
+    let o = Fields::options(&opts, "options", &["protocol", "deflate", "headers"])?;
+    // Absent: the first protocol offered; `null`: none; a string: that one.
+    let chosen = o.string("protocol")?;
+    let choice = if o.raw("protocol").is_undefined() {
+        ProtocolChoice::FirstOffered
+    } else {
+        ProtocolChoice::Chosen(chosen.as_deref())
     };
-    let deflate = o.deflate.as_ref().map(|d| d.to_options()).transpose()?;
-    let headers = o.headers.map(HeadersArg::into_pairs).unwrap_or_default();
+    let deflate = o
+        .value("deflate")
+        .map(|d| super::deflate::DeflateJs::read(&d)?.to_options())
+        .transpose()?;
+    let headers = o.headers("headers")?.unwrap_or_default();
     let answer = request
         .answer(choice, deflate.as_ref(), &borrow_pairs(&headers))
         .map_err(|e| js_error(&e))?;
-    to_js(&AnswerJs {
-        extensions: format_extensions(&answer.extensions),
-        lines: answer.lines,
-        protocol: answer.protocol,
-        deflate: answer.deflate,
-    })
+    Ok(Obj::new()
+        .set("lines", strings_js(&answer.lines))
+        .optional("protocol", answer.protocol.as_deref())
+        .set("extensions", format_extensions(&answer.extensions))
+        .set(
+            "deflate",
+            answer
+                .deflate
+                .as_ref()
+                .map_or(JsValue::UNDEFINED, deflate_params_js),
+        )
+        .done())
 }
 
 /// Builds an HTTP error answer (`Connection: close`, plain-text body).
 #[wasm_bindgen(js_name = rejectResponse)]
 pub fn reject_response_js(status: u16, body: Option<String>, headers: JsValue) -> Result<Vec<u8>, JsValue> {
-    let headers: Option<HeadersArg> = if headers.is_undefined() || headers.is_null() {
-        None
-    } else {
-        Some(serde_wasm_bindgen::from_value(headers).map_err(|e| invalid_argument(format!("headers: {e}")))?)
-    };
-    let pairs = headers.map(HeadersArg::into_pairs).unwrap_or_default();
+    let pairs = super::js::headers_arg(&headers, "headers")?.unwrap_or_default();
     reject_response(status, body.as_deref().unwrap_or(""), &borrow_pairs(&pairs)).map_err(|e| js_error(&e))
 }
 
@@ -274,37 +229,6 @@ pub fn rejection_for(error: JsValue) -> Vec<u8> {
     reject_for(&Error::new(kind, message))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-struct ClientOpts {
-    host: String,
-    path: Option<String>,
-    origin: Option<String>,
-    protocols: Vec<String>,
-    extensions: Option<ExtensionsArg>,
-    headers: Option<HeadersArg>,
-    require_protocol: bool,
-}
-
-/// Takes the binary `nonce` option out of `opts` (bytes do not pass through
-/// the JSON step of `options`), returning it and the other options.
-fn split_nonce(opts: JsValue) -> Result<(Option<Vec<u8>>, JsValue), JsValue> {
-    let Some(object) = opts.dyn_ref::<js_sys::Object>() else {
-        return Ok((None, opts));
-    };
-    let nonce = Reflect::get(object, &JsValue::from_str("nonce"))?;
-    if nonce.is_undefined() {
-        return Ok((None, opts));
-    }
-    let bytes = nonce
-        .dyn_ref::<js_sys::Uint8Array>()
-        .ok_or_else(|| invalid_argument("nonce must be a Uint8Array"))?
-        .to_vec();
-    let rest = js_sys::Object::assign(&js_sys::Object::new(), object);
-    Reflect::delete_property(&rest, &JsValue::from_str("nonce"))?;
-    Ok((Some(bytes), rest.into()))
-}
-
 /// The client side of the opening handshake: the request to send, and a
 /// reader that verifies the server's answer (RFC 6455 §4.1).
 #[wasm_bindgen(js_name = ClientHandshake)]
@@ -320,20 +244,40 @@ impl WasmClientHandshake {
     /// `headers`. The key is 16 fresh random bytes.
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<WasmClientHandshake, JsValue> {
-        let (nonce, opts) = split_nonce(opts)?;
-        let o: ClientOpts = options(opts)?;
-        let extensions = ExtensionsArg::list_or_none(o.extensions)?;
-        let headers = o.headers.map(HeadersArg::into_pairs).unwrap_or_default();
-        let protocols: Vec<&str> = o.protocols.iter().map(String::as_str).collect();
+        let o = Fields::options(
+            &opts,
+            "options",
+            &[
+                "host",
+                "path",
+                "origin",
+                "protocols",
+                "extensions",
+                "headers",
+                "requireProtocol",
+                "nonce",
+            ],
+        )?;
+        let nonce = o
+            .value("nonce")
+            .map(|n| n.dyn_into::<Uint8Array>().map(|n| n.to_vec()))
+            .transpose()
+            .map_err(|_| invalid_argument("nonce must be a Uint8Array"))?;
+        let extensions = extensions_arg(&o, "extensions")?;
+        let headers = o.headers("headers")?.unwrap_or_default();
+        let protocol_list = o.strings("protocols")?.unwrap_or_default();
+        let protocols: Vec<&str> = protocol_list.iter().map(String::as_str).collect();
         let header_refs = borrow_pairs(&headers);
+        let host = o.string("host")?.unwrap_or_default();
+        let (path, origin) = (o.string("path")?, o.string("origin")?);
         let client_options = ClientOptions {
-            host: &o.host,
-            path: o.path.as_deref().unwrap_or("/"),
-            origin: o.origin.as_deref(),
+            host: &host,
+            path: path.as_deref().unwrap_or("/"),
+            origin: origin.as_deref(),
             protocols: &protocols,
             extensions: &extensions,
             headers: &header_refs,
-            require_protocol: o.require_protocol,
+            require_protocol: o.bool("requireProtocol")?.unwrap_or(false),
         };
         let (inner, request) = match nonce {
             Some(nonce) => {
@@ -366,10 +310,7 @@ impl WasmClientHandshake {
     pub fn push(&mut self, chunk: &[u8]) -> Result<JsValue, JsValue> {
         match self.inner.feed(chunk).map_err(|e| js_error(&e))? {
             None => Ok(JsValue::UNDEFINED),
-            Some((response, used)) => to_js(&WithRest {
-                value: &response,
-                rest: &chunk[used..],
-            }),
+            Some((response, used)) => Ok(response_js(&response, Some(&chunk[used..]))),
         }
     }
 
@@ -379,12 +320,11 @@ impl WasmClientHandshake {
     /// `WsframeError` if the answer fails the connection (§4.1).
     #[wasm_bindgen(js_name = checkResponse)]
     pub fn check_response(&self, status: u16, headers: JsValue) -> Result<JsValue, JsValue> {
-        let headers: Vec<(String, String)> =
-            serde_wasm_bindgen::from_value(headers).map_err(|e| invalid_argument(format!("headers: {e}")))?;
+        let headers = super::js::pairs_arg(&headers, "headers")?;
         let response = self
             .inner
             .check_response(status, headers)
             .map_err(|e| js_error(&e))?;
-        to_js(&response)
+        Ok(response_js(&response, None))
     }
 }

@@ -2,10 +2,12 @@
 //! only. No protocol rule lives here.
 //!
 //! Errors reach JS as `Error` objects named `WsframeError` with `code`,
-//! `closeCode`, `offset` and `httpStatus` properties. Rich, cold objects
-//! (handshake requests, inspector anatomy) go through serde-wasm-bindgen; the
-//! hot paths (`Connection.receive`, `FrameDecoder.push`) pack their results
-//! into one buffer that JS reads through a view of wasm memory.
+//! `closeCode`, `offset` and `httpStatus` properties. The codec's options
+//! and objects (handshake requests and answers, close payloads) are read and
+//! built by hand (`js`); the inspector's and Engine.IO's rich, cold objects
+//! go through serde-wasm-bindgen; the hot paths (`Connection.receive`,
+//! `FrameDecoder.push`) pack their results into one buffer that JS reads
+//! through a view of wasm memory.
 
 #[cfg(feature = "inspector")]
 pub mod capture;
@@ -17,6 +19,7 @@ pub mod frame;
 pub mod handshake;
 #[cfg(feature = "inspector")]
 pub mod inspect;
+mod js;
 pub mod mask;
 pub mod protocol;
 #[cfg(feature = "server")]
@@ -27,6 +30,7 @@ pub mod utf8;
 
 use crate::error::{Error, ErrorKind};
 use js_sys::Reflect;
+#[cfg(feature = "engineio")]
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
@@ -121,9 +125,6 @@ pub(crate) fn invalid_argument(message: impl Into<String>) -> JsValue {
     js_error(&Error::new(ErrorKind::InvalidArgument, message))
 }
 
-/// Reads an options object (or `undefined`) into `T`. Goes through a JSON
-/// value so that `deny_unknown_fields` holds: a misspelt limit is an error,
-/// not a limit silently left at its default.
 /// A length given as a JS number: a non-negative safe integer.
 pub(crate) fn js_length(value: f64, name: &str) -> Result<u64, JsValue> {
     if value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0 {
@@ -135,6 +136,11 @@ pub(crate) fn js_length(value: f64, name: &str) -> Result<u64, JsValue> {
     }
 }
 
+/// Reads an options object (or `undefined`) into `T`. Goes through a JSON
+/// value so that `deny_unknown_fields` holds: a misspelt limit is an error,
+/// not a limit silently left at its default. (The codec's own calls read
+/// their few options by hand: see `js`.)
+#[cfg(feature = "engineio")]
 pub(crate) fn options<T: DeserializeOwned + Default>(value: JsValue) -> Result<T, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
@@ -147,6 +153,7 @@ pub(crate) fn options<T: DeserializeOwned + Default>(value: JsValue) -> Result<T
 }
 
 /// Converts a cold, rich value into a plain JS object.
+#[cfg(feature = "engineio")]
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
     value

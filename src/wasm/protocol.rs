@@ -1,25 +1,11 @@
-use super::{js_error, options, patch_u32, plain, put_u32};
+use super::js::Fields;
+use super::{js_error, patch_u32, plain, put_u32};
 use crate::error::{Error, ErrorKind};
 use crate::frame::Opcode;
 use crate::protocol::{
     Config, Connection, Delivery, Event, Masking, MessageKind, Payload, Role, SendOptions, State,
 };
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-struct ConnectionOptions {
-    role: Option<String>,
-    max_frame_size: Option<u64>,
-    max_message_size: Option<u64>,
-    max_fragments: Option<u32>,
-    max_buffered_bytes: Option<u64>,
-    auto_pong: Option<bool>,
-    strict_length: Option<bool>,
-    validate_utf8: Option<bool>,
-    deflate: Option<super::deflate::DeflateJs>,
-}
 
 use crate::layout::connection::{
     COUNT_AT, EVENT_BINARY, EVENT_CLOSE, EVENT_END, EVENT_ERROR, EVENT_PIECE, EVENT_PING, EVENT_PONG,
@@ -196,19 +182,36 @@ impl WasmConnection {
     /// compress transparently.
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<WasmConnection, JsValue> {
-        let o: ConnectionOptions = options(opts)?;
-        let mut config = Config::new(parse_role(o.role.as_deref())?);
-        config.max_frame_size = o.max_frame_size.unwrap_or(config.max_frame_size);
-        config.max_message_size = o.max_message_size.unwrap_or(config.max_message_size);
-        config.max_fragments = o.max_fragments.unwrap_or(config.max_fragments);
-        config.max_buffered_bytes = o.max_buffered_bytes.unwrap_or(config.max_buffered_bytes);
-        config.auto_pong = o.auto_pong.unwrap_or(config.auto_pong);
-        config.strict_length = o.strict_length.unwrap_or(config.strict_length);
-        config.validate_utf8 = o.validate_utf8.unwrap_or(config.validate_utf8);
+        let o = Fields::options(
+            &opts,
+            "options",
+            &[
+                "role",
+                "maxFrameSize",
+                "maxMessageSize",
+                "maxFragments",
+                "maxBufferedBytes",
+                "autoPong",
+                "strictLength",
+                "validateUtf8",
+                "deflate",
+            ],
+        )?;
+        let mut config = Config::new(parse_role(o.string("role")?.as_deref())?);
+        config.max_frame_size = o.uint("maxFrameSize")?.unwrap_or(config.max_frame_size);
+        config.max_message_size = o.uint("maxMessageSize")?.unwrap_or(config.max_message_size);
+        config.max_fragments = o.uint("maxFragments")?.unwrap_or(config.max_fragments);
+        config.max_buffered_bytes = o.uint("maxBufferedBytes")?.unwrap_or(config.max_buffered_bytes);
+        config.auto_pong = o.bool("autoPong")?.unwrap_or(config.auto_pong);
+        config.strict_length = o.bool("strictLength")?.unwrap_or(config.strict_length);
+        config.validate_utf8 = o.bool("validateUtf8")?.unwrap_or(config.validate_utf8);
         // JS assembles what does not arrive whole: wasm memory never grows
         // with the size of the messages received.
         config.delivery = Delivery::Pieces;
-        config.deflate = o.deflate.as_ref().map(|d| d.to_settings()).transpose()?;
+        config.deflate = o
+            .value("deflate")
+            .map(|d| super::deflate::DeflateJs::read(&d)?.to_settings())
+            .transpose()?;
         Ok(WasmConnection {
             inner: Connection::new(config),
             error: None,

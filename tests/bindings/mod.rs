@@ -509,3 +509,161 @@ fn inspect_returns_anatomy_objects() {
     assert_eq!(get(&d, "code").as_string().as_deref(), Some("mask_missing"));
     assert_eq!(get(&d, "offset").as_f64(), Some(12.0));
 }
+
+fn message(error: &JsValue) -> String {
+    String::from(
+        error
+            .dyn_ref::<js_sys::Error>()
+            .expect("a JS Error object")
+            .message(),
+    )
+}
+
+fn strings(value: &JsValue) -> Vec<String> {
+    value
+        .dyn_ref::<js_sys::Array>()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_string().expect("a string"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn options_are_read_by_name_and_type() {
+    let server =
+        |extra: (&str, JsValue)| protocol::WasmConnection::new(options(&[("role", "server".into()), extra]));
+    let misspelt = server(("maxFrame", 1.into())).err().unwrap();
+    assert_js_error(&misspelt, "invalid_argument", None, None);
+    assert!(message(&misspelt).contains("unknown field `maxFrame`, expected one of `role`, `maxFrameSize`"));
+    for bad in ["big".into(), (-1).into(), 1.5.into(), true.into()] {
+        let e = server(("maxFrameSize", bad)).err().unwrap();
+        assert!(
+            message(&e).contains("`maxFrameSize` must be a non-negative integer"),
+            "{}",
+            message(&e)
+        );
+    }
+    // maxFragments is a u32: 2^32 does not fit.
+    assert!(server(("maxFragments", 4_294_967_296.0.into())).is_err());
+    assert!(server(("maxFragments", 4_294_967_295.0.into())).is_ok());
+    let e = server(("autoPong", 1.into())).err().unwrap();
+    assert!(message(&e).contains("`autoPong` must be a boolean"));
+    // null stands for absent, as undefined does.
+    assert!(server(("maxFrameSize", JsValue::NULL)).is_ok());
+    let e = protocol::WasmConnection::new(JsValue::from_str("server"))
+        .err()
+        .unwrap();
+    assert!(message(&e).contains("options: expected an object"));
+    let e = protocol::WasmConnection::new(JsValue::UNDEFINED).err().unwrap();
+    assert!(message(&e).contains("role must be"));
+    assert!(server(("deflate", options(&[("level", 10.into())]))).is_err());
+    let e = server(("deflate", options(&[("levels", 1.into())])))
+        .err()
+        .unwrap();
+    assert!(message(&e).contains("unknown field `levels`"));
+    // The request handed back to the server must carry what it needs.
+    let e = handshake::accept_response(options(&[("method", "GET".into())]), JsValue::UNDEFINED).unwrap_err();
+    assert!(message(&e).contains("request: missing field `path`"));
+}
+
+#[wasm_bindgen_test]
+fn handshake_objects_carry_every_field_and_round_trip() {
+    let pairs = |list: &[(&str, &str)]| -> JsValue {
+        list.iter()
+            .map(|(n, v)| js_sys::Array::of2(&JsValue::from_str(n), &JsValue::from_str(v)))
+            .collect::<js_sys::Array>()
+            .into()
+    };
+    let parts = options(&[
+        ("method", "GET".into()),
+        ("path", "/chat?room=1".into()),
+        (
+            "headers",
+            pairs(&[
+                ("Host", "example.com"),
+                ("Upgrade", "websocket"),
+                ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                ("Sec-WebSocket-Version", "13"),
+                ("Origin", "http://example.com"),
+                ("Sec-WebSocket-Protocol", "chat, superchat"),
+                (
+                    "Sec-WebSocket-Extensions",
+                    "permessage-deflate; client_max_window_bits, x-foo; a=\"1\"",
+                ),
+            ]),
+        ),
+    ]);
+    let request = handshake::validate_request(parts).unwrap();
+    assert_eq!(get(&request, "method").as_string().as_deref(), Some("GET"));
+    assert_eq!(get(&request, "path").as_string().as_deref(), Some("/chat?room=1"));
+    assert_eq!(get(&request, "httpMinor").as_f64(), Some(1.0));
+    assert_eq!(get(&request, "host").as_string().as_deref(), Some("example.com"));
+    assert_eq!(
+        get(&request, "origin").as_string().as_deref(),
+        Some("http://example.com")
+    );
+    assert_eq!(
+        get(&request, "key").as_string().as_deref(),
+        Some("dGhlIHNhbXBsZSBub25jZQ==")
+    );
+    assert_eq!(strings(&get(&request, "protocols")), ["chat", "superchat"]);
+    let headers: js_sys::Array = get(&request, "headers").dyn_into().unwrap();
+    assert_eq!(headers.length(), 8);
+    assert_eq!(strings(&headers.get(5)), ["Origin", "http://example.com"]);
+    let extensions: js_sys::Array = get(&request, "extensions").dyn_into().unwrap();
+    let deflate = extensions.get(0);
+    assert_eq!(
+        get(&deflate, "name").as_string().as_deref(),
+        Some("permessage-deflate")
+    );
+    let param = js_sys::Array::from(&get(&deflate, "params")).get(0);
+    assert_eq!(
+        get(&param, "name").as_string().as_deref(),
+        Some("client_max_window_bits")
+    );
+    assert!(get(&param, "value").is_undefined());
+    let quoted = js_sys::Array::from(&get(&extensions.get(1), "params")).get(0);
+    assert_eq!(get(&quoted, "value").as_string().as_deref(), Some("1"));
+    assert_eq!(js_sys::Uint8Array::from(get(&request, "rest")).length(), 0);
+
+    // Absent protocol: the first offered; null: none; a string: that one.
+    let lines = |opts: JsValue| {
+        strings(&get(
+            &handshake::upgrade_answer(request.clone(), opts).unwrap(),
+            "lines",
+        ))
+    };
+    assert!(lines(JsValue::UNDEFINED).contains(&"Sec-WebSocket-Protocol: chat".to_string()));
+    assert!(!lines(options(&[("protocol", JsValue::NULL)]))
+        .iter()
+        .any(|l| l.starts_with("Sec-WebSocket-Protocol")));
+    assert!(lines(options(&[("protocol", "superchat".into())]))
+        .contains(&"Sec-WebSocket-Protocol: superchat".to_string()));
+    let answer = handshake::upgrade_answer(
+        request.clone(),
+        options(&[("protocol", JsValue::NULL), ("deflate", options(&[]))]),
+    )
+    .unwrap();
+    assert!(get(&answer, "protocol").is_undefined());
+    if cfg!(feature = "deflate") {
+        assert_eq!(
+            get(&answer, "extensions").as_string().as_deref(),
+            Some("permessage-deflate")
+        );
+        let params = get(&answer, "deflate");
+        assert_eq!(get(&params, "serverNoContextTakeover").as_bool(), Some(false));
+        assert_eq!(get(&params, "clientMaxWindowBits").as_f64(), Some(15.0));
+    }
+
+    // Extra headers as an object keep the object's order.
+    let extra = options(&[("X-B", "2".into()), ("X-A", "1".into())]);
+    let response = handshake::accept_response(request.clone(), options(&[("headers", extra)])).unwrap();
+    let text = String::from_utf8(response).unwrap();
+    assert!(
+        text.find("X-B: 2").unwrap() < text.find("X-A: 1").unwrap(),
+        "{text}"
+    );
+    let e = handshake::accept_response(request, options(&[("headers", 5.into())])).unwrap_err();
+    assert!(message(&e).contains("`headers` must be"));
+}
