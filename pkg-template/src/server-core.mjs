@@ -1,7 +1,7 @@
 // The sans-I/O Engine.IO + Socket.IO server core, as JS drives it.
 import { checkAlive, isTrap, raw, trapError, trapFrom } from './raw.mjs';
 import * as layout from './layout.mjs';
-import { decoder, hasBuffer, toBytes } from './memory.mjs';
+import { copyOf, decoder, hasBuffer, memoryView, toBytes } from './memory.mjs';
 
 const OUTPUT_KINDS = [];
 OUTPUT_KINDS[layout.SERVER_WRITE] = 'write';
@@ -129,9 +129,12 @@ export class EngineServerCore {
    * (raw Engine.IO). In Node, bytes are Buffers.
    */
   takeOutput() {
-    const out = this.#raw.takeOutput();
-    if (out.length === 0) return [];
-    const packed = hasBuffer ? Buffer.from(out.buffer, out.byteOffset, out.byteLength) : out;
+    const length = this.#raw.takeOutputPacked();
+    if (length === 0) return [];
+    const address = this.#raw.outputPtr();
+    // One copy out of wasm memory (pooled when small): the writes below are
+    // views of it that sockets may hold after the next call.
+    const packed = copyOf(memoryView(), address, address + length, hasBuffer);
     const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
     const actions = [];
     let at = 0;

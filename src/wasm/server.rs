@@ -75,11 +75,147 @@ fn attachments_from_js(list: &Array) -> Result<Vec<Vec<u8>>, JsValue> {
         .collect()
 }
 
+/// Output buffers up to this capacity are kept between calls.
+const PACKED_KEEP: usize = 256 * 1024;
+
+/// Packs the server's output as records `[kind u8][id u32][length
+/// u32][payload]` (see `RawServer.takeOutputPacked`).
+fn pack_output(out: &mut Vec<u8>, outputs: Vec<Output>) {
+    for output in outputs {
+        match output {
+            Output::Write { conn, bytes } => record(out, WRITE, conn, &bytes),
+            Output::End { conn } => record(out, END, conn, &[]),
+            Output::WriteShared { conns, bytes } => {
+                let mut body = Vec::with_capacity(conns.len() * 4 + bytes.len());
+                for conn in &conns {
+                    put_u32(&mut body, *conn);
+                }
+                body.extend_from_slice(&bytes);
+                record(out, WRITE_SHARED, conns.len() as u32, &body);
+            }
+            Output::Respond {
+                conn,
+                status,
+                headers,
+                body,
+            } => {
+                let lines: String = headers.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
+                let mut payload = Vec::with_capacity(6 + lines.len() + body.len());
+                payload.extend_from_slice(&status.to_le_bytes());
+                put_u32(&mut payload, lines.len() as u32);
+                payload.extend_from_slice(lines.as_bytes());
+                payload.extend_from_slice(&body);
+                record(out, RESPOND, conn, &payload);
+            }
+            Output::SessionOpen {
+                conn,
+                sid,
+                version,
+                transport,
+                socketio,
+            } => {
+                let meta = format!(
+                    r#"{{"conn":{conn},"sid":{},"protocol":{version},"transport":"{transport}","socketio":{socketio}}}"#,
+                    json_string(&sid)
+                );
+                record(out, SESSION_OPEN, 0, meta.as_bytes());
+            }
+            Output::Message { sid, data } => {
+                let (binary, bytes): (u8, &[u8]) = match &data {
+                    PacketData::Binary(bytes) => (1, bytes),
+                    PacketData::Text(text) => (0, text.as_bytes()),
+                    PacketData::Empty => (0, &[]),
+                };
+                let mut body = Vec::with_capacity(5 + sid.len() + bytes.len());
+                body.push(binary);
+                put_u32(&mut body, sid.len() as u32);
+                body.extend_from_slice(sid.as_bytes());
+                body.extend_from_slice(bytes);
+                record(out, MESSAGE, 0, &body);
+            }
+            Output::Upgrade { sid } => record(
+                out,
+                UPGRADE,
+                0,
+                format!(r#"{{"sid":{}}}"#, json_string(&sid)).as_bytes(),
+            ),
+            Output::SessionClose { sid, reason } => {
+                let meta = format!(r#"{{"sid":{},"reason":"{reason}"}}"#, json_string(&sid));
+                record(out, SESSION_CLOSE, 0, meta.as_bytes());
+            }
+            Output::Connect {
+                socket,
+                sid,
+                id,
+                nsp,
+                auth_json,
+            } => {
+                let meta = format!(
+                    r#"{{"sid":{},"id":{},"nsp":{},"authJson":{}}}"#,
+                    json_string(&sid),
+                    json_string(&id),
+                    json_string(&nsp),
+                    json_string(&auth_json)
+                );
+                record(out, CONNECT, socket, meta.as_bytes());
+            }
+            Output::Event {
+                socket,
+                name_json,
+                args_json,
+                attachments,
+                ack,
+            } => {
+                // The name and arguments as they are (no JSON around
+                // JSON), then the ack id and where attachments go.
+                let mut body = Vec::with_capacity(name_json.len() + args_json.len() + 16);
+                put_u32(&mut body, name_json.len() as u32);
+                body.extend_from_slice(name_json.as_bytes());
+                put_u32(&mut body, args_json.len() as u32);
+                body.extend_from_slice(args_json.as_bytes());
+                body.extend_from_slice(&ack.map_or(-1.0, |a| a as f64).to_le_bytes());
+                if !attachments.is_empty() {
+                    body.extend_from_slice(placeholders_json(&args_json).as_bytes());
+                }
+                record(out, EVENT, socket, &body);
+                for bytes in &attachments {
+                    record(out, ATTACHMENT, socket, bytes);
+                }
+            }
+            Output::Ack {
+                socket,
+                id,
+                args_json,
+                attachments,
+            } => {
+                let meta = format!(
+                    r#"{{"id":{id},"argsJson":{},"attachments":{},"placeholders":{}}}"#,
+                    json_string(&args_json),
+                    attachments.len(),
+                    placeholders_json(&args_json)
+                );
+                record(out, ACK, socket, meta.as_bytes());
+                for bytes in &attachments {
+                    record(out, ATTACHMENT, socket, bytes);
+                }
+            }
+            Output::Disconnect { socket, reason } => record(
+                out,
+                DISCONNECT,
+                socket,
+                format!(r#"{{"reason":"{reason}"}}"#).as_bytes(),
+            ),
+        }
+    }
+}
+
 /// The Engine.IO + Socket.IO server core (see the Rust `server` module):
 /// JS owns the sockets and one timer and carries out the packed output.
 #[wasm_bindgen(js_name = RawServer)]
 pub struct WasmServer {
     inner: Server,
+    /// The records of the last `takeOutputPacked`.
+    packed: Vec<u8>,
 }
 
 #[wasm_bindgen(js_class = RawServer)]
@@ -92,6 +228,7 @@ impl WasmServer {
         let config: ServerConfig = options(opts)?;
         Ok(WasmServer {
             inner: Server::new(config),
+            packed: Vec::new(),
         })
     }
 
@@ -127,137 +264,25 @@ impl WasmServer {
     /// close (JSON), 6 connect, 7 event (socket; u32 name length, the name's
     /// JSON, u32 arguments length, their JSON, f64 ack id or -1, then the
     /// placeholders' JSON when attachments follow), 8 ack, 9 disconnect (socket, JSON),
-    /// 10 attachment (socket, bytes; after its event or ack).
-    #[wasm_bindgen(js_name = takeOutput)]
-    pub fn take_output(&mut self) -> Vec<u8> {
-        let mut out = Vec::new();
-        for output in self.inner.take_output() {
-            match output {
-                Output::Write { conn, bytes } => record(&mut out, WRITE, conn, &bytes),
-                Output::End { conn } => record(&mut out, END, conn, &[]),
-                Output::WriteShared { conns, bytes } => {
-                    let mut body = Vec::with_capacity(conns.len() * 4 + bytes.len());
-                    for conn in &conns {
-                        put_u32(&mut body, *conn);
-                    }
-                    body.extend_from_slice(&bytes);
-                    record(&mut out, WRITE_SHARED, conns.len() as u32, &body);
-                }
-                Output::Respond {
-                    conn,
-                    status,
-                    headers,
-                    body,
-                } => {
-                    let lines: String = headers.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
-                    let mut payload = Vec::with_capacity(6 + lines.len() + body.len());
-                    payload.extend_from_slice(&status.to_le_bytes());
-                    put_u32(&mut payload, lines.len() as u32);
-                    payload.extend_from_slice(lines.as_bytes());
-                    payload.extend_from_slice(&body);
-                    record(&mut out, RESPOND, conn, &payload);
-                }
-                Output::SessionOpen {
-                    conn,
-                    sid,
-                    version,
-                    transport,
-                    socketio,
-                } => {
-                    let meta = format!(
-                        r#"{{"conn":{conn},"sid":{},"protocol":{version},"transport":"{transport}","socketio":{socketio}}}"#,
-                        json_string(&sid)
-                    );
-                    record(&mut out, SESSION_OPEN, 0, meta.as_bytes());
-                }
-                Output::Message { sid, data } => {
-                    let (binary, bytes): (u8, &[u8]) = match &data {
-                        PacketData::Binary(bytes) => (1, bytes),
-                        PacketData::Text(text) => (0, text.as_bytes()),
-                        PacketData::Empty => (0, &[]),
-                    };
-                    let mut body = Vec::with_capacity(5 + sid.len() + bytes.len());
-                    body.push(binary);
-                    put_u32(&mut body, sid.len() as u32);
-                    body.extend_from_slice(sid.as_bytes());
-                    body.extend_from_slice(bytes);
-                    record(&mut out, MESSAGE, 0, &body);
-                }
-                Output::Upgrade { sid } => record(
-                    &mut out,
-                    UPGRADE,
-                    0,
-                    format!(r#"{{"sid":{}}}"#, json_string(&sid)).as_bytes(),
-                ),
-                Output::SessionClose { sid, reason } => {
-                    let meta = format!(r#"{{"sid":{},"reason":"{reason}"}}"#, json_string(&sid));
-                    record(&mut out, SESSION_CLOSE, 0, meta.as_bytes());
-                }
-                Output::Connect {
-                    socket,
-                    sid,
-                    id,
-                    nsp,
-                    auth_json,
-                } => {
-                    let meta = format!(
-                        r#"{{"sid":{},"id":{},"nsp":{},"authJson":{}}}"#,
-                        json_string(&sid),
-                        json_string(&id),
-                        json_string(&nsp),
-                        json_string(&auth_json)
-                    );
-                    record(&mut out, CONNECT, socket, meta.as_bytes());
-                }
-                Output::Event {
-                    socket,
-                    name_json,
-                    args_json,
-                    attachments,
-                    ack,
-                } => {
-                    // The name and arguments as they are (no JSON around
-                    // JSON), then the ack id and where attachments go.
-                    let mut body = Vec::with_capacity(name_json.len() + args_json.len() + 16);
-                    put_u32(&mut body, name_json.len() as u32);
-                    body.extend_from_slice(name_json.as_bytes());
-                    put_u32(&mut body, args_json.len() as u32);
-                    body.extend_from_slice(args_json.as_bytes());
-                    body.extend_from_slice(&ack.map_or(-1.0, |a| a as f64).to_le_bytes());
-                    if !attachments.is_empty() {
-                        body.extend_from_slice(placeholders_json(&args_json).as_bytes());
-                    }
-                    record(&mut out, EVENT, socket, &body);
-                    for bytes in &attachments {
-                        record(&mut out, ATTACHMENT, socket, bytes);
-                    }
-                }
-                Output::Ack {
-                    socket,
-                    id,
-                    args_json,
-                    attachments,
-                } => {
-                    let meta = format!(
-                        r#"{{"id":{id},"argsJson":{},"attachments":{},"placeholders":{}}}"#,
-                        json_string(&args_json),
-                        attachments.len(),
-                        placeholders_json(&args_json)
-                    );
-                    record(&mut out, ACK, socket, meta.as_bytes());
-                    for bytes in &attachments {
-                        record(&mut out, ATTACHMENT, socket, bytes);
-                    }
-                }
-                Output::Disconnect { socket, reason } => record(
-                    &mut out,
-                    DISCONNECT,
-                    socket,
-                    format!(r#"{{"reason":"{reason}"}}"#).as_bytes(),
-                ),
-            }
+    /// 10 attachment (socket, bytes; after its event or ack). Returns their
+    /// length; they are at `outputPtr()`.
+    #[wasm_bindgen(js_name = takeOutputPacked)]
+    pub fn take_output_packed(&mut self) -> usize {
+        // One buffer for every call: no allocation per call, and JS copies
+        // the records into pooled memory instead of a fresh ArrayBuffer.
+        // One that grew large is let go.
+        if self.packed.capacity() > PACKED_KEEP {
+            self.packed = Vec::new();
         }
-        out
+        self.packed.clear();
+        pack_output(&mut self.packed, self.inner.take_output());
+        self.packed.len()
+    }
+
+    /// Where `takeOutputPacked` put its records (valid until the next call).
+    #[wasm_bindgen(js_name = outputPtr)]
+    pub fn output_ptr(&self) -> usize {
+        self.packed.as_ptr() as usize
     }
 
     /// Sends an event; with `ackId` (the namespace's next, from the
