@@ -1,4 +1,4 @@
-use super::{invalid_argument, js_error, js_length, options, put_u32};
+use super::{invalid_argument, js_error, js_length, options, patch_u32, put_u32};
 use crate::server::{Congestion, Output, Server, ServerConfig};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -21,10 +21,18 @@ fn millis(now: f64) -> u64 {
 }
 
 fn record(out: &mut Vec<u8>, kind: u8, id: u32, payload: &[u8]) {
+    record_with(out, kind, id, |out| out.extend_from_slice(payload));
+}
+
+/// A record whose payload `write` appends in place (its length filled in after).
+fn record_with(out: &mut Vec<u8>, kind: u8, id: u32, write: impl FnOnce(&mut Vec<u8>)) {
     out.push(kind);
     put_u32(out, id);
-    put_u32(out, payload.len() as u32);
-    out.extend_from_slice(payload);
+    let length_at = out.len();
+    put_u32(out, 0);
+    write(out);
+    let length = out.len() - length_at - 4;
+    patch_u32(out, length_at, length as u32);
 }
 
 fn json_string(s: &str) -> String {
@@ -86,12 +94,12 @@ fn pack_output(out: &mut Vec<u8>, outputs: Vec<Output>) {
             Output::Write { conn, bytes } => record(out, WRITE, conn, &bytes),
             Output::End { conn } => record(out, END, conn, &[]),
             Output::WriteShared { conns, bytes } => {
-                let mut body = Vec::with_capacity(conns.len() * 4 + bytes.len());
-                for conn in &conns {
-                    put_u32(&mut body, *conn);
-                }
-                body.extend_from_slice(&bytes);
-                record(out, WRITE_SHARED, conns.len() as u32, &body);
+                record_with(out, WRITE_SHARED, conns.len() as u32, |body| {
+                    for conn in &conns {
+                        put_u32(body, *conn);
+                    }
+                    body.extend_from_slice(&bytes);
+                });
             }
             Output::Respond {
                 conn,
@@ -126,12 +134,12 @@ fn pack_output(out: &mut Vec<u8>, outputs: Vec<Output>) {
                     PacketData::Text(text) => (0, text.as_bytes()),
                     PacketData::Empty => (0, &[]),
                 };
-                let mut body = Vec::with_capacity(5 + sid.len() + bytes.len());
-                body.push(binary);
-                put_u32(&mut body, sid.len() as u32);
-                body.extend_from_slice(sid.as_bytes());
-                body.extend_from_slice(bytes);
-                record(out, MESSAGE, 0, &body);
+                record_with(out, MESSAGE, 0, |body| {
+                    body.push(binary);
+                    put_u32(body, sid.len() as u32);
+                    body.extend_from_slice(sid.as_bytes());
+                    body.extend_from_slice(bytes);
+                });
             }
             Output::Upgrade { sid } => record(
                 out,
@@ -168,16 +176,16 @@ fn pack_output(out: &mut Vec<u8>, outputs: Vec<Output>) {
             } => {
                 // The name and arguments as they are (no JSON around
                 // JSON), then the ack id and where attachments go.
-                let mut body = Vec::with_capacity(name_json.len() + args_json.len() + 16);
-                put_u32(&mut body, name_json.len() as u32);
-                body.extend_from_slice(name_json.as_bytes());
-                put_u32(&mut body, args_json.len() as u32);
-                body.extend_from_slice(args_json.as_bytes());
-                body.extend_from_slice(&ack.map_or(-1.0, |a| a as f64).to_le_bytes());
-                if !attachments.is_empty() {
-                    body.extend_from_slice(placeholders_json(&args_json).as_bytes());
-                }
-                record(out, EVENT, socket, &body);
+                record_with(out, EVENT, socket, |body| {
+                    put_u32(body, name_json.len() as u32);
+                    body.extend_from_slice(name_json.as_bytes());
+                    put_u32(body, args_json.len() as u32);
+                    body.extend_from_slice(args_json.as_bytes());
+                    body.extend_from_slice(&ack.map_or(-1.0, |a| a as f64).to_le_bytes());
+                    if !attachments.is_empty() {
+                        body.extend_from_slice(placeholders_json(&args_json).as_bytes());
+                    }
+                });
                 for bytes in &attachments {
                     record(out, ATTACHMENT, socket, bytes);
                 }
