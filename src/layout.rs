@@ -41,9 +41,6 @@ layout! {
         /// The message is complete (a = 1 text, 2 binary; b = how many of its
         /// pieces went to the `onPiece` callback rather than into the result).
         EVENT_END: u8 = 4;
-        /// The size of the message whose pieces follow, when told before them
-        /// (a = its low 32 bits, b = its high bits): see `announces_size`.
-        EVENT_SIZE: u8 = 5;
         /// Controls carry their payload inline: (length, 0, bytes) for pings
         /// and pongs, (reason length, code, reason) for a close.
         EVENT_CLOSE: u8 = 8;

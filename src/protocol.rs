@@ -24,15 +24,6 @@ pub use crate::frame::Role;
 /// The most inflated output handed out in one piece ([`Delivery::Pieces`]).
 const PIECE: usize = 256 * 1024;
 
-/// Whether the size of a message arriving in pieces is told before them
-/// ([`Event::MessageSize`]): only for a message of one frame (its size is
-/// then in its header) of which a quarter is here already, since the
-/// caller reserves the whole size at once and a peer must not make it
-/// reserve much more than it has sent.
-pub fn announces_size(arrived: usize, size: u64) -> bool {
-    (arrived as u64).saturating_mul(4) >= size
-}
-
 /// Limits and behaviour of a connection. Every limit has a safe default and
 /// maps to a close code when exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,11 +113,6 @@ pub enum Event<'a> {
     /// inflated output (valid during this event only). Text pieces are
     /// valid UTF-8 so far; a multi-byte character may straddle two pieces.
     MessagePiece(&'a [u8]),
-    /// The size of the message whose pieces follow, told before its first
-    /// piece when it is known early and safe to reserve: see
-    /// [`announces_size`] ([`Delivery::Pieces`]). The caller may then
-    /// assemble the pieces in place instead of joining them at the end.
-    MessageSize(u64),
     /// The message whose pieces came before is complete ([`Delivery::Pieces`]).
     MessageEnd(MessageKind),
     /// A ping (already answered if `auto_pong` is on).
@@ -147,7 +133,6 @@ pub enum OwnedEvent {
     UncheckedText(Vec<u8>),
     Binary(Vec<u8>),
     MessagePiece(Vec<u8>),
-    MessageSize(u64),
     MessageEnd(MessageKind),
     Ping(Vec<u8>),
     Pong(Vec<u8>),
@@ -160,7 +145,6 @@ impl From<Event<'_>> for OwnedEvent {
             Event::Text(t) => OwnedEvent::Text(t.to_string()),
             Event::UncheckedText(b) => OwnedEvent::UncheckedText(b.to_vec()),
             Event::MessagePiece(b) => OwnedEvent::MessagePiece(b.to_vec()),
-            Event::MessageSize(size) => OwnedEvent::MessageSize(size),
             Event::MessageEnd(kind) => OwnedEvent::MessageEnd(kind),
             Event::Binary(b) => OwnedEvent::Binary(b.to_vec()),
             Event::Ping(b) => OwnedEvent::Ping(b.to_vec()),
@@ -624,8 +608,7 @@ impl Connection {
             return Ok(true);
         };
         let len = piece.len();
-        let first_piece = frame.remaining == frame.len;
-        let whole_frame = first_piece && len as u64 == frame.len;
+        let whole_frame = frame.remaining == frame.len && len as u64 == frame.len;
         frame.remaining -= len as u64;
         if frame.opcode.is_control() {
             piece.unmask_into(&mut self.control);
@@ -670,9 +653,6 @@ impl Connection {
             // Unmasked where it lies; the caller keeps it, not us.
             let data = piece.unmask();
             message.check_piece(data, TextAt::Wire(stream_start))?;
-            if first_piece && frame.fin && message.fragments == 1 && announces_size(len, frame.len) {
-                on_event(Event::MessageSize(frame.len));
-            }
             on_event(Event::MessagePiece(data));
             return Ok(true);
         }

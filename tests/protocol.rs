@@ -935,8 +935,6 @@ mod pieces {
         bytes: Vec<u8>,
         ends: Vec<MessageKind>,
         whole: Vec<OwnedEvent>,
-        /// Sizes told, with how many pieces had come before each.
-        sizes: Vec<(u64, usize)>,
     }
 
     fn feed(conn: &mut Connection, chunks: &[&[u8]], seen: &mut Seen) -> Result<(), Error> {
@@ -948,7 +946,6 @@ mod pieces {
                     seen.bytes.extend_from_slice(b);
                 }
                 Event::MessageEnd(kind) => seen.ends.push(kind),
-                Event::MessageSize(size) => seen.sizes.push((size, seen.pieces.len())),
                 other => seen.whole.push(other.into()),
             })?;
         }
@@ -1057,59 +1054,6 @@ mod pieces {
         assert_eq!(seen.pieces.len(), 3);
         assert_eq!(seen.ends, [MessageKind::Text]);
         assert_eq!(seen.whole, [OwnedEvent::Binary(b"one piece".to_vec())]);
-    }
-
-    #[test]
-    fn the_size_of_a_one_frame_message_is_told_before_its_pieces_once_a_quarter_is_here() {
-        let payload: Vec<u8> = (0..4000u32).map(|i| i as u8).collect();
-        let frame = client_frame(Opcode::Binary, true, &payload);
-        let server = || {
-            Connection::new(Config {
-                delivery: Delivery::Pieces,
-                ..Config::server()
-            })
-        };
-        // Header (8 bytes: 126-form length, key) and 1000 payload bytes: a quarter.
-        let mut seen = Seen::default();
-        feed(
-            &mut server(),
-            &[&frame[..1008], &frame[1008..3000], &frame[3000..]],
-            &mut seen,
-        )
-        .unwrap();
-        assert_eq!(seen.sizes, [(4000, 0)]);
-        assert_eq!(
-            (seen.bytes, &seen.ends[..]),
-            (payload.clone(), &[MessageKind::Binary][..])
-        );
-        // One byte less than a quarter: nothing is told (the caller joins).
-        let mut seen = Seen::default();
-        feed(&mut server(), &[&frame[..1007], &frame[1007..]], &mut seen).unwrap();
-        assert!(seen.sizes.is_empty());
-        assert_eq!(seen.bytes, payload);
-        // A fragmented message: its size is not in any one header.
-        let mut wire = client_frame(Opcode::Binary, false, &payload[..3000]);
-        wire.extend(client_frame(Opcode::Continuation, true, &payload[3000..]));
-        let mut seen = Seen::default();
-        feed(&mut server(), &[&wire[..2000], &wire[2000..]], &mut seen).unwrap();
-        assert!(seen.sizes.is_empty());
-        assert_eq!(seen.bytes, payload);
-        // A compressed message: its size is what it inflates to.
-        let mut client = Connection::new(Config {
-            deflate: deflate(),
-            ..Config::client()
-        });
-        client.send_message(MessageKind::Binary, &payload, None).unwrap();
-        let wire = client.take_output();
-        let mut seen = Seen::default();
-        feed(
-            &mut pieces_server(1 << 20),
-            &[&wire[..wire.len() / 2], &wire[wire.len() / 2..]],
-            &mut seen,
-        )
-        .unwrap();
-        assert!(seen.sizes.is_empty());
-        assert_eq!(seen.bytes, payload);
     }
 
     #[test]

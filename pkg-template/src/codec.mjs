@@ -15,7 +15,6 @@ import {
   CONNECTION_EVENT_LEN,
   CONNECTION_EVENT_PIECE,
   CONNECTION_EVENT_PING,
-  CONNECTION_EVENT_SIZE,
   CONNECTION_EVENT_TEXT,
   CONNECTION_FLAG_PENDING,
   CONNECTION_FLAGS_AT,
@@ -41,7 +40,6 @@ import {
 } from './layout.mjs';
 import {
   Packed,
-  allocatePlain,
   copyOf,
   copyPlain,
   decoder,
@@ -286,14 +284,10 @@ export class Connection {
    * or place the bytes; when `offset` is not -1 they are the (unmasked)
    * bytes of `chunk` from `offset` on, which the caller may write back into
    * `chunk` to hand out a view of it. A message that came in pieces is made
-   * by `join(parts, length)`, or, when the core tells its size before its
-   * pieces and `allocate` is given, assembled in place in
-   * `allocate(size)` (one copy instead of a copy and a join). Text is not
-   * decoded.
+   * by `join(parts, length)`. Text is not decoded.
    */
-  receiveRaw(chunk, copy, join, allocate = null) {
+  receiveRaw(chunk, copy, join) {
     const events = [];
-    this.#allocate = allocate;
     const result = this.#read(chunk, copy, (p, type, a, b, inline, parts, length) => {
       if (type > CONNECTION_EVENT_BINARY) events.push(type, copy(p.memoryView, inline, inline + a, null, -1), type === CONNECTION_EVENT_CLOSE ? b : 0);
       else if (parts) events.push(type, join(parts, length), 0);
@@ -304,7 +298,6 @@ export class Connection {
   }
   receive(chunk) {
     const events = [];
-    this.#allocate = allocatePlain;
     const result = this.#read(chunk, copyPlain, (p, type, a, b, inline, parts, length) => {
       switch (type) {
         case CONNECTION_EVENT_TEXT:
@@ -327,9 +320,6 @@ export class Connection {
   // and the inflated ones the core handed over during calls.
   #pieces = [];
   #piecesLength = 0;
-  /** Where the pieces are assembled when the core told the message's size (else null). */
-  #assembly = null;
-  #allocate = null;
   #inflated = [];
   #copy = copyPlain;
   #onPiece = (at, length) => {
@@ -379,19 +369,13 @@ export class Connection {
       at += CONNECTION_EVENT_LEN;
       if (type === CONNECTION_EVENT_TEXT || type === CONNECTION_EVENT_BINARY) {
         onEvent(p, type, a, b, 0, null, b);
-      } else if (type === CONNECTION_EVENT_SIZE) {
-        if (this.#allocate) this.#assembly = this.#allocate(a + b * 2 ** 32);
       } else if (type === CONNECTION_EVENT_PIECE) {
-        if (this.#assembly) this.#assembly.set(p.memoryView.subarray(a, a + b), this.#piecesLength);
-        else this.#pieces.push(copy(p.memoryView, a, a + b, bytes, a - inputAt));
+        this.#pieces.push(copy(p.memoryView, a, a + b, bytes, a - inputAt));
         this.#piecesLength += b;
       } else if (type === CONNECTION_EVENT_END) {
         let parts;
         let total = 0;
-        if (this.#assembly) {
-          [parts, total] = [[this.#assembly], this.#piecesLength];
-          this.#assembly = null;
-        } else if (b > 0) {
+        if (b > 0) {
           parts = this.#inflated.splice(0, b);
           for (const part of parts) total += part.length;
         } else {

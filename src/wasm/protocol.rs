@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::layout::connection::{
     COUNT_AT, EVENT_BINARY, EVENT_CLOSE, EVENT_END, EVENT_ERROR, EVENT_PIECE, EVENT_PING, EVENT_PONG,
-    EVENT_SIZE, EVENT_TEXT, FLAGS_AT, FLAG_PENDING, HEADER_LEN, OUTPUT_AT, OUTPUT_LEN_AT,
+    EVENT_TEXT, FLAGS_AT, FLAG_PENDING, HEADER_LEN, OUTPUT_AT, OUTPUT_LEN_AT,
 };
 use crate::layout::send::{
     MASK_BITS, MASK_BY_ROLE, MASK_KEY, MASK_NONE, MASK_RANDOM, MASK_SHIFT, NO_COMPRESS as SEND_NO_COMPRESS,
@@ -58,12 +58,6 @@ fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
                 }),
             );
             put_u32(buf, 0);
-            return;
-        }
-        Event::MessageSize(size) => {
-            buf.push(EVENT_SIZE);
-            put_u32(buf, size as u32);
-            put_u32(buf, (size >> 32) as u32);
             return;
         }
         Event::Binary(b) => (EVENT_BINARY, b),

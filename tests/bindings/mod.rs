@@ -48,8 +48,8 @@ type PackedEvent = (u8, Vec<u8>);
 
 /// Reads a packed Connection result: (events, output, pending). Message
 /// payloads are read from wasm memory at the address the record gives; a
-/// message that came in pieces (types 3 and 4, its size maybe told first
-/// as 5) is assembled in `pieces` across calls and reported whole.
+/// message that came in pieces (types 3 and 4) is assembled in `pieces`
+/// across calls and reported whole.
 fn unpack_events(p: &[u8], pieces: &mut Vec<u8>) -> (Vec<PackedEvent>, Vec<u8>, bool) {
     let u32_at = |at: usize| u32::from_le_bytes(p[at..at + 4].try_into().unwrap()) as usize;
     let (count, out_at, out_len) = (u32_at(0), u32_at(4), u32_at(8));
@@ -67,8 +67,6 @@ fn unpack_events(p: &[u8], pieces: &mut Vec<u8>) -> (Vec<PackedEvent>, Vec<u8>, 
             1 | 2 => events.push((kind, memory.subarray(a as u32, (a + b) as u32).to_vec())),
             3 => pieces.extend(memory.subarray(a as u32, (a + b) as u32).to_vec()),
             4 => events.push((a as u8, std::mem::take(pieces))),
-            // The size of the message whose pieces follow: nothing comes inline.
-            5 => assert!(pieces.is_empty() && a + b > 0, "a size told mid-message"),
             8 => {
                 let mut payload = (b as u16).to_le_bytes().to_vec();
                 payload.extend_from_slice(&p[at..at + a]);

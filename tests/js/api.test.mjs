@@ -73,34 +73,6 @@ test('encodeFrameHeader and encodeFrame write the headers ws Sender.frame writes
   }
 });
 
-test('a large one-frame message split across reads arrives whole, assembled in place or joined, as ws frames it', () => {
-  const binary = Buffer.alloc(70_000);
-  for (let i = 0; i < binary.length; i++) binary[i] = (i * 7 + (i >> 8)) & 0xff;
-  const text = 'añ€𝄞'.repeat(7000);
-  const key = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-  for (const [data, opcode] of [[binary, 2], [Buffer.from(text), 1]]) {
-    const [header, payload] = Sender.frame(Buffer.from(data), { opcode, fin: true, rsv1: false, mask: true, maskBuffer: key, generateMask: () => {}, readOnly: false });
-    const wire = Buffer.concat([header, payload]);
-    // A first read of a quarter of the payload or more (its size is then
-    // told and the pieces assembled in place), of less (joined at the end),
-    // a split inside the header, and many small reads.
-    const quarter = header.length + Math.ceil(data.length / 4);
-    for (const cuts of [[quarter], [quarter - 1], [3], [quarter, quarter + 1, wire.length - 1], [...Array(40).keys()].map((i) => (i + 1) * 1777)]) {
-      const server = new Connection({ role: 'server' });
-      const events = [];
-      let at = 0;
-      for (const cut of [...cuts, wire.length]) {
-        const result = server.receive(wire.subarray(at, cut));
-        assert.equal(result.error, null);
-        events.push(...result.events);
-        at = cut;
-      }
-      const expected = opcode === 1 ? { type: 'text', data: text } : { type: 'binary', data: new Uint8Array(binary) };
-      assert.deepEqual(events, [expected], `cuts ${cuts.slice(0, 3)}`);
-    }
-  }
-});
-
 test('a server connection turns client frames into events, whatever the chunking', () => {
   const client = new Connection({ role: 'client' });
   const wire = Buffer.concat([

@@ -63,8 +63,6 @@ function clientPayloadOf(memory, start, end, chunk, offset) {
 
 /** A message received in pieces, as one Buffer. */
 const joinParts = (parts, length) => (parts.length === 1 ? parts[0] : Buffer.concat(parts, length));
-/** Room for a message assembled in place from its pieces (when the core knows its size early). */
-const allocateParts = (length) => Buffer.allocUnsafe(length);
 
 /** ws's `toBuffer`: Buffers as they are, views over their memory, the rest through Buffer.from (which may throw). */
 function toBuffer(data) {
@@ -567,7 +565,7 @@ export class WebSocket extends EventEmitter {
     this._armIdleTimer();
     let events, error;
     try {
-      ({ events, error } = this._conn.receiveRaw(chunk, this._isServer ? payloadOf : clientPayloadOf, joinParts, allocateParts));
+      ({ events, error } = this._conn.receiveRaw(chunk, this._isServer ? payloadOf : clientPayloadOf, joinParts));
     } catch (err) {
       // This call trapped the instance: `_onTrap` has closed the connection.
       if (isTrap(err)) return;
