@@ -316,8 +316,9 @@ pub struct Connection {
     close_sent: bool,
     /// The peer's close frame arrived, with this code (`None`: no status).
     peer_close: Option<Option<u16>>,
-    /// The peer violated the protocol; `failed` once the close frame for it is queued.
-    error: Option<Error>,
+    /// The peer violated the protocol; `failed` once the close frame for it
+    /// is queued. Boxed: every idle connection carries the field.
+    error: Option<Box<Error>>,
     failed: bool,
     frame: Option<CurrentFrame>,
     message: Assembly,
@@ -416,7 +417,7 @@ impl Connection {
             State::Failing => {
                 let code = self
                     .error
-                    .as_ref()
+                    .as_deref()
                     .and_then(Error::close_code)
                     .unwrap_or(close::PROTOCOL_ERROR);
                 self.failed = true;
@@ -432,7 +433,7 @@ impl Connection {
 
     /// The error that failed the connection, if one did.
     pub fn error(&self) -> Option<&Error> {
-        self.error.as_ref()
+        self.error.as_deref()
     }
 
     /// Bytes received so far (the stream offset of the next byte).
@@ -894,7 +895,7 @@ impl Connection {
     /// queued by `flush` (at once if we already sent a close: none is owed).
     fn fail(&mut self, error: Error) -> Error {
         self.failed = self.close_sent;
-        self.error = Some(error.clone());
+        self.error = Some(Box::new(error.clone()));
         error
     }
 

@@ -91,7 +91,9 @@ fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
 #[wasm_bindgen(js_name = RawConnection)]
 pub struct WasmConnection {
     inner: Connection,
-    error: Option<Error>,
+    /// The error of the last call, for `takeError` (boxed: rare, and every
+    /// connection carries the field).
+    error: Option<Box<Error>>,
     /// Pieces of the message being received that went to `onPiece` so far.
     outside_pieces: u32,
 }
@@ -295,7 +297,7 @@ impl WasmConnection {
                 packed.push(EVENT_ERROR);
                 put_u32(packed, 0);
                 put_u32(packed, 0);
-                self.error = Some(e);
+                self.error = Some(Box::new(e));
             }
             // Appends the output and fills in the header.
             let output_at = packed.len();

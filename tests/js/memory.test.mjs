@@ -3,8 +3,10 @@
 // server's wasm linear memory has not grown past what one socket chunk
 // needs (linear memory never shrinks, so growth is what would stay), and
 // its RSS is not above what ws's is after the same traffic. Each server
-// runs in a process of its own (benches/e2e-server.mjs), ws beside it.
+// runs in a process of its own (benches/e2e-server.mjs), ws beside it. And an
+// idle connection holds little wasm memory.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import WebSocket from 'ws';
@@ -88,4 +90,19 @@ test('10,000 connections that open, echo and close leave no memory behind', asyn
     }
   });
   assertCameBack(growth);
+});
+
+test('an idle connection holds less than 450 bytes of wasm memory', () => {
+  // A fresh instance (a process of its own), so that the connections cannot
+  // fit in memory freed by earlier tests and hide what they take.
+  const script = `
+    const w = require('wsframe');
+    const keep = [];
+    const before = w.wasmMemorySize();
+    for (let i = 0; i < 20000; i++) keep.push(new w.Connection({ role: 'server' }));
+    console.log((w.wasmMemorySize() - before) / keep.length);`;
+  const perConnection = Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+  console.log(`wasm memory per idle Connection: ${perConnection} bytes`);
+  // 534 before the connection's and the binding's error fields were boxed; 423 after.
+  assert.ok(perConnection > 0 && perConnection < 450, `${perConnection} bytes per connection`);
 });
