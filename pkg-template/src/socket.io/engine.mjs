@@ -355,27 +355,35 @@ export class Engine extends EventEmitter {
       res,
       true,
       (error, message) => abortUpgrade(socket, error, message),
-      () => {
-        const conn = ++this.#nextConn;
-        this.#conns.set(conn, { socket });
-        socket.setNoDelay(true);
-        socket.on('data', (chunk) => {
-          this.core.receive(conn, chunk, now());
-          this.flush();
-        });
-        socket.on('error', () => {});
-        socket.on('close', () => {
-          this.#conns.delete(conn);
-          this.core.closed(conn, now());
-          this.flush();
-        });
-        this.#requests.set(conn, req);
-        this.core.upgrade(conn, req, res.headers(), now());
-        if (head?.length) this.core.receive(conn, head, now());
-        this.flush();
-        this.#requests.delete(conn);
-      },
+      () => this.#upgraded(req, socket, head, res.headers()),
     );
+  }
+
+  /**
+   * Hands a verified upgrade's socket to the core. A method of its own so
+   * that the socket's listeners, which live as long as the connection,
+   * keep nothing of the upgrade's answer alive (closures made in
+   * `handleUpgrade` would hold its whole scope, the response included).
+   */
+  #upgraded(req, socket, head, headers) {
+    const conn = ++this.#nextConn;
+    this.#conns.set(conn, { socket });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => {
+      this.core.receive(conn, chunk, now());
+      this.flush();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.#conns.delete(conn);
+      this.core.closed(conn, now());
+      this.flush();
+    });
+    this.#requests.set(conn, req);
+    this.core.upgrade(conn, req, headers, now());
+    if (head?.length) this.core.receive(conn, head, now());
+    this.flush();
+    this.#requests.delete(conn);
   }
 
   /** Writes to an upgraded connection's socket, watching how much waits there. */
