@@ -475,6 +475,57 @@ impl HandshakeRequest {
         })
     }
 
+    /// What the answer depends on: the key and what the client offered.
+    pub fn offer(&self) -> UpgradeOffer<'_> {
+        UpgradeOffer {
+            key: &self.key,
+            protocols: &self.protocols,
+            extensions: &self.extensions,
+        }
+    }
+
+    /// Builds the `101 Switching Protocols` answer (see [`UpgradeOffer::accept`]).
+    pub fn accept(
+        &self,
+        protocol: Option<&str>,
+        extensions: &[Extension],
+        extra_headers: &[(&str, &str)],
+    ) -> Result<Vec<u8>> {
+        self.offer().accept(protocol, extensions, extra_headers)
+    }
+
+    /// The whole answer to this request (see [`UpgradeOffer::answer`]).
+    pub fn answer(
+        &self,
+        protocol: ProtocolChoice<'_>,
+        deflate: Option<&crate::deflate::DeflateOptions>,
+        extra_headers: &[(&str, &str)],
+    ) -> Result<UpgradeAnswer> {
+        self.offer().answer(protocol, deflate, extra_headers)
+    }
+
+    /// The `101`'s lines (see [`UpgradeOffer::accept_lines`]).
+    pub fn accept_lines(
+        &self,
+        protocol: Option<&str>,
+        extensions: &[Extension],
+        extra_headers: &[(&str, &str)],
+    ) -> Result<Vec<String>> {
+        self.offer().accept_lines(protocol, extensions, extra_headers)
+    }
+}
+
+/// What the answer to an upgrade request depends on: its key, and the
+/// subprotocols and extensions the client offered. (What a caller that
+/// kept the rest of the request elsewhere needs to hand back.)
+#[derive(Clone, Copy, Debug)]
+pub struct UpgradeOffer<'a> {
+    pub key: &'a str,
+    pub protocols: &'a [String],
+    pub extensions: &'a [Extension],
+}
+
+impl UpgradeOffer<'_> {
     /// Builds the `101 Switching Protocols` answer. `protocol` must be one the
     /// client offered; every extension in `extensions` must be one it offered.
     pub fn accept(
@@ -504,7 +555,7 @@ impl HandshakeRequest {
             ProtocolChoice::FirstOffered => self.protocols.first().cloned(),
             ProtocolChoice::Chosen(p) => p.map(str::to_string),
         };
-        let negotiated = deflate.and_then(|options| crate::deflate::negotiate(&self.extensions, options));
+        let negotiated = deflate.and_then(|options| crate::deflate::negotiate(self.extensions, options));
         let (extensions, deflate) = match negotiated {
             Some((extension, params)) => (vec![extension], Some(params)),
             None => (Vec::new(), None),
@@ -522,7 +573,7 @@ impl HandshakeRequest {
     /// one `Name: value` per header, no line ends): what `ws` hands its
     /// `'headers'` listeners to inspect or change. Checks as [`accept`].
     ///
-    /// [`accept`]: HandshakeRequest::accept
+    /// [`accept`]: UpgradeOffer::accept
     pub fn accept_lines(
         &self,
         protocol: Option<&str>,
@@ -561,7 +612,7 @@ impl HandshakeRequest {
             lines.push(head);
             Ok(())
         };
-        line("Sec-WebSocket-Accept", &self.accept_key())?;
+        line("Sec-WebSocket-Accept", &accept_key(self.key))?;
         if let Some(p) = protocol {
             line("Sec-WebSocket-Protocol", p)?;
         }

@@ -4,6 +4,7 @@ use crate::error::{Error, ErrorKind};
 use crate::handshake::{
     format_extensions, parse_extensions, reject_for, reject_response, ClientHandshake, ClientOptions,
     Extension, HandshakeRequest, HandshakeResponse, HeadLimits, ProtocolChoice, ServerHandshake,
+    UpgradeOffer,
 };
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -49,20 +50,32 @@ fn request_js(request: &HandshakeRequest, rest: &[u8]) -> JsValue {
         .done()
 }
 
-/// A request object as `request_js` builds it (other fields ignored).
-fn read_request(value: &JsValue) -> Result<HandshakeRequest, JsValue> {
-    let r = Fields::record(value, "request")?;
-    Ok(HandshakeRequest {
-        method: r.required_string("method")?,
-        path: r.required_string("path")?,
-        http_minor: r.required_uint("httpMinor")?,
-        headers: r.required_pairs("headers")?,
-        host: r.required_string("host")?,
-        origin: r.string("origin")?,
-        key: r.required_string("key")?,
-        protocols: r.required_strings("protocols")?,
-        extensions: r.required_extension_list("extensions")?,
-    })
+/// What the answer to a request object (as `request_js` builds it)
+/// depends on: its key and what it offers. The rest of the object is not
+/// read back: the answer does not depend on it.
+struct OwnedOffer {
+    key: String,
+    protocols: Vec<String>,
+    extensions: Vec<Extension>,
+}
+
+impl OwnedOffer {
+    fn read(value: &JsValue) -> Result<OwnedOffer, JsValue> {
+        let r = Fields::record(value, "request")?;
+        Ok(OwnedOffer {
+            key: r.required_string("key")?,
+            protocols: r.required_strings("protocols")?,
+            extensions: r.required_extension_list("extensions")?,
+        })
+    }
+
+    fn offer(&self) -> UpgradeOffer<'_> {
+        UpgradeOffer {
+            key: &self.key,
+            protocols: &self.protocols,
+            extensions: &self.extensions,
+        }
+    }
 }
 
 /// `{ status, headers, protocol, extensions }`, and `rest` when given.
@@ -153,11 +166,12 @@ pub fn validate_request(parts: JsValue) -> Result<JsValue, JsValue> {
 /// characters).
 #[wasm_bindgen(js_name = acceptResponse)]
 pub fn accept_response(request: JsValue, opts: JsValue) -> Result<Vec<u8>, JsValue> {
-    let request = read_request(&request)?;
+    let offered = OwnedOffer::read(&request)?;
     let o = Fields::options(&opts, "options", &["protocol", "extensions", "headers"])?;
     let extensions = extensions_arg(&o, "extensions")?;
     let headers = o.headers("headers")?.unwrap_or_default();
-    request
+    offered
+        .offer()
         .accept(
             o.string("protocol")?.as_deref(),
             &extensions,
@@ -175,7 +189,7 @@ pub fn accept_response(request: JsValue, opts: JsValue) -> Result<Vec<u8>, JsVal
 /// Connection.
 #[wasm_bindgen(js_name = upgradeAnswer)]
 pub fn upgrade_answer(request: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
-    let request = read_request(&request)?;
+    let offered = OwnedOffer::read(&request)?;
     let o = Fields::options(&opts, "options", &["protocol", "deflate", "headers"])?;
     // Absent: the first protocol offered; `null`: none; a string: that one.
     let chosen = o.string("protocol")?;
@@ -189,7 +203,8 @@ pub fn upgrade_answer(request: JsValue, opts: JsValue) -> Result<JsValue, JsValu
         .map(|d| super::deflate::DeflateJs::read(&d)?.to_options())
         .transpose()?;
     let headers = o.headers("headers")?.unwrap_or_default();
-    let answer = request
+    let answer = offered
+        .offer()
         .answer(choice, deflate.as_ref(), &borrow_pairs(&headers))
         .map_err(|e| js_error(&e))?;
     Ok(Obj::new()

@@ -175,12 +175,6 @@ impl Fields {
             .transpose()
     }
 
-    pub(crate) fn required_uint<T: TryFrom<u64>>(&self, name: &'static str) -> Result<T, JsValue> {
-        self.required(name)?;
-        self.uint(name)?
-            .ok_or_else(|| self.type_error(name, "a non-negative integer in range"))
-    }
-
     pub(crate) fn strings(&self, name: &'static str) -> Result<Option<Vec<String>>, JsValue> {
         self.value(name)
             .map(|v| string_list(&v).ok_or_else(|| self.type_error(name, "an array of strings")))

@@ -561,9 +561,20 @@ fn options_are_read_by_name_and_type() {
         .err()
         .unwrap();
     assert!(message(&e).contains("unknown field `levels`"));
-    // The request handed back to the server must carry what it needs.
+    // The request handed back to the server must carry what the answer
+    // depends on (its key and what it offers); nothing else is read back.
     let e = handshake::accept_response(options(&[("method", "GET".into())]), JsValue::UNDEFINED).unwrap_err();
-    assert!(message(&e).contains("request: missing field `path`"));
+    assert!(message(&e).contains("request: missing field `key`"));
+    let offer = options(&[
+        ("key", "dGhlIHNhbXBsZSBub25jZQ==".into()),
+        ("protocols", js_sys::Array::new().into()),
+        ("extensions", js_sys::Array::new().into()),
+    ]);
+    let answer = String::from_utf8(handshake::accept_response(offer, JsValue::UNDEFINED).unwrap()).unwrap();
+    assert!(
+        answer.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+        "{answer}"
+    );
 }
 
 #[wasm_bindgen_test]
