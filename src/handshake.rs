@@ -483,36 +483,6 @@ impl HandshakeRequest {
             extensions: &self.extensions,
         }
     }
-
-    /// Builds the `101 Switching Protocols` answer (see [`UpgradeOffer::accept`]).
-    pub fn accept(
-        &self,
-        protocol: Option<&str>,
-        extensions: &[Extension],
-        extra_headers: &[(&str, &str)],
-    ) -> Result<Vec<u8>> {
-        self.offer().accept(protocol, extensions, extra_headers)
-    }
-
-    /// The whole answer to this request (see [`UpgradeOffer::answer`]).
-    pub fn answer(
-        &self,
-        protocol: ProtocolChoice<'_>,
-        deflate: Option<&crate::deflate::DeflateOptions>,
-        extra_headers: &[(&str, &str)],
-    ) -> Result<UpgradeAnswer> {
-        self.offer().answer(protocol, deflate, extra_headers)
-    }
-
-    /// The `101`'s lines (see [`UpgradeOffer::accept_lines`]).
-    pub fn accept_lines(
-        &self,
-        protocol: Option<&str>,
-        extensions: &[Extension],
-        extra_headers: &[(&str, &str)],
-    ) -> Result<Vec<String>> {
-        self.offer().accept_lines(protocol, extensions, extra_headers)
-    }
 }
 
 /// What the answer to an upgrade request depends on: its key, and the
@@ -635,7 +605,7 @@ pub enum ProtocolChoice<'a> {
     Chosen(Option<&'a str>),
 }
 
-/// A server's answer to an upgrade request (see [`HandshakeRequest::answer`]).
+/// A server's answer to an upgrade request (see [`UpgradeOffer::answer`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpgradeAnswer {
@@ -1319,16 +1289,23 @@ mod tests {
     #[test]
     fn builds_101_and_refuses_unoffered_choices() {
         let (req, _) = feed_all(RFC_REQUEST.as_bytes()).unwrap().unwrap();
-        let res = String::from_utf8(req.accept(Some("chat"), &[], &[("X-Served-By", "t")]).unwrap()).unwrap();
+        let res = String::from_utf8(
+            req.offer()
+                .accept(Some("chat"), &[], &[("X-Served-By", "t")])
+                .unwrap(),
+        )
+        .unwrap();
         assert!(res.starts_with("HTTP/1.1 101 Switching Protocols\r\n"));
         assert!(res.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
         assert!(res.contains("\r\nSec-WebSocket-Protocol: chat\r\n"));
         assert!(res.ends_with("X-Served-By: t\r\n\r\n"));
-        assert!(req.accept(Some("other"), &[], &[]).is_err());
+        assert!(req.offer().accept(Some("other"), &[], &[]).is_err());
         assert!(req
+            .offer()
             .accept(None, &[Extension::new("permessage-deflate")], &[])
             .is_err());
         assert!(req
+            .offer()
             .accept(None, &[], &[("X-Evil", "a\r\nSet-Cookie: x")])
             .is_err());
     }
@@ -1432,6 +1409,7 @@ mod tests {
         );
         let (request, _) = feed_all(with_deflate.as_bytes()).unwrap().unwrap();
         let answer = request
+            .offer()
             .answer(
                 ProtocolChoice::FirstOffered,
                 Some(&DeflateOptions::default()),
@@ -1457,10 +1435,14 @@ mod tests {
         assert_eq!(answer.deflate.map(|d| d.client_max_window_bits), Some(15));
         // The same lines, joined, are what `accept` writes.
         let joined = format!("{}\r\n\r\n", answer.lines.join("\r\n"));
-        let accepted = request.accept(Some("chat"), &answer.extensions, &[]).unwrap();
+        let accepted = request
+            .offer()
+            .accept(Some("chat"), &answer.extensions, &[])
+            .unwrap();
         assert_eq!(accepted, joined.as_bytes());
         // The application's choice, none, and no deflate when the server has it off.
         let chosen = request
+            .offer()
             .answer(ProtocolChoice::Chosen(Some("superchat")), None, &[])
             .unwrap();
         assert_eq!(
@@ -1468,11 +1450,13 @@ mod tests {
             (Some("superchat"), None)
         );
         let none = request
+            .offer()
             .answer(ProtocolChoice::Chosen(None), None, &[("X-A", "b")])
             .unwrap();
         assert_eq!(none.protocol, None);
         assert_eq!(none.lines.last().map(String::as_str), Some("X-A: b"));
         assert!(request
+            .offer()
             .answer(ProtocolChoice::Chosen(Some("other")), None, &[])
             .is_err());
     }

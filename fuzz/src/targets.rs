@@ -285,7 +285,7 @@ pub fn handshake(data: &[u8]) {
                     } else {
                         ProtocolChoice::Chosen(None)
                     };
-                    if let Ok(answer) = request.answer(choice, Some(&options), &[("X-A", "b")]) {
+                    if let Ok(answer) = request.offer().answer(choice, Some(&options), &[("X-A", "b")]) {
                         if let Some(params) = answer.deflate {
                             // What was agreed must build a working pair of engines.
                             let _ = wsframe::deflate::engines(&DeflateSettings::new(params), Role::Server);

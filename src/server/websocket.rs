@@ -79,7 +79,7 @@ impl Server {
             })
         });
         let answers: Vec<_> = deflate.iter().map(|(answer, _)| answer.clone()).collect();
-        let Ok(accept) = handshake.accept(None, &answers, &extra) else {
+        let Ok(accept) = handshake.offer().accept(None, &answers, &extra) else {
             return self.abort_upgrade(conn, EngineError::BadRequest);
         };
         let backlog = match self.conns.get_mut(&conn) {
