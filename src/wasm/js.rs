@@ -31,23 +31,25 @@ thread_local! {
     static NAMES: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Calls `f` with the JS string of a field name.
-fn with_name<R>(name: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
+/// The JS string of a field name. (A copy of the handle: nothing here may
+/// call into JS while the list is borrowed, since a throwing getter would
+/// leave it borrowed for good.)
+fn name_js(name: &'static str) -> JsValue {
     NAMES.with(|names| {
         let mut names = names.borrow_mut();
-        let at = match names.iter().position(|(known, _)| std::ptr::eq(*known, name)) {
-            Some(at) => at,
+        match names.iter().find(|(known, _)| std::ptr::eq(*known, name)) {
+            Some((_, js)) => js.clone(),
             None => {
-                names.push((name, JsValue::from_str(name)));
-                names.len() - 1
+                let js = JsValue::from_str(name);
+                names.push((name, js.clone()));
+                js
             }
-        };
-        f(&names[at].1)
+        }
     })
 }
 
 fn get(object: &Object, name: &'static str) -> JsValue {
-    with_name(name, |key| object.unchecked_ref::<Keyed>().get(key))
+    object.unchecked_ref::<Keyed>().get(&name_js(name))
 }
 
 /// The named fields of one JS object argument.
@@ -312,7 +314,7 @@ impl Obj {
     }
 
     pub(crate) fn set(self, key: &'static str, value: impl Into<JsValue>) -> Self {
-        with_name(key, |key| self.0.unchecked_ref::<Keyed>().set(key, &value.into()));
+        self.0.unchecked_ref::<Keyed>().set(&name_js(key), &value.into());
         self
     }
 

@@ -73,6 +73,19 @@ test('encodeFrameHeader and encodeFrame write the headers ws Sender.frame writes
   }
 });
 
+test('an options object whose getter throws fails that call only, and the instance goes on', () => {
+  const throwing = (base, name) => Object.defineProperty({ ...base }, name, { enumerable: true, get: () => { throw new Error(`no ${name}`); } });
+  for (let i = 0; i < 3; i++) {
+    assert.throws(() => new Connection(throwing({ role: 'server' }, 'maxFrameSize')), /no maxFrameSize/);
+    assert.throws(() => wsframe.validateRequest(throwing({ method: 'GET', path: '/' }, 'headers')), /no headers/);
+  }
+  // The calls after them read their options as usual (a name table left
+  // borrowed by the exception would make every later call trap).
+  const server = new Connection({ role: 'server', maxFrameSize: 4 });
+  const client = new Connection({ role: 'client' });
+  assert.equal(server.receive(client.send('12345')).error.code, 'frame_too_big');
+});
+
 test('a server connection turns client frames into events, whatever the chunking', () => {
   const client = new Connection({ role: 'client' });
   const wire = Buffer.concat([
