@@ -208,10 +208,10 @@ impl WasmFrameDecoder {
             &["role", "maxFrameSize", "allowedRsv", "strictLength"],
         )?;
         let defaults = DecoderConfig::default();
-        let role = match o.string("role")? {
-            None => None,
-            some => Some(super::protocol::parse_role(some.as_deref())?),
-        };
+        let role = o
+            .string("role")?
+            .map(|role| super::protocol::parse_role(Some(&role)))
+            .transpose()?;
         Ok(WasmFrameDecoder {
             inner: FrameDecoder::new(DecoderConfig {
                 role,

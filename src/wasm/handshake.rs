@@ -24,7 +24,7 @@ fn extensions_arg(o: &Fields, name: &'static str) -> Result<Vec<Extension>, JsVa
         None => Ok(Vec::new()),
         Some(value) => match value.as_string() {
             Some(text) => parse_extensions(&text).map_err(|e| invalid_argument(format!("extensions: {e}"))),
-            None => Ok(o.extension_list(name)?.unwrap_or_default()),
+            None => o.extension_list(name, &value),
         },
     }
 }

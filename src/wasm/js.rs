@@ -3,7 +3,7 @@
 //! generated code for them (visitors, field matchers, its error texts and
 //! the float formatting they pull in) was most of the codec build.
 
-use super::invalid_argument;
+use super::{invalid_argument, whole_number};
 use crate::deflate::DeflateParams;
 use crate::handshake::{Extension, ExtensionParam};
 use js_sys::{Array, Object, Uint8Array};
@@ -204,17 +204,18 @@ impl Fields {
             .transpose()
     }
 
-    /// Extensions as `{ name, params: [{ name, value }] }` objects.
-    pub(crate) fn extension_list(&self, name: &'static str) -> Result<Option<Vec<Extension>>, JsValue> {
-        self.value(name)
-            .map(|v| extensions(&v).ok_or_else(|| self.type_error(name, "an array of { name, params }")))
-            .transpose()
+    /// Field `name`'s `value`, already read, as extensions: `{ name, params:
+    /// [{ name, value }] }` objects.
+    pub(crate) fn extension_list(
+        &self,
+        name: &'static str,
+        value: &JsValue,
+    ) -> Result<Vec<Extension>, JsValue> {
+        extensions(value).ok_or_else(|| self.type_error(name, "an array of { name, params }"))
     }
 
     pub(crate) fn required_extension_list(&self, name: &'static str) -> Result<Vec<Extension>, JsValue> {
-        self.required(name)?;
-        self.extension_list(name)?
-            .ok_or_else(|| self.type_error(name, "an array of { name, params }"))
+        self.extension_list(name, &self.required(name)?)
     }
 }
 
@@ -234,11 +235,6 @@ pub(crate) fn headers_arg(value: &JsValue, what: &str) -> Result<Option<Vec<(Str
 pub(crate) fn pairs_arg(value: &JsValue, what: &str) -> Result<Vec<(String, String)>, JsValue> {
     string_pairs(value)
         .ok_or_else(|| invalid_argument(format!("{what}: must be an array of [name, value] string pairs")))
-}
-
-/// `n` as an integer if it is a whole, non-negative, safe one.
-fn whole_number(n: f64) -> Option<u64> {
-    (n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0).then_some(n as u64)
 }
 
 fn array(value: &JsValue) -> Option<&Array> {

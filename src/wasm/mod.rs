@@ -125,15 +125,14 @@ pub(crate) fn invalid_argument(message: impl Into<String>) -> JsValue {
     js_error(&Error::new(ErrorKind::InvalidArgument, message))
 }
 
+/// `n` as an integer if it is a whole, non-negative, safe one.
+pub(crate) fn whole_number(n: f64) -> Option<u64> {
+    (n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0).then_some(n as u64)
+}
+
 /// A length given as a JS number: a non-negative safe integer.
 pub(crate) fn js_length(value: f64, name: &str) -> Result<u64, JsValue> {
-    if value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0 {
-        Ok(value as u64)
-    } else {
-        Err(invalid_argument(format!(
-            "{name} must be a non-negative safe integer"
-        )))
-    }
+    whole_number(value).ok_or_else(|| invalid_argument(format!("{name} must be a non-negative safe integer")))
 }
 
 /// Reads an options object (or `undefined`) into `T`. Goes through a JSON

@@ -108,12 +108,12 @@ fn pack_output(out: &mut Vec<u8>, outputs: Vec<Output>) {
                 body,
             } => {
                 let lines: String = headers.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
-                let mut payload = Vec::with_capacity(6 + lines.len() + body.len());
-                payload.extend_from_slice(&status.to_le_bytes());
-                put_u32(&mut payload, lines.len() as u32);
-                payload.extend_from_slice(lines.as_bytes());
-                payload.extend_from_slice(&body);
-                record(out, RESPOND, conn, &payload);
+                record_with(out, RESPOND, conn, |payload| {
+                    payload.extend_from_slice(&status.to_le_bytes());
+                    put_u32(payload, lines.len() as u32);
+                    payload.extend_from_slice(lines.as_bytes());
+                    payload.extend_from_slice(&body);
+                });
             }
             Output::SessionOpen {
                 conn,
