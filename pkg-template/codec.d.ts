@@ -25,6 +25,7 @@ export {
   toBytes,
   trapError,
   upgradeAnswer,
+  upgradeOffer,
   validateRequest,
   wasmMemorySize,
 } from './index';

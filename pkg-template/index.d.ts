@@ -283,16 +283,26 @@ export declare class Inflater {
 
 /** Sec-WebSocket-Accept for a Sec-WebSocket-Key. */
 export declare function acceptKey(key: string): string;
-/** Validates a request parsed elsewhere (e.g. Node's http 'upgrade'). */
-export declare function validateRequest(parts: {
+/** A request parsed elsewhere (e.g. by Node's http before 'upgrade'); headers as pairs or as Node's `rawHeaders`. */
+export interface RequestParts {
   method: string;
   path: string;
   httpMinor?: number;
-  headers: [string, string][];
-}): HandshakeRequest;
+  headers: [string, string][] | string[];
+}
+/** Validates a request parsed elsewhere (e.g. Node's http 'upgrade'). */
+export declare function validateRequest(parts: RequestParts): HandshakeRequest;
+/** What the answer to a request depends on (see `upgradeOffer`). */
+export type UpgradeOffer = Pick<HandshakeRequest, 'key' | 'protocols' | 'extensions'>;
+/**
+ * Validates a request as `validateRequest` does and returns only what the
+ * answer depends on (enough for `upgradeAnswer` and `acceptResponse`), for
+ * servers that keep the request's head themselves.
+ */
+export declare function upgradeOffer(parts: RequestParts): UpgradeOffer;
 /** The 101 answer; `protocol` and `extensions` must be ones the client offered. */
 export declare function acceptResponse(
-  request: HandshakeRequest,
+  request: UpgradeOffer,
   options?: { protocol?: string; extensions?: string | Extension[]; headers?: Headers },
 ): Uint8Array;
 /**
@@ -302,7 +312,7 @@ export declare function acceptResponse(
  * negotiate it.
  */
 export declare function upgradeAnswer(
-  request: HandshakeRequest,
+  request: UpgradeOffer,
   options?: { protocol?: string | null; deflate?: DeflateOptions; headers?: Headers },
 ): { lines: string[]; protocol: string | null; extensions: string | null; deflate: DeflateParams | null };
 /** An HTTP error answer with `Connection: close`. */

@@ -700,6 +700,12 @@ export const negotiateDeflate = (offers, options) => raw.negotiateDeflate(offers
 export const acceptDeflateResponse = (extensions, options) => raw.acceptDeflateResponse(extensions, options);
 export const acceptKey = (key) => raw.acceptKey(key);
 export const validateRequest = (parts) => raw.validateRequest(parts);
+/**
+ * Validates an upgrade request as `validateRequest` does and returns only
+ * what the answer depends on, `{ key, protocols, extensions }` (enough for
+ * `upgradeAnswer` and `acceptResponse`): for servers that keep the head.
+ */
+export const upgradeOffer = (parts) => raw.upgradeOffer(parts);
 export const acceptResponse = (request, options) => raw.acceptResponse(request, options);
 /**
  * The server's whole answer to a validated request: `{ lines, protocol,

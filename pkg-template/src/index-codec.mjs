@@ -29,6 +29,7 @@ export {
   rejectResponse,
   rejectionFor,
   upgradeAnswer,
+  upgradeOffer,
   validateRequest,
 } from './codec.mjs';
 

@@ -151,12 +151,31 @@ impl WasmServerHandshake {
 /// does; throws a `WsframeError` with `httpStatus`.
 #[wasm_bindgen(js_name = validateRequest)]
 pub fn validate_request(parts: JsValue) -> Result<JsValue, JsValue> {
-    let p = Fields::options(&parts, "request", &["method", "path", "httpMinor", "headers"])?;
+    Ok(request_js(&request_from_parts(&parts)?, &[]))
+}
+
+/// Validates an upgrade request as `validateRequest` does and returns only
+/// what the answer to it depends on: `{ key, protocols, extensions }`, an
+/// argument for `upgradeAnswer` and `acceptResponse`. For servers that
+/// keep the request's head themselves (Node's `http` does): none of its
+/// header strings are made again on the JS side.
+#[wasm_bindgen(js_name = upgradeOffer)]
+pub fn upgrade_offer(parts: JsValue) -> Result<JsValue, JsValue> {
+    let request = request_from_parts(&parts)?;
+    Ok(Obj::new()
+        .set("key", request.key.as_str())
+        .set("protocols", strings_js(&request.protocols))
+        .set("extensions", extensions_js(&request.extensions))
+        .done())
+}
+
+/// The request `{ method, path, httpMinor, headers }` describes, judged.
+fn request_from_parts(parts: &JsValue) -> Result<HandshakeRequest, JsValue> {
+    let p = Fields::options(parts, "request", &["method", "path", "httpMinor", "headers"])?;
     let (method, path) = (p.required_string("method")?, p.required_string("path")?);
     let http_minor = p.uint("httpMinor")?.unwrap_or(1);
-    let request = HandshakeRequest::from_parts(&method, &path, http_minor, p.required_pairs("headers")?)
-        .map_err(|e| js_error(&e))?;
-    Ok(request_js(&request, &[]))
+    HandshakeRequest::from_parts(&method, &path, http_minor, p.required_header_list("headers")?)
+        .map_err(|e| js_error(&e))
 }
 
 /// Builds the `101 Switching Protocols` answer to `request` (from `push` or

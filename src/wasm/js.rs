@@ -188,9 +188,20 @@ impl Fields {
     }
 
     /// `[name, value]` string pairs.
-    pub(crate) fn required_pairs(&self, name: &'static str) -> Result<Vec<(String, String)>, JsValue> {
-        string_pairs(&self.required(name)?)
-            .ok_or_else(|| self.type_error(name, "an array of [name, value] string pairs"))
+    /// Headers as `[name, value]` pairs, or as names and values in turn
+    /// (Node's `rawHeaders`).
+    pub(crate) fn required_header_list(&self, name: &'static str) -> Result<Vec<(String, String)>, JsValue> {
+        let value = self.required(name)?;
+        let list = match array(&value) {
+            Some(list) if list.get(0).is_string() => alternating_pairs(list),
+            _ => string_pairs(&value),
+        };
+        list.ok_or_else(|| {
+            self.type_error(
+                name,
+                "an array of [name, value] string pairs, or of names and values in turn",
+            )
+        })
     }
 
     /// Headers as `[name, value]` pairs or as an object of names to values.
@@ -255,6 +266,19 @@ pub(crate) fn string_pairs(value: &JsValue) -> Option<Vec<(String, String)>> {
             _ => None,
         })
         .collect()
+}
+
+/// `[name, value, name, value, …]` as pairs: an even number of strings.
+fn alternating_pairs(list: &Array) -> Option<Vec<(String, String)>> {
+    if list.length() % 2 != 0 {
+        return None;
+    }
+    let mut strings = list.iter().map(|v| v.as_string());
+    let mut pairs = Vec::with_capacity(list.length() as usize / 2);
+    while let Some(name) = strings.next() {
+        pairs.push((name?, strings.next()??));
+    }
+    Some(pairs)
 }
 
 /// Pairs, or an object's own names and string values in their order.

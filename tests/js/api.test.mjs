@@ -311,6 +311,35 @@ test('server and client handshakes, and refusals with the right status', () => {
   assert.match(Buffer.from(wsframe.rejectionFor(error)).toString(), /^HTTP\/1\.1 400 Bad Request\r\n/);
 });
 
+test('validateRequest and upgradeOffer judge a parsed request alike, its headers as pairs or as rawHeaders', () => {
+  const rawHeaders = ['Host', 'example.com', 'Upgrade', 'websocket', 'Connection', 'Upgrade', 'Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version', '13', 'Sec-WebSocket-Protocol', 'chat, superchat', 'Sec-WebSocket-Extensions', 'permessage-deflate; client_max_window_bits'];
+  const pairs = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) pairs.push([rawHeaders[i], rawHeaders[i + 1]]);
+  const parts = (headers) => ({ method: 'GET', path: '/chat', httpMinor: 1, headers });
+  const request = wsframe.validateRequest(parts(pairs));
+  assert.deepEqual(wsframe.validateRequest(parts(rawHeaders)), request);
+  assert.deepEqual(request.headers, pairs);
+  const offer = wsframe.upgradeOffer(parts(rawHeaders));
+  assert.deepEqual(offer, { key: request.key, protocols: ['chat', 'superchat'], extensions: request.extensions });
+  assert.deepEqual(wsframe.upgradeOffer(parts(pairs)), offer);
+  // The answer to the offer is the answer to the request: RFC 6455's sample key and accept.
+  const options = { protocol: 'superchat', deflate: {} };
+  const answer = wsframe.upgradeAnswer(offer, options);
+  assert.deepEqual(answer, wsframe.upgradeAnswer(request, options));
+  assert.ok(answer.lines.includes('Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo='), answer.lines.join('|'));
+  // Refusals are the same, with the same status.
+  const badKey = rawHeaders.map((h) => (h === 'dGhlIHNhbXBsZSBub25jZQ==' ? 'short' : h));
+  for (const judge of [wsframe.validateRequest, wsframe.upgradeOffer]) {
+    assert.throws(() => judge(parts(badKey)), { code: 'invalid_key', httpStatus: 400 });
+    assert.throws(() => judge({ ...parts(pairs), method: 'POST' }), { httpStatus: 405 });
+    // A name without its value, and lists that mix the two forms, are not headers.
+    assert.throws(() => judge(parts(rawHeaders.slice(0, -1))), { code: 'invalid_argument' });
+    assert.throws(() => judge(parts(['Host', ['a', 'b']])), { code: 'invalid_argument' });
+    assert.throws(() => judge(parts([['Host', 'a'], 'Upgrade'])), { code: 'invalid_argument' });
+  }
+});
+
 test('utf8, close and mask helpers', () => {
   assert.equal(wsframe.isValidUtf8('€'), true);
   assert.equal(wsframe.isValidUtf8(hex('eda080')), false);

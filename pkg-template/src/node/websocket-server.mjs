@@ -12,11 +12,11 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { ServerHandshake, isTrap, onTrap, trapError, upgradeAnswer, validateRequest } from 'wsframe';
+import { ServerHandshake, isTrap, onTrap, trapError, upgradeAnswer, upgradeOffer } from 'wsframe';
 import { kWebSocket } from './constants.mjs';
 import { requestError, withCode } from './errors.mjs';
 import { SERVER_OPTIONS, checkOptions, connectionDefaults, deflatePreferences } from './options.mjs';
-import { headerPairs, incomingMessage } from './request.mjs';
+import { incomingMessage } from './request.mjs';
 import { WebSocket } from './websocket.mjs';
 
 const RUNNING = 0;
@@ -155,11 +155,11 @@ export class WebSocketServer extends EventEmitter {
     if (trapError()) return abortHandshake(socket, 500);
     let request;
     try {
-      request = validateRequest({
+      request = upgradeOffer({
         method: req.method,
         path: req.url,
         httpMinor: req.httpVersionMajor > 1 ? 1 : req.httpVersionMinor,
-        headers: headerPairs(req.rawHeaders),
+        headers: req.rawHeaders,
       });
     } catch (err) {
       if (isTrap(err)) return abortHandshake(socket, 500);
