@@ -51,8 +51,9 @@ export function sections(bytes) {
 
 /** The crate a (legacy or v0) mangled Rust symbol belongs to. */
 function crateOf(symbol) {
-  // Type descriptions for the wasm-bindgen CLI, which removes them.
-  if (symbol.startsWith('__wbindgen_describe')) return null;
+  // Type descriptions for the wasm-bindgen CLI, which removes them (the
+  // `WasmDescribe::describe` impls too: js-sys has hundreds).
+  if (symbol.startsWith('__wbindgen_describe') || /WasmDescribe.*describe/.test(symbol)) return null;
   if (/^(__wbg_|__wbindgen|__externref)/.test(symbol)) return '(wasm-bindgen glue)';
   // `#[wasm_bindgen]` export wrappers: `name_<hash>`.
   if (/^[a-z0-9_]+_[0-9a-f]{16}$/i.test(symbol)) return '(exports)';
