@@ -41,9 +41,6 @@ layout! {
         /// The message is complete (a = 1 text, 2 binary; b = how many of its
         /// pieces went to the `onPiece` callback rather than into the result).
         EVENT_END: u8 = 4;
-        /// The message about to come in pieces is `a` bytes long (see
-        /// `Event::MessageLength`; not sent for a length past u32).
-        EVENT_LENGTH: u8 = 5;
         /// Controls carry their payload inline: (length, 0, bytes) for pings
         /// and pongs, (reason length, code, reason) for a close.
         EVENT_CLOSE: u8 = 8;

@@ -66,8 +66,7 @@ pub enum Delivery {
     #[default]
     Assembled,
     /// In pieces: a message that does not arrive whole in one piece of input
-    /// comes as [`Event::MessagePiece`]s, then [`Event::MessageEnd`]
-    /// (announced by [`Event::MessageLength`] when its size is known), and
+    /// comes as [`Event::MessagePiece`]s, then [`Event::MessageEnd`], and
     /// the caller assembles it, so the connection never holds a message
     /// (its memory stays the size of the input, whatever the messages).
     /// Pieces are checked as they come (UTF-8, limits) as in the other mode.
@@ -114,11 +113,6 @@ pub enum Event<'a> {
     /// inflated output (valid during this event only). Text pieces are
     /// valid UTF-8 so far; a multi-byte character may straddle two pieces.
     MessagePiece(&'a [u8]),
-    /// The message about to come in pieces is this many bytes long
-    /// ([`Delivery::Pieces`]): said before its first piece when one
-    /// uncompressed frame carries all of it, so that the caller can put each
-    /// piece where the whole message will be instead of joining them later.
-    MessageLength(u64),
     /// The message whose pieces came before is complete ([`Delivery::Pieces`]).
     MessageEnd(MessageKind),
     /// A ping (already answered if `auto_pong` is on).
@@ -139,7 +133,6 @@ pub enum OwnedEvent {
     UncheckedText(Vec<u8>),
     Binary(Vec<u8>),
     MessagePiece(Vec<u8>),
-    MessageLength(u64),
     MessageEnd(MessageKind),
     Ping(Vec<u8>),
     Pong(Vec<u8>),
@@ -152,7 +145,6 @@ impl From<Event<'_>> for OwnedEvent {
             Event::Text(t) => OwnedEvent::Text(t.to_string()),
             Event::UncheckedText(b) => OwnedEvent::UncheckedText(b.to_vec()),
             Event::MessagePiece(b) => OwnedEvent::MessagePiece(b.to_vec()),
-            Event::MessageLength(len) => OwnedEvent::MessageLength(len),
             Event::MessageEnd(kind) => OwnedEvent::MessageEnd(kind),
             Event::Binary(b) => OwnedEvent::Binary(b.to_vec()),
             Event::Ping(b) => OwnedEvent::Ping(b.to_vec()),
@@ -659,9 +651,6 @@ impl Connection {
             return self.deliver_message(Some(data), on_event);
         }
         if self.config.delivery == Delivery::Pieces {
-            if frame.fin && message.fragments == 1 && frame.remaining + len as u64 == frame.len {
-                on_event(Event::MessageLength(frame.len));
-            }
             // Unmasked where it lies; the caller keeps it, not us.
             let data = piece.unmask();
             message.check_piece(data, TextAt::Wire(stream_start))?;

@@ -934,8 +934,6 @@ mod pieces {
         pieces: Vec<usize>,
         bytes: Vec<u8>,
         ends: Vec<MessageKind>,
-        /// Each length said, with how many piece bytes had come before it.
-        lengths: Vec<(u64, usize)>,
         whole: Vec<OwnedEvent>,
     }
 
@@ -948,68 +946,10 @@ mod pieces {
                     seen.bytes.extend_from_slice(b);
                 }
                 Event::MessageEnd(kind) => seen.ends.push(kind),
-                Event::MessageLength(len) => seen.lengths.push((len, seen.bytes.len())),
                 other => seen.whole.push(other.into()),
             })?;
         }
         Ok(())
-    }
-
-    #[test]
-    fn a_message_in_pieces_is_announced_with_its_length_when_one_frame_carries_it() {
-        let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-        let mut plain = Vec::new();
-        let header = FrameHeader {
-            mask: Some(KEY),
-            ..FrameHeader::new(Opcode::Binary, payload.len() as u64)
-        };
-        encode_frame(&mut plain, header, &payload);
-        let mut fragmented = Vec::new();
-        for (i, part) in payload.chunks(60_000).enumerate() {
-            let header = FrameHeader {
-                fin: i == 1,
-                mask: Some(KEY),
-                ..FrameHeader::new(
-                    if i == 0 {
-                        Opcode::Binary
-                    } else {
-                        Opcode::Continuation
-                    },
-                    part.len() as u64,
-                )
-            };
-            encode_frame(&mut fragmented, header, part);
-        }
-        let mut client = Connection::new(Config {
-            deflate: deflate(),
-            ..Config::client()
-        });
-        client.send_message(MessageKind::Binary, &payload, None).unwrap();
-        let compressed = client.take_output();
-        let seen_in = |wire: &[u8], split: usize| {
-            let mut server = pieces_server(1 << 20);
-            let mut seen = Seen::default();
-            let chunks: Vec<&[u8]> = wire.chunks(split).collect();
-            feed(&mut server, &chunks, &mut seen).unwrap();
-            assert_eq!(seen.ends, [MessageKind::Binary]);
-            assert!(seen.bytes == payload);
-            seen
-        };
-        // One frame in 64 KiB reads: its length before its first piece, once.
-        let seen = seen_in(&plain, 65_536);
-        assert_eq!(seen.lengths, [(100_000, 0)]);
-        assert_eq!(seen.pieces.len(), 2);
-        // Byte by byte too (the first piece is one byte).
-        assert_eq!(seen_in(&plain, 1).lengths, [(100_000, 0)]);
-        // Fragments: the message's length is not known at its first piece.
-        assert_eq!(seen_in(&fragmented, 65_536).lengths, []);
-        // Compressed: what it inflates to is not known either.
-        assert_eq!(seen_in(&compressed, 16_384).lengths, []);
-        // Whole in one read: no pieces, no length.
-        let mut server = pieces_server(1 << 20);
-        let mut seen = Seen::default();
-        feed(&mut server, &[&plain], &mut seen).unwrap();
-        assert_eq!((seen.lengths.len(), seen.whole.len()), (0, 1));
     }
 
     #[test]

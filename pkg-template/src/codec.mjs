@@ -13,7 +13,6 @@ import {
   CONNECTION_EVENT_END,
   CONNECTION_EVENT_ERROR,
   CONNECTION_EVENT_LEN,
-  CONNECTION_EVENT_LENGTH,
   CONNECTION_EVENT_PIECE,
   CONNECTION_EVENT_PING,
   CONNECTION_EVENT_TEXT,
@@ -41,7 +40,6 @@ import {
 } from './layout.mjs';
 import {
   Packed,
-  allocPlain,
   copyOf,
   copyPlain,
   decoder,
@@ -176,13 +174,6 @@ function sendFlags(options) {
   return flags;
 }
 
-/**
- * How far ahead of the bytes received a message's buffer may be made: a
- * socket read's worth (Node reads 64 KiB at a time), so that a 64 KiB
- * message split over two reads goes straight into its buffer.
- */
-const READ_AHEAD = 64 * 1024;
-
 /** Strings up to this many UTF-16 units are sent without encodeInto when ASCII. */
 const SHORT_TEXT = 256;
 /** Strings up to this many UTF-16 units are encoded straight into wasm memory. */
@@ -293,12 +284,10 @@ export class Connection {
    * or place the bytes; when `offset` is not -1 they are the (unmasked)
    * bytes of `chunk` from `offset` on, which the caller may write back into
    * `chunk` to hand out a view of it. A message that came in pieces is made
-   * by `join(parts, length)`, its parts then being one buffer from
-   * `alloc(length)` when the core said its length first. Text is not decoded.
+   * by `join(parts, length)`. Text is not decoded.
    */
-  receiveRaw(chunk, copy, join, alloc = allocPlain) {
+  receiveRaw(chunk, copy, join) {
     const events = [];
-    this.#alloc = alloc;
     const result = this.#read(chunk, copy, (p, type, a, b, inline, parts, length) => {
       if (type > CONNECTION_EVENT_BINARY) events.push(type, copy(p.memoryView, inline, inline + a, null, -1), type === CONNECTION_EVENT_CLOSE ? b : 0);
       else if (parts) events.push(type, join(parts, length), 0);
@@ -309,7 +298,6 @@ export class Connection {
   }
   receive(chunk) {
     const events = [];
-    this.#alloc = allocPlain;
     const result = this.#read(chunk, copyPlain, (p, type, a, b, inline, parts, length) => {
       switch (type) {
         case CONNECTION_EVENT_TEXT:
@@ -334,35 +322,9 @@ export class Connection {
   #piecesLength = 0;
   #inflated = [];
   #copy = copyPlain;
-  // When the core says how long the message is, its pieces go straight into
-  // one buffer of that length (made by `#alloc`) instead of being joined at
-  // its end: a copy less per large message.
-  #announced = 0;
-  #whole = null;
-  #alloc = allocPlain;
   #onPiece = (at, length) => {
     this.#inflated.push(this.#copy(memoryView(), at, at + length, null, -1));
   };
-  /**
-   * Keeps a piece of the message being received (at `a`, `b` bytes). The
-   * buffer for the whole message is made once no more than READ_AHEAD bytes
-   * of it are still to come, so a peer that announces a large message and
-   * sends little of it gets no more memory than it sent plus that.
-   */
-  #piece(memory, a, b, chunk, inputAt) {
-    if (this.#whole === null && this.#announced !== 0 && this.#announced - this.#piecesLength - b <= READ_AHEAD) {
-      this.#whole = this.#alloc(this.#announced);
-      let at = 0;
-      for (const piece of this.#pieces) {
-        this.#whole.set(piece, at);
-        at += piece.length;
-      }
-      this.#pieces = [this.#whole];
-    }
-    if (this.#whole !== null) this.#whole.set(memory.subarray(a, a + b), this.#piecesLength);
-    else this.#pieces.push(this.#copy(memory, a, a + b, chunk, a - inputAt));
-    this.#piecesLength += b;
-  }
   /**
    * Feeds `chunk` to the core and walks its packed result, calling
    * `onEvent(packed, type, a, b, inline, parts, length)` for each message
@@ -407,10 +369,9 @@ export class Connection {
       at += CONNECTION_EVENT_LEN;
       if (type === CONNECTION_EVENT_TEXT || type === CONNECTION_EVENT_BINARY) {
         onEvent(p, type, a, b, 0, null, b);
-      } else if (type === CONNECTION_EVENT_LENGTH) {
-        this.#announced = a;
       } else if (type === CONNECTION_EVENT_PIECE) {
-        this.#piece(p.memoryView, a, b, bytes, inputAt);
+        this.#pieces.push(copy(p.memoryView, a, a + b, bytes, a - inputAt));
+        this.#piecesLength += b;
       } else if (type === CONNECTION_EVENT_END) {
         let parts;
         let total = 0;
@@ -422,8 +383,6 @@ export class Connection {
         }
         this.#pieces = [];
         this.#piecesLength = 0;
-        this.#announced = 0;
-        this.#whole = null;
         onEvent(p, a, 0, 0, 0, parts, total);
       } else if (type === CONNECTION_EVENT_ERROR) {
         error = this.#raw.takeError();

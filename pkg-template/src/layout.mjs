@@ -15,7 +15,6 @@ export const CONNECTION_EVENT_TEXT = 1;
 export const CONNECTION_EVENT_BINARY = 2;
 export const CONNECTION_EVENT_PIECE = 3;
 export const CONNECTION_EVENT_END = 4;
-export const CONNECTION_EVENT_LENGTH = 5;
 export const CONNECTION_EVENT_CLOSE = 8;
 export const CONNECTION_EVENT_PING = 9;
 export const CONNECTION_EVENT_PONG = 10;

@@ -100,9 +100,6 @@ const BYTEWISE_COPY_MAX = 32;
 /** `Connection.receive`'s copies: plain Uint8Arrays (slab-backed when small). */
 export const copyPlain = (memory, start, end) => copyOf(memory, start, end);
 
-/** `Connection.receive`'s buffer for a message whose pieces go straight into it. */
-export const allocPlain = (length) => new Uint8Array(length);
-
 /** The parts of a message received in pieces, as one Uint8Array. */
 export function joinPlain(parts, length) {
   if (parts.length === 1) return parts[0];

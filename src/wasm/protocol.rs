@@ -8,8 +8,8 @@ use crate::protocol::{
 use wasm_bindgen::prelude::*;
 
 use crate::layout::connection::{
-    COUNT_AT, EVENT_BINARY, EVENT_CLOSE, EVENT_END, EVENT_ERROR, EVENT_LENGTH, EVENT_PIECE, EVENT_PING,
-    EVENT_PONG, EVENT_TEXT, FLAGS_AT, FLAG_PENDING, HEADER_LEN, OUTPUT_AT, OUTPUT_LEN_AT,
+    COUNT_AT, EVENT_BINARY, EVENT_CLOSE, EVENT_END, EVENT_ERROR, EVENT_PIECE, EVENT_PING, EVENT_PONG,
+    EVENT_TEXT, FLAGS_AT, FLAG_PENDING, HEADER_LEN, OUTPUT_AT, OUTPUT_LEN_AT,
 };
 use crate::layout::send::{
     MASK_BITS, MASK_BY_ROLE, MASK_KEY, MASK_NONE, MASK_RANDOM, MASK_SHIFT, NO_COMPRESS as SEND_NO_COMPRESS,
@@ -57,12 +57,6 @@ fn pack_event(buf: &mut Vec<u8>, event: Event<'_>) {
                     EVENT_BINARY
                 }),
             );
-            put_u32(buf, 0);
-            return;
-        }
-        Event::MessageLength(len) => {
-            buf.push(EVENT_LENGTH);
-            put_u32(buf, u32::try_from(len).unwrap_or(u32::MAX));
             put_u32(buf, 0);
             return;
         }
@@ -285,8 +279,6 @@ impl WasmConnection {
                             return;
                         }
                     }
-                    // JS could not hold it in one buffer anyway.
-                    Event::MessageLength(len) if len > u64::from(u32::MAX) => return,
                     Event::MessageEnd(_) => {
                         pack_event(packed, event);
                         let at = packed.len() - 4;

@@ -46,18 +46,11 @@ fn options(pairs: &[(&str, JsValue)]) -> JsValue {
 /// A packed event: its type byte and payload.
 type PackedEvent = (u8, Vec<u8>);
 
-/// A message coming in pieces across calls, and the length said for it.
-#[derive(Default)]
-struct Pieces {
-    bytes: Vec<u8>,
-    announced: Option<usize>,
-}
-
 /// Reads a packed Connection result: (events, output, pending). Message
 /// payloads are read from wasm memory at the address the record gives; a
-/// message that came in pieces (types 3 and 4, announced by 5) is assembled
-/// in `pieces` across calls and reported whole.
-fn unpack_events(p: &[u8], pieces: &mut Pieces) -> (Vec<PackedEvent>, Vec<u8>, bool) {
+/// message that came in pieces (types 3 and 4) is assembled in `pieces`
+/// across calls and reported whole.
+fn unpack_events(p: &[u8], pieces: &mut Vec<u8>) -> (Vec<PackedEvent>, Vec<u8>, bool) {
     let u32_at = |at: usize| u32::from_le_bytes(p[at..at + 4].try_into().unwrap()) as usize;
     let (count, out_at, out_len) = (u32_at(0), u32_at(4), u32_at(8));
     let memory = js_sys::Uint8Array::new(
@@ -72,19 +65,8 @@ fn unpack_events(p: &[u8], pieces: &mut Pieces) -> (Vec<PackedEvent>, Vec<u8>, b
         at += 9;
         match kind {
             1 | 2 => events.push((kind, memory.subarray(a as u32, (a + b) as u32).to_vec())),
-            3 => pieces
-                .bytes
-                .extend(memory.subarray(a as u32, (a + b) as u32).to_vec()),
-            4 => {
-                if let Some(len) = pieces.announced.take() {
-                    assert_eq!(len, pieces.bytes.len(), "the length said for the message");
-                }
-                events.push((a as u8, std::mem::take(&mut pieces.bytes)));
-            }
-            5 => {
-                assert!(pieces.bytes.is_empty(), "a length after the first piece");
-                pieces.announced = Some(a);
-            }
+            3 => pieces.extend(memory.subarray(a as u32, (a + b) as u32).to_vec()),
+            4 => events.push((a as u8, std::mem::take(pieces))),
             8 => {
                 let mut payload = (b as u16).to_le_bytes().to_vec();
                 payload.extend_from_slice(&p[at..at + a]);
@@ -231,7 +213,7 @@ fn connection_delivers_events_across_any_chunking() {
         let mut events = Vec::new();
         let mut output = Vec::new();
         let mut pending = false;
-        let mut pieces = Pieces::default();
+        let mut pieces = Vec::new();
         for chunk in input.chunks(size) {
             conn.receive(chunk, &no_callback()).unwrap();
             let (e, o, p) = unpack_events(&conn.packed(), &mut pieces);
@@ -327,14 +309,14 @@ fn connections_share_the_call_buffers_and_refuse_reentry() {
     let mut b = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
     // Interleaved calls: each result is read before the next call.
     let hello = hex("818537fa213d7f9f4d5158");
-    let mut pieces = Pieces::default();
+    let mut pieces = Vec::new();
     for _ in 0..3 {
         a.receive(&hello[..4], &no_callback()).unwrap();
         let (events, _, _) = unpack_events(&a.packed(), &mut pieces);
         assert!(events.is_empty());
         b.receive(&hello, &no_callback()).unwrap();
         assert_eq!(
-            unpack_events(&b.packed(), &mut Pieces::default()).0,
+            unpack_events(&b.packed(), &mut Vec::new()).0,
             [(1, b"Hello".to_vec())]
         );
         a.receive(&hello[4..], &no_callback()).unwrap();
@@ -364,7 +346,7 @@ fn connections_share_the_call_buffers_and_refuse_reentry() {
     c.receive(&frame, on_piece.as_ref().unchecked_ref()).unwrap();
     assert_eq!(*seen.borrow(), Some(true), "the callback ran and was refused");
     assert_eq!(
-        unpack_events(&c.packed(), &mut Pieces::default()).0,
+        unpack_events(&c.packed(), &mut Vec::new()).0,
         [(1, vec![])],
         "the message ended"
     );
@@ -392,7 +374,7 @@ fn mask_bytes(data: &[u8], key: [u8; 4]) -> Vec<u8> {
 fn protocol_errors_reach_js_as_errors() {
     let mut conn = protocol::WasmConnection::new(options(&[("role", "server".into())])).unwrap();
     conn.receive(&hex("810548656c6c6f"), &no_callback()).unwrap();
-    let (events, _, pending) = unpack_events(&conn.packed(), &mut Pieces::default());
+    let (events, _, pending) = unpack_events(&conn.packed(), &mut Vec::new());
     assert_eq!(events, [(255, vec![])]);
     assert!(pending);
     assert_js_error(&conn.take_error(), "mask_missing", Some(1002.0), Some(1.0));

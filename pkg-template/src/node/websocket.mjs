@@ -565,7 +565,7 @@ export class WebSocket extends EventEmitter {
     this._armIdleTimer();
     let events, error;
     try {
-      ({ events, error } = this._conn.receiveRaw(chunk, this._isServer ? payloadOf : clientPayloadOf, joinParts, Buffer.allocUnsafe));
+      ({ events, error } = this._conn.receiveRaw(chunk, this._isServer ? payloadOf : clientPayloadOf, joinParts));
     } catch (err) {
       // This call trapped the instance: `_onTrap` has closed the connection.
       if (isTrap(err)) return;
