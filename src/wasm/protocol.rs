@@ -181,7 +181,9 @@ impl WasmConnection {
     /// `strictLength`, `validateUtf8` (default true; false hands text out
     /// unchecked, for trusted peers), and `deflate` (the agreed
     /// permessage-deflate params plus `threshold`, `level`, `memLevel`) to
-    /// compress transparently.
+    /// compress transparently. `buffers` is the package's own (Buffers for
+    /// results in Node), read by its wrapper: allowed here so that the
+    /// wrapper can pass its options on without a copy.
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<WasmConnection, JsValue> {
         let o = Fields::options(
@@ -197,6 +199,7 @@ impl WasmConnection {
                 "strictLength",
                 "validateUtf8",
                 "deflate",
+                "buffers",
             ],
         )?;
         let mut config = Config::new(parse_role(o.string("role")?.as_deref())?);

@@ -267,6 +267,22 @@ test('protocol errors come back with the events before them, then flush sends th
   assert.throws(() => server.send('late'), { code: 'invalid_state' });
 });
 
+test('buffers: true makes byte results Buffers, the options object read as given', () => {
+  const options = Object.freeze({ role: 'server', buffers: true, maxMessageSize: 1000 });
+  const server = new Connection(options);
+  const frame = server.send('hi');
+  assert.ok(Buffer.isBuffer(frame));
+  assert.deepEqual([...frame], [0x81, 0x02, 0x68, 0x69]);
+  // The limits given beside it still hold.
+  const client = new Connection({ role: 'client' });
+  assert.equal(server.receive(client.send(Buffer.alloc(1001))).error?.code, 'message_too_big');
+  const plain = new Connection({ role: 'server' });
+  const bytes = plain.send('hi');
+  assert.ok(bytes instanceof Uint8Array && !Buffer.isBuffer(bytes));
+  assert.throws(() => new Connection({ role: 'server', buffers: true, buffer: true }), /unknown field `buffer`/);
+  for (const c of [server, client, plain]) c.free();
+});
+
 test('limits are options and unknown options are refused', () => {
   const server = new Connection({ role: 'server', maxMessageSize: 10 });
   const r = server.receive(encodeFrame(new Uint8Array(11), { mask: true }).subarray(0, 8));

@@ -85,6 +85,12 @@ export function checkOptions(options, known, where) {
   }
 }
 
+/**
+ * Options objects that already hold every connection default (a server's):
+ * its WebSockets use them as they are instead of each making a merged copy.
+ */
+export const withConnectionDefaults = new WeakSet();
+
 /** A WebSocket's ws options with ws's defaults. */
 export function connectionDefaults(options) {
   return {

@@ -15,7 +15,7 @@ import tls from 'node:tls';
 import { ServerHandshake, isTrap, onTrap, trapError, upgradeAnswer, upgradeOffer } from 'wsframe';
 import { kWebSocket } from './constants.mjs';
 import { requestError, withCode } from './errors.mjs';
-import { SERVER_OPTIONS, checkOptions, connectionDefaults, deflatePreferences } from './options.mjs';
+import { SERVER_OPTIONS, checkOptions, connectionDefaults, deflatePreferences, withConnectionDefaults } from './options.mjs';
 import { incomingMessage } from './request.mjs';
 import { WebSocket } from './websocket.mjs';
 
@@ -50,6 +50,7 @@ export class WebSocketServer extends EventEmitter {
       handshakeTimeout: 10_000,
       ...options,
     };
+    withConnectionDefaults.add(options);
     if (
       (options.port == null && !options.server && !options.noServer) ||
       (options.port != null && (options.server || options.noServer)) ||

@@ -18,7 +18,7 @@ import {
 } from './constants.mjs';
 import { frameError, notOpenError, withCode } from './errors.mjs';
 import { addEventListener, defineEventAttributes, removeEventListener } from './event-target.mjs';
-import { connectionDefaults, connectionLimits, deflateSettings } from './options.mjs';
+import { connectionDefaults, connectionLimits, deflateSettings, withConnectionDefaults } from './options.mjs';
 import { initAsClient, abortHandshake } from './client.mjs';
 
 const DEFLATE = 'permessage-deflate';
@@ -130,7 +130,7 @@ export class WebSocket extends EventEmitter {
       options = initAsClient(this, address, protocols, options);
     } else {
       this._isServer = true;
-      options = connectionDefaults(options);
+      if (!withConnectionDefaults.has(options)) options = connectionDefaults(options);
     }
     this._options = options;
     if (options.autoPong) {
@@ -190,12 +190,12 @@ export class WebSocket extends EventEmitter {
    */
   setSocket(socket, head, options) {
     const deflate = this._extensions[DEFLATE];
-    this._conn = new Connection({
-      buffers: true,
-      role: this._isServer ? 'server' : 'client',
-      ...connectionLimits(options),
-      deflate: deflate ? deflateSettings(deflate.params, deflate.preferences) : undefined,
-    });
+    // One options object per connection, built in place.
+    const core = connectionLimits(options);
+    core.buffers = true;
+    core.role = this._isServer ? 'server' : 'client';
+    if (deflate) core.deflate = deflateSettings(deflate.params, deflate.preferences);
+    this._conn = new Connection(core);
     this._allowSynchronousEvents = options.allowSynchronousEvents !== false;
     this._generateMask = options.generateMask;
     this._idleTimeout = options.idleTimeout ?? 0;
