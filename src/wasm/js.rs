@@ -187,7 +187,6 @@ impl Fields {
         string_list(&self.required(name)?).ok_or_else(|| self.type_error(name, "an array of strings"))
     }
 
-    /// `[name, value]` string pairs.
     /// Headers as `[name, value]` pairs, or as names and values in turn
     /// (Node's `rawHeaders`).
     pub(crate) fn required_header_list(&self, name: &'static str) -> Result<Vec<(String, String)>, JsValue> {
