@@ -143,7 +143,9 @@ describe('files in the page', () => {
   test('a pcapng of socket.io-client ↔ socket.io on long-polling only: the Engine.IO connections, their packets and Socket.IO events', async () => {
     const { file } = await recordSocketIoChat({ name: 'polling.pcapng', transports: ['polling'], text: 'by polling' });
     await page.setInputFiles('#file-input', file);
-    await page.waitForSelector('#file-bar:not([hidden])');
+    // The file bar is already showing from the test before (its HAR): wait
+    // for this capture's connections instead.
+    await page.waitForFunction(() => [...document.querySelectorAll('#connection option')].some((o) => / · engine\.io · /.test(o.textContent)));
     const options = await page.locator('#connection option').allTextContents();
     const polling = options.map((o, i) => [o, i]).filter(([o]) => / · engine\.io · /.test(o));
     assert.ok(polling.length >= 1, options.join('\n'));
