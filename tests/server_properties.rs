@@ -14,7 +14,7 @@ use wsframe::engineio::{self, PayloadLimits, Version};
 use wsframe::handshake::HeadLimits;
 use wsframe::http::{Request, RequestLimits, RequestReader};
 use wsframe::protocol::{Config, Connection};
-use wsframe::server::{Congestion, Output, Server, ServerConfig};
+use wsframe::server::{Congestion, Identity, Output, Server, ServerConfig};
 use wsframe::socketio::{DecodeOptions, Decoder};
 
 /// What the application may do between inputs.
@@ -81,7 +81,7 @@ fn drive(server: &mut Server, prefix: &[u8], steps: &[Step]) {
             }
             Step::AppCalls => {
                 for &socket in &sockets {
-                    let _ = server.accept(socket, now);
+                    let _ = server.accept(socket, &Identity::default(), now);
                     let _ = server.join(socket, 1);
                     let _ = server.emit(socket, "\"e\"", "[1]", &[], Some(3), now);
                     let _ = server.ack(socket, 0, "[]", &[], now);

@@ -17,7 +17,7 @@ use wsframe::handshake::{self, ClientHandshake, ClientOptions, HeadLimits, Proto
 use wsframe::http::{RequestLimits, RequestReader};
 use wsframe::inspect::{self, InspectDeflate, InspectOptions};
 use wsframe::protocol::{Config, Connection, Delivery, MessageKind, OwnedEvent};
-use wsframe::server::{Congestion, Output, Server, ServerConfig, SocketHandle};
+use wsframe::server::{Congestion, Identity, Output, Server, ServerConfig, SocketHandle};
 use wsframe::socketio::{self, DecodeOptions, Decoder};
 use wsframe::utf8::Utf8Validator;
 use wsframe::Error;
@@ -589,8 +589,23 @@ pub fn server(data: &[u8]) {
                 server.congestion(1, level, now);
             }
             6 => {
+                // Some sockets come in as recovered sessions (an id of
+                // their own and a private id), after an event sent while
+                // they were pending.
+                let recovered = Identity {
+                    id: Some("restored".into()),
+                    pid: Some("private".into()),
+                };
                 for &socket in &sockets {
-                    let _ = server.accept(socket, now);
+                    if len & 2 != 0 {
+                        let _ = server.emit(socket, "\"missed\"", "[\"o1\"]", &[], None, now);
+                    }
+                    let identity = if len & 4 != 0 {
+                        &recovered
+                    } else {
+                        &Identity::default()
+                    };
+                    let _ = server.accept(socket, identity, now);
                     let _ = server.join(socket, 1);
                     let _ = server.emit(socket, "\"e\"", "[1]", &[], Some(3), now);
                     let _ = server.emit(

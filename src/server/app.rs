@@ -141,10 +141,11 @@ impl Server {
         Ok(count)
     }
 
-    /// Lets a pending socket into its namespace (its middlewares passed).
-    pub fn accept(&mut self, socket: SocketHandle, now: u64) -> Result<()> {
+    /// Lets a pending socket into its namespace (its middlewares passed),
+    /// introduced as `identity` says.
+    pub fn accept(&mut self, socket: SocketHandle, identity: &Identity, now: u64) -> Result<()> {
         let (sid, client) = self.client_of(socket)?;
-        let packets = client.accept(socket)?;
+        let packets = client.accept(socket, identity)?;
         self.send(&sid, packets);
         self.read_released(now);
         Ok(())

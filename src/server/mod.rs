@@ -47,6 +47,7 @@ pub use rooms::RoomId;
 use rooms::Rooms;
 use serde::{Deserialize, Serialize};
 use session::{Endpoint, Probe, Session, Transport};
+pub use socketio::Identity;
 use socketio::{SioAction, SioClient, SioContext};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};

@@ -33,6 +33,16 @@ pub(crate) struct SioSocket {
     awaited_acks: Vec<u64>,
 }
 
+/// How an accepted socket introduces itself in its CONNECT answer.
+#[derive(Debug, Default, Clone)]
+pub struct Identity {
+    /// A recovered session's socket id, taken instead of the new one.
+    pub id: Option<String>,
+    /// The private id a client recovers this session with (socket.io's
+    /// `pid`, sent when connection state recovery is on).
+    pub pid: Option<String>,
+}
+
 /// Server-wide facts the client needs.
 pub(crate) struct SioContext<'a> {
     pub(crate) next_handle: &'a mut SocketHandle,
@@ -271,15 +281,28 @@ impl SioClient {
     }
 
     /// The application let a pending socket in: CONNECT is answered.
-    pub(crate) fn accept(&mut self, handle: SocketHandle) -> Result<Vec<engineio::Packet>> {
+    /// `identity` is a recovered session's id, which the socket takes
+    /// instead of its own, and the private id that lets the client recover
+    /// this one (connection state recovery): protocol 4 sends both.
+    pub(crate) fn accept(
+        &mut self,
+        handle: SocketHandle,
+        identity: &Identity,
+    ) -> Result<Vec<engineio::Packet>> {
         let index = self.pending(handle)?;
         let socket = &mut self.sockets[index];
         socket.connected = true;
+        if let Some(id) = &identity.id {
+            socket.id.clone_from(id);
+        }
         self.connect_deadline = None;
         let mut answer = Packet::new(PacketType::Connect, socket.nsp.as_str());
         if self.version == Version::V4 {
             let mut data = Map::new();
             data.insert("sid".into(), Value::String(socket.id.clone()));
+            if let Some(pid) = &identity.pid {
+                data.insert("pid".into(), Value::String(pid.clone()));
+            }
             answer = answer.with_data(Value::Object(data));
         }
         to_engine_packets(&answer, &[])
@@ -303,8 +326,11 @@ impl SioClient {
         }
     }
 
-    /// Builds an EVENT (BINARY_EVENT with attachments) for a connected
-    /// socket; with `ack`, expects the client's ACK with that id.
+    /// Builds an EVENT (BINARY_EVENT with attachments) for a socket,
+    /// connected or still waiting for its CONNECT answer (socket.io sends
+    /// those too: a recovered session's missed packets go before the
+    /// answer, and the client holds them until it is connected); with
+    /// `ack`, expects the client's ACK with that id.
     pub(crate) fn emit(
         &mut self,
         handle: SocketHandle,
@@ -316,7 +342,7 @@ impl SioClient {
         let socket = self
             .sockets
             .iter_mut()
-            .find(|s| s.handle == handle && s.connected)
+            .find(|s| s.handle == handle)
             .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))?;
         let packets = event_packets(&socket.nsp, name_json, args_json, attachments, ack)?;
         if let Some(id) = ack {

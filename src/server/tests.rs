@@ -103,7 +103,9 @@ impl Sim {
                     Output::Message { sid, data } => self.server.send_message(&sid, data, self.now).unwrap(),
                     Output::Connect { socket, ref nsp, .. } => {
                         if self.namespaces.contains(&nsp.as_str()) {
-                            self.server.accept(socket, self.now).unwrap();
+                            self.server
+                                .accept(socket, &Identity::default(), self.now)
+                                .unwrap();
                         } else {
                             let refusal = r#"{"message":"Invalid namespace"}"#;
                             self.server.refuse(socket, refusal, self.now).unwrap();
@@ -720,7 +722,10 @@ fn a_connect_waits_for_the_application() {
         texts(&ws.receive(&written).unwrap()),
         [r#"44/admin,{"message":"not authorized","data":{"code":7}}"#]
     );
-    assert!(server.accept(socket, 0).is_err(), "refused once and for all");
+    assert!(
+        server.accept(socket, &Identity::default(), 0).is_err(),
+        "refused once and for all"
+    );
     // An event while the CONNECT is pending closes the connection, as
     // socket.io does ("invalid state").
     server.receive(conn, &client_text(&mut ws, "40"), 0);
@@ -869,17 +874,25 @@ fn broadcasts_are_framed_once_and_respect_rooms() {
     assert!(sim.server.join(s2, RED).is_err());
 }
 
-#[test]
-fn requests_from_an_http_server_are_answered_as_responses() {
-    let mut server = Server::new(sio_config());
-    let request = |method: &str, target: &str, body: &str| Request {
+/// A request as an HTTP server hands it over (`Server::http_request`).
+fn http_request(method: &str, target: &str, body: &str) -> Request {
+    Request {
         method: method.into(),
         target: target.into(),
         http_minor: 1,
         headers: vec![("Host".into(), "localhost".into())],
         body: body.as_bytes().to_vec(),
-    };
-    server.http_request(1, request("GET", "/socket.io/?EIO=4&transport=polling", ""), 0);
+    }
+}
+
+#[test]
+fn requests_from_an_http_server_are_answered_as_responses() {
+    let mut server = Server::new(sio_config());
+    server.http_request(
+        1,
+        http_request("GET", "/socket.io/?EIO=4&transport=polling", ""),
+        0,
+    );
     let outputs = server.take_output();
     let Some(Output::SessionOpen { conn: 1, sid, .. }) = outputs.first().cloned() else {
         panic!("{outputs:?}");
@@ -896,9 +909,9 @@ fn requests_from_an_http_server_are_answered_as_responses() {
     assert!(body.starts_with(b"0{\"sid\":"));
     // A GET with nothing to send waits; a POST releases it.
     let target = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
-    server.http_request(2, request("GET", &target, ""), 0);
+    server.http_request(2, http_request("GET", &target, ""), 0);
     assert!(server.take_output().is_empty());
-    server.http_request(3, request("POST", &target, "40"), 0);
+    server.http_request(3, http_request("POST", &target, "40"), 0);
     let outputs = server.take_output();
     assert!(outputs.iter().any(|o| matches!(
         o,
@@ -915,7 +928,7 @@ fn requests_from_an_http_server_are_answered_as_responses() {
             _ => None,
         })
         .unwrap();
-    server.accept(socket, 0).unwrap();
+    server.accept(socket, &Identity::default(), 0).unwrap();
     let outputs = server.take_output();
     let Some(Output::Respond { conn: 2, body, .. }) = outputs.first().cloned() else {
         panic!("{outputs:?}");
@@ -925,7 +938,7 @@ fn requests_from_an_http_server_are_answered_as_responses() {
         .iter()
         .any(|o| matches!(o, Output::Write { .. } | Output::End { .. })));
     // shutdown: the socket leaves with socket.io's reason.
-    server.http_request(4, request("GET", &target, ""), 0);
+    server.http_request(4, http_request("GET", &target, ""), 0);
     server.shutdown(0);
     let outputs = server.take_output();
     assert!(outputs.contains(&Output::Disconnect {
@@ -1162,4 +1175,53 @@ fn emitted_names_follow_the_rule_received_names_follow() {
     for good in ["\"chat\"", "7", " \"spaced\" "] {
         sim.server.emit(socket, good, "[]", &[], None, sim.now).unwrap();
     }
+}
+
+#[test]
+fn a_recovered_socket_gets_its_missed_events_before_a_connect_answer_with_its_old_id() {
+    let mut server = Server::new(sio_config());
+    server.http_request(
+        1,
+        http_request("GET", "/socket.io/?EIO=4&transport=polling", ""),
+        0,
+    );
+    let Some(Output::SessionOpen { sid, .. }) = server.take_output().first().cloned() else {
+        panic!("no session");
+    };
+    let target = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    server.http_request(
+        2,
+        http_request("POST", &target, r#"40{"pid":"p1","offset":"o7"}"#),
+        0,
+    );
+    let socket = server
+        .take_output()
+        .iter()
+        .find_map(|o| match o {
+            Output::Connect { socket, .. } => Some(*socket),
+            _ => None,
+        })
+        .expect("a pending socket");
+    // Pending: an event may go out already (socket.io writes a recovered
+    // session's missed packets from the socket's constructor).
+    server
+        .emit(socket, "\"missed\"", r#"[1,"o8"]"#, &[], None, 0)
+        .unwrap();
+    let identity = Identity {
+        id: Some("old-id".into()),
+        pid: Some("p1".into()),
+    };
+    server.accept(socket, &identity, 0).unwrap();
+    server.take_output();
+    server.http_request(3, http_request("GET", &target, ""), 0);
+    let outputs = server.take_output();
+    let Some(Output::Respond { conn: 3, body, .. }) = outputs.first().cloned() else {
+        panic!("{outputs:?}");
+    };
+    assert_eq!(
+        body,
+        b"42[\"missed\",1,\"o8\"]\x1e40{\"sid\":\"old-id\",\"pid\":\"p1\"}"
+    );
+    // Accepted once: a second answer is refused.
+    assert!(server.accept(socket, &identity, 0).is_err());
 }

@@ -1,5 +1,5 @@
 use super::{invalid_argument, js_error, js_length, options, patch_u32, put_u32};
-use crate::server::{Congestion, Output, Server, ServerConfig};
+use crate::server::{Congestion, Identity, Output, Server, ServerConfig};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -363,9 +363,19 @@ impl WasmServer {
         Ok(())
     }
 
-    /// Lets a pending socket in (its middlewares passed).
-    pub fn accept(&mut self, socket: u32, now: f64) -> Result<(), JsValue> {
-        self.inner.accept(socket, millis(now)).map_err(|e| js_error(&e))
+    /// Lets a pending socket in (its middlewares passed). `id` is a
+    /// recovered session's socket id, `pid` the private id the CONNECT
+    /// answer gives when connection state recovery is on.
+    pub fn accept(
+        &mut self,
+        socket: u32,
+        now: f64,
+        id: Option<String>,
+        pid: Option<String>,
+    ) -> Result<(), JsValue> {
+        self.inner
+            .accept(socket, &Identity { id, pid }, millis(now))
+            .map_err(|e| js_error(&e))
     }
 
     /// Refuses a pending socket with CONNECT_ERROR carrying `dataJson`.
