@@ -569,7 +569,8 @@ export declare class EngineServerCore {
   readonly nextDeadline: number | undefined;
   readonly sessionCount: number;
   takeOutput(): EngineServerAction[];
-  accept(socket: number, now: number): void;
+  /** `identity.id`: a recovered session's socket id for the CONNECT answer; `identity.pid`: the private id it gives for connection state recovery. */
+  accept(socket: number, now: number, identity?: { id?: string; pid?: string }): void;
   refuse(socket: number, dataJson: string, now: number): void;
   join(socket: number, room: number): void;
   leave(socket: number, room: number): void;

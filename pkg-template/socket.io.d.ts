@@ -72,7 +72,8 @@ export interface ServerOptions {
   wsEngine?: never;
   /** `true` or `{ threshold }` (default 1024): messages shorter go uncompressed; other zlib settings do not apply. */
   perMessageDeflate?: boolean | { threshold?: number };
-  connectionStateRecovery?: never;
+  /** socket.io's: a client that lost its connection gets its id, rooms, `data` and missed packets back within `maxDisconnectionDuration` (default 2 minutes); recovered sockets skip the middlewares unless `skipMiddlewares: false`. */
+  connectionStateRecovery?: { maxDisconnectionDuration?: number; skipMiddlewares?: boolean };
   initialPacket?: never;
 }
 
@@ -162,7 +163,23 @@ export class Adapter extends EventEmitter {
   delSockets(opts: BroadcastOptions, rooms: Room[]): void;
   disconnectSockets(opts: BroadcastOptions, close: boolean): void;
   serverSideEmit(packet: any[]): void;
+  persistSession(session: PersistedSession): void;
+  restoreSession(pid: string, offset: string): Promise<Session | null> | Session | null;
 }
+
+export interface PersistedSession {
+  sid: SocketId;
+  pid: string;
+  rooms: Room[];
+  data: any;
+}
+
+export interface Session extends PersistedSession {
+  missedPackets: any[][];
+}
+
+/** socket.io-adapter's `SessionAwareAdapter`: the in-memory adapter that keeps sessions and packets for connection state recovery (the default when `connectionStateRecovery` is set). */
+export class SessionAwareAdapter extends Adapter {}
 
 export class Socket extends EventEmitter {
   readonly id: SocketId;

@@ -101,7 +101,7 @@ writeFileSync(
 writeFileSync(
   path.join(pkg, 'socket.io.mjs'),
   "import io from './socket.io.cjs';\n" +
-    'export const { Server, Namespace, Socket, BroadcastOperator, RemoteSocket, Adapter, EngineIoServer } = io;\nexport default io;\n',
+    'export const { Server, Namespace, Socket, BroadcastOperator, RemoteSocket, Adapter, SessionAwareAdapter, EngineIoServer } = io;\nexport default io;\n',
 );
 for (const name of ['engine.io-parser', 'socket.io-parser']) {
   writeFileSync(path.join(pkg, `${name}.mjs`), `export * from './${name}.cjs';\n`);

@@ -188,8 +188,14 @@ export class EngineServerCore {
     this.#raw.upgrade(conn, req.method, req.url, req.rawHeaders, headers.flat(), now);
   }
 
-  accept(socket, now) {
-    this.#raw.accept(socket, now);
+  /**
+   * Answers a pending socket's CONNECT. `identity.id`: a recovered
+   * session's socket id, taken instead of the new one; `identity.pid`: the
+   * private id a client recovers its session with (sent when connection
+   * state recovery is on).
+   */
+  accept(socket, now, identity = {}) {
+    this.#raw.accept(socket, now, identity.id, identity.pid);
   }
 
   refuse(socket, dataJson, now) {

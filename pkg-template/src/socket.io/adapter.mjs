@@ -154,3 +154,83 @@ export class Adapter extends EventEmitter {
     return null;
   }
 }
+
+/**
+ * A new packet offset: unique in this process and in time order (the
+ * client only echoes it back; socket.io-adapter's are time-based too).
+ */
+let lastOffsetTime = 0;
+let offsetsThisMillisecond = 0;
+function nextOffset() {
+  const time = Date.now();
+  if (time === lastOffsetTime) return `${time.toString(36)}.${(offsetsThisMillisecond++).toString(36)}`;
+  lastOffsetTime = time;
+  offsetsThisMillisecond = 0;
+  return time.toString(36);
+}
+
+/** Whether a stored broadcast was meant for a socket in `rooms`. */
+function reaches(rooms, opts) {
+  const included = opts.rooms.size === 0 || rooms.some((room) => opts.rooms.has(room));
+  return included && rooms.every((room) => !opts.except.has(room));
+}
+
+/**
+ * socket.io-adapter's SessionAwareAdapter (the default with
+ * `connectionStateRecovery`): every stored event gets an offset as its last
+ * argument, the client echoes the last one it saw when it reconnects, and
+ * what it missed is sent again. Events with an ack or `volatile` are not
+ * stored, as in socket.io. Sessions and packets older than
+ * `maxDisconnectionDuration` are dropped once a minute.
+ */
+export class SessionAwareAdapter extends Adapter {
+  constructor(nsp) {
+    super(nsp);
+    this.sessions = new Map();
+    this.packets = [];
+    this.maxDisconnectionDuration = nsp.server.opts.connectionStateRecovery.maxDisconnectionDuration;
+    const timer = setInterval(() => this.#dropExpired(Date.now() - this.maxDisconnectionDuration), 60 * 1000);
+    timer.unref();
+  }
+
+  #dropExpired(threshold) {
+    for (const [pid, session] of this.sessions) if (session.disconnectedAt < threshold) this.sessions.delete(pid);
+    // Packets are in time order: drop up to the last expired one.
+    let expired = 0;
+    while (expired < this.packets.length && this.packets[expired].emittedAt < threshold) expired++;
+    if (expired > 0) this.packets.splice(0, expired);
+  }
+
+  persistSession(session) {
+    session.disconnectedAt = Date.now();
+    this.sessions.set(session.pid, session);
+  }
+
+  restoreSession(pid, offset) {
+    const session = this.sessions.get(pid);
+    if (!session) return null;
+    if (session.disconnectedAt + this.maxDisconnectionDuration < Date.now()) {
+      this.sessions.delete(pid);
+      return null;
+    }
+    const index = this.packets.findIndex((packet) => packet.id === offset);
+    // An offset no longer held (or never given): the state cannot be rebuilt.
+    if (index === -1) return null;
+    const missedPackets = [];
+    for (let i = index + 1; i < this.packets.length; i++) {
+      if (reaches(session.rooms, this.packets[i].opts)) missedPackets.push(this.packets[i].data);
+    }
+    return Promise.resolve({ ...session, missedPackets });
+  }
+
+  broadcast(packet, opts) {
+    // An ack cannot be carried over to a later connection; volatile
+    // packets may be lost by definition.
+    if (packet.type === 2 && packet.id === undefined && opts.flags?.volatile === undefined) {
+      const id = nextOffset();
+      packet.data.push(id);
+      this.packets.push({ id, opts, data: packet.data, emittedAt: Date.now() });
+    }
+    super.broadcast(packet, opts);
+  }
+}

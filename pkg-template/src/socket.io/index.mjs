@@ -3,6 +3,6 @@ export { Server } from './server.mjs';
 export { Namespace } from './namespace.mjs';
 export { Socket } from './socket.mjs';
 export { BroadcastOperator, RemoteSocket } from './broadcast.mjs';
-export { Adapter } from './adapter.mjs';
+export { Adapter, SessionAwareAdapter } from './adapter.mjs';
 // wsframe's extra: raw Engine.IO with engine.io's shape.
 export { EngineIoServer } from './engine-server.mjs';

@@ -56,11 +56,37 @@ export class Namespace extends EventEmitter {
     return this;
   }
 
-  /** A client asks to join: middlewares, then in (or CONNECT_ERROR). */
+  /**
+   * A client asks to join: its earlier session back if it names one the
+   * adapter still holds (connection state recovery), middlewares, then in
+   * (or CONNECT_ERROR).
+   */
   _add(client, handle, id, auth) {
-    const socket = new Socket(this, client, handle, id, auth);
+    const recovery = this.server._opts.connectionStateRecovery;
+    if (!recovery || typeof auth?.pid !== 'string' || typeof auth?.offset !== 'string') {
+      this.#admit(client, handle, id, auth, null);
+      return;
+    }
+    Promise.resolve()
+      .then(() => this.adapter.restoreSession(auth.pid, auth.offset))
+      .catch(() => null)
+      .then((session) => {
+        // Gone while the adapter looked: the core has let the socket go.
+        if (client.conn.readyState === 'open') this.#admit(client, handle, id, auth, session ?? null);
+      });
+  }
+
+  #admit(client, handle, id, auth, session) {
+    const socket = new Socket(this, client, handle, id, auth, session);
     this._preConnectSockets.set(socket.id, socket);
     this.server._sockets.set(handle, socket);
+    if (session) {
+      socket._restore(session);
+      if (this.server._opts.connectionStateRecovery.skipMiddlewares) {
+        this._doConnect(socket, client);
+        return;
+      }
+    }
     runMiddlewares(this._fns, [socket], (err) => {
       process.nextTick(() => {
         if (client.conn.readyState !== 'open') {

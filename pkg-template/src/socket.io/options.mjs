@@ -40,7 +40,6 @@ const DEFAULTS = {
 const UNSUPPORTED = {
   serveClient: 'wsframe does not serve the client bundle: load socket.io-client from your bundler or a CDN',
   parser: 'the Socket.IO wire is parsed by the wsframe core (the default parser); custom parsers are not supported',
-  connectionStateRecovery: 'connection state recovery is not supported yet',
   initialPacket: 'an initial packet in the handshake is not supported',
   wsEngine: 'the WebSocket transport is the wsframe core itself; there is no engine to replace',
 };
@@ -66,6 +65,17 @@ export function resolveOptions(given = {}) {
     throw new TypeError('The "transports" option lists "polling" and/or "websocket"');
   }
   options.cleanupEmptyChildNamespaces = Boolean(options.cleanupEmptyChildNamespaces);
+  if (options.connectionStateRecovery) {
+    // socket.io's defaults: two minutes to come back, middlewares skipped.
+    options.connectionStateRecovery = {
+      maxDisconnectionDuration: 2 * 60 * 1000,
+      skipMiddlewares: true,
+      ...(typeof options.connectionStateRecovery === 'object' ? options.connectionStateRecovery : {}),
+    };
+    checkNonNegative('connectionStateRecovery.maxDisconnectionDuration', options.connectionStateRecovery.maxDisconnectionDuration);
+  } else {
+    options.connectionStateRecovery = undefined;
+  }
   if (options.httpCompression === true) options.httpCompression = { threshold: 1024 };
   else if (options.httpCompression) options.httpCompression = { threshold: 1024, ...options.httpCompression };
   if (options.cookie === true) options.cookie = {};

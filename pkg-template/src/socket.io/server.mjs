@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Adapter } from './adapter.mjs';
+import { Adapter, SessionAwareAdapter } from './adapter.mjs';
 import { SENT_BY_CORE } from './core-rooms.mjs';
 import { Engine } from './engine.mjs';
 import { Namespace, ParentNamespace } from './namespace.mjs';
@@ -62,7 +62,10 @@ export class Server {
     this.parentNamespacesFromRegExp = new Map();
     this._path = this._opts.path.replace(/\/$/, '');
     this._connectTimeout = this._opts.connectTimeout;
-    this._adapter = this._opts.adapter ?? Adapter;
+    // socket.io keeps the resolved recovery options in `io.opts`, where
+    // adapters read them.
+    if (this._opts.connectionStateRecovery) opts.connectionStateRecovery = this._opts.connectionStateRecovery;
+    this._adapter = this._opts.adapter ?? (this._opts.connectionStateRecovery ? SessionAwareAdapter : Adapter);
     this._engine = null;
     /** Every socket the core knows, by handle (pending ones too). */
     this._sockets = new Map();

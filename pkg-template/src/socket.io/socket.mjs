@@ -3,6 +3,7 @@
 // application's state (listeners, middlewares, acks, data) and asks the
 // core to send.
 import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { decodeArgs, encodeArgs, encodeName } from './args.mjs';
 import { BroadcastOperator } from './broadcast.mjs';
@@ -11,6 +12,15 @@ import { RESERVED_EVENTS } from './reserved.mjs';
 
 const emitLocally = EventEmitter.prototype.emit;
 const noop = () => {};
+/** Disconnect reasons after which a session may be recovered (socket.io's list). */
+const RECOVERABLE_REASONS = new Set([
+  'transport error',
+  'transport close',
+  'forced close',
+  'ping timeout',
+  'server shutting down',
+  'forced server close',
+]);
 
 /**
  * Runs a call into the core for this socket. The core may have let the
@@ -35,16 +45,24 @@ export class Socket extends EventEmitter {
   #anyOutgoing = [];
   #fns = [];
 
-  constructor(nsp, client, handle, id, auth) {
+  /**
+   * `session` is a recovered one (connection state recovery): the socket
+   * takes its id, private id and data; `_restore` then rejoins its rooms
+   * and sends what it missed.
+   */
+  constructor(nsp, client, handle, id, auth, session = null) {
     super();
     this.nsp = nsp;
     this.client = client;
     this.server = nsp.server;
     this.adapter = nsp.adapter;
     this._handle = handle;
-    this.id = id;
+    this.id = session ? session.sid : id;
+    // The private id a client recovers its session with (never sent to
+    // other clients, unlike `id`).
+    this.pid = session ? session.pid : nsp.server._opts.connectionStateRecovery ? randomBytes(15).toString('base64url') : undefined;
     this.recovered = false;
-    this.data = {};
+    this.data = session ? session.data : {};
     this.connected = false;
     this.acks = new Map();
     this.flags = {};
@@ -93,9 +111,14 @@ export class Socket extends EventEmitter {
     const flags = this.flags;
     this.flags = {};
     const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+    if (!ack && this.server._opts.connectionStateRecovery) {
+      // As socket.io: through the adapter, which stores the event and
+      // gives it an offset, so a client that comes back gets it again.
+      this.adapter.broadcast({ type: 2, data: [ev, ...args] }, { rooms: new Set([this.id]), except: new Set(), flags });
+      return true;
+    }
     const packet = { type: 2, data: [ev, ...args], nsp: this.nsp.name };
     this.notifyOutgoingListeners(packet);
-    if (!this.connected) return true;
     if (flags.volatile && !ack) {
       // Through the socket's own core room (never the adapter, which may
       // tell other nodes): the core skips a client that cannot take it now.
@@ -105,14 +128,29 @@ export class Socket extends EventEmitter {
     // The namespace numbers acks, as socket.io's `nsp._ids` (adapters
     // take their broadcast ids from the same counter).
     const id = ack ? this.nsp._ids++ : undefined;
+    // Before its CONNECT answer too: socket.io writes such events, and the
+    // client holds them until it is connected.
+    const sent = this.#send(ev, args, id);
+    if (ack && sent) this.#registerAck(id, ack, flags.timeout);
+    return true;
+  }
+
+  /** EVENT `[ev, ...args]` to this client (asking for ack `id` when given); false once it is gone. */
+  #send(ev, args, id) {
     const { json, attachments } = encodeArgs(args);
     const sent = whileConnected(() => {
       this.#core.emit(this._handle, encodeName(ev), json, attachments, id, performance.now());
       return true;
     });
-    if (ack && sent) this.#registerAck(id, ack, flags.timeout);
     this.server._engine.flushSoon();
-    return true;
+    return Boolean(sent);
+  }
+
+  /** A recovered session (see the constructor): its rooms again, then the events it missed. */
+  _restore(session) {
+    this.join(session.rooms);
+    for (const [ev, ...args] of session.missedPackets) this.#send(ev, args);
+    this.recovered = true;
   }
 
   emitWithAck(ev, ...args) {
@@ -232,7 +270,7 @@ export class Socket extends EventEmitter {
   /** Accepted: in the namespace, in its own room; the core answers CONNECT. */
   _onconnect() {
     this.connected = true;
-    whileConnected(() => this.#core.accept(this._handle, performance.now()));
+    whileConnected(() => this.#core.accept(this._handle, performance.now(), { id: this.recovered ? this.id : undefined, pid: this.pid }));
     this.join(this.id);
     this.nsp._coreRooms.connected(this._handle);
     this.server._engine.flushSoon();
@@ -248,6 +286,9 @@ export class Socket extends EventEmitter {
   _onclose(reason, description) {
     if (!this.connected) return this;
     emitLocally.call(this, 'disconnecting', reason, description);
+    if (this.server._opts.connectionStateRecovery && RECOVERABLE_REASONS.has(reason)) {
+      this.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data });
+    }
     this._cleanup();
     this.client._remove(this);
     this.connected = false;
