@@ -6,7 +6,7 @@
 // runs in a process of its own (benches/e2e-server.mjs), ws beside it. And an
 // idle connection holds little wasm memory.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import WebSocket from 'ws';
@@ -105,4 +105,65 @@ test('an idle connection holds less than 450 bytes of wasm memory', () => {
   console.log(`wasm memory per idle Connection: ${perConnection} bytes`);
   // 534 before the connection's and the binding's error fields were boxed; 423 after.
   assert.ok(perConnection > 0 && perConnection < 450, `${perConnection} bytes per connection`);
+});
+
+/**
+ * socket.io-client clients (WebSocket only) in a process of their own:
+ * `connect(count)` resolves once `count` more are connected; `stop()` ends them.
+ */
+async function socketIoClients(url) {
+  const script = `
+    import { io } from 'socket.io-client';
+    import { createInterface } from 'node:readline';
+    createInterface({ input: process.stdin }).on('line', (line) => {
+      const count = Number(line);
+      let connected = 0;
+      for (let i = 0; i < count; i++) {
+        const client = io(${JSON.stringify(url)}, { transports: ['websocket'], forceNew: true, reconnection: false });
+        client.once('connect', () => ++connected === count && console.log('ready'));
+        client.once('connect_error', (err) => { console.error(err.message); process.exit(1); });
+      }
+    }).on('close', () => process.exit(0));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const failed = once(child, 'exit').then(([code]) => {
+    throw new Error(`clients exited with ${code}`);
+  });
+  return {
+    connect: (count) => {
+      child.stdin.write(`${count}\n`);
+      return Promise.race([new Promise((resolve) => child.stdout.once('data', resolve)), failed]);
+    },
+    stop: () => {
+      child.stdin.end();
+      return once(child, 'exit');
+    },
+  };
+}
+
+test('an idle Socket.IO client costs at most half the JS heap it costs socket.io 4.8', async () => {
+  const CLIENTS = 1000;
+  const perClient = {};
+  for (const impl of ['wsframe', 'socket.io']) {
+    const server = await startEchoProcess(impl, { script: 'sio-server.mjs' });
+    const clients = await socketIoClients(`http://127.0.0.1:${server.port}`);
+    try {
+      // A first few warm the server up (compiled code, first-use caches), so
+      // that the difference is what each further client holds.
+      await clients.connect(50);
+      await server.memory();
+      const before = await server.memory();
+      await clients.connect(CLIENTS);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await server.memory();
+      const after = await server.memory();
+      perClient[impl] = (after.heapUsed - before.heapUsed) / CLIENTS;
+    } finally {
+      await clients.stop();
+      await server.stop();
+    }
+  }
+  const kib = (n) => `${(n / 1024).toFixed(2)} KiB`;
+  console.log(`JS heap per idle Socket.IO client: wsframe ${kib(perClient.wsframe)}, socket.io ${kib(perClient['socket.io'])}`);
+  assert.ok(perClient['socket.io'] > 0, 'socket.io holds something per client');
+  assert.ok(perClient.wsframe <= perClient['socket.io'] / 2, `wsframe ${kib(perClient.wsframe)} per client against socket.io's ${kib(perClient['socket.io'])}`);
 });

@@ -262,6 +262,22 @@ both('disconnect reasons on both sides', async ({ io, connect }) => {
   return sorted(log);
 });
 
+both('socket.conn: the transport, its "upgrade" event, and "close" with its reason', async ({ io, connect }) => {
+  const log = [];
+  io.on('connection', (socket) => {
+    const { conn } = socket;
+    log.push(['connection', conn.transport.name]);
+    conn.on('upgrade', (transport) => log.push(['upgrade', transport.name, conn.transport.name]));
+    conn.on('close', (reason) => log.push(['close', reason]));
+    socket.on('which', (ack) => ack([conn.transport.name, socket.client.conn === conn]));
+  });
+  const client = await connect('/');
+  log.push(['ack', await client.emitWithAck('which')]);
+  client.disconnect();
+  await sleep(200);
+  return log;
+});
+
 both('reserved event names are refused as socket.io refuses them', async ({ io, connect }) => {
   const errors = [];
   const socket = await new Promise((resolve) => {

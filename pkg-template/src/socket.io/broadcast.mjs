@@ -88,7 +88,7 @@ export class BroadcastOperator {
       timedOut = true;
       if (packet.id !== undefined) {
         this.adapter.nsp._broadcastAcks.delete(packet.id);
-        for (const socket of this.adapter.nsp.sockets.values()) socket.acks.delete(packet.id);
+        for (const socket of this.adapter.nsp.sockets.values()) socket._forgetAck(packet.id);
       }
       ack.call(this, new Error(TIMEOUT_MESSAGE), single ? null : responses);
     }, this.flags.timeout);

@@ -13,6 +13,11 @@ import { checkBacklog, OVERFLOW_FACTOR } from './backpressure.mjs';
 import { runMiddlewares } from './middleware.mjs';
 
 const now = () => performance.now();
+const noop = () => {};
+/** An upgraded socket's connection number (the core's name for it). */
+const CONN = Symbol('wsframe.conn');
+/** `conn.transport`, shared: engine.io's transports are read for their name. */
+const TRANSPORTS = { polling: Object.freeze({ name: 'polling' }), websocket: Object.freeze({ name: 'websocket' }) };
 
 /** engine.io's `Server.errors` / `errorMessages` for what is refused in JS. */
 export const ENGINE_ERRORS = {
@@ -117,10 +122,14 @@ export class EngineConn extends EventEmitter {
 
   constructor(engine, sid, protocol, transport, request) {
     super();
+    // Most sessions never get a listener: their table (a dictionary of
+    // some 200 bytes) is made by the first `on`, which EventEmitter does
+    // when `_events` is undefined, as for an emitter it never initialised.
+    this._events = undefined;
     this.#engine = engine;
     this.id = sid;
     this.protocol = protocol;
-    this.transport = { name: transport };
+    this.transport = TRANSPORTS[transport];
     this.request = request;
     this.readyState = 'open';
     this.upgraded = transport === 'websocket';
@@ -369,16 +378,10 @@ export class Engine extends EventEmitter {
     const conn = ++this.#nextConn;
     this.#conns.set(conn, { socket });
     socket.setNoDelay(true);
-    socket.on('data', (chunk) => {
-      this.core.receive(conn, chunk, now());
-      this.flush();
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      this.#conns.delete(conn);
-      this.core.closed(conn, now());
-      this.flush();
-    });
+    socket[CONN] = conn;
+    socket.on('data', this.#onSocketData);
+    socket.on('error', noop);
+    socket.on('close', this.#onSocketClose);
     this.#requests.set(conn, req);
     this.core.upgrade(conn, req, headers, now());
     if (head?.length) this.core.receive(conn, head, now());
@@ -417,6 +420,26 @@ export class Engine extends EventEmitter {
     queueMicrotask(this.#flushQueuedOutput);
   }
 
+  // One listener of each kind for every upgraded socket (`this` is the
+  // socket, which carries its connection number): closures per socket
+  // would cost a few hundred bytes per client.
+  #onSocketData = (() => {
+    const engine = this;
+    return function onSocketData(chunk) {
+      engine.core.receive(this[CONN], chunk, now());
+      engine.flush();
+    };
+  })();
+
+  #onSocketClose = (() => {
+    const engine = this;
+    return function onSocketClose() {
+      engine.#conns.delete(this[CONN]);
+      engine.core.closed(this[CONN], now());
+      engine.flush();
+    };
+  })();
+
   #flushQueuedOutput = () => {
     this.#flushQueued = false;
     this.flush();
@@ -452,7 +475,7 @@ export class Engine extends EventEmitter {
         case 'upgrade': {
           const conn = this.#sessions.get(action.sid);
           if (conn) {
-            conn.transport = { name: 'websocket' };
+            conn.transport = TRANSPORTS.websocket;
             conn.upgraded = true;
             conn.emit('upgrade', conn.transport);
           }

@@ -15,25 +15,44 @@ const INVALID_NAMESPACE = '{"message":"Invalid namespace"}';
 
 /** socket.io's `Client`: one Engine.IO session and its sockets. */
 class Client {
+  /**
+   * The connected sockets, one per namespace: most clients have one, kept
+   * as it is; two Maps per client (socket.io's) cost half a kilobyte.
+   */
+  #connected = null;
+
   constructor(server, conn) {
     this.server = server;
     this.conn = conn;
     this.id = conn.id;
-    this.sockets = new Map();
-    this.nsps = new Map();
   }
 
   get request() {
     return this.conn.request;
   }
 
+  #list() {
+    if (this.#connected === null) return [];
+    return Array.isArray(this.#connected) ? this.#connected : [this.#connected];
+  }
+
+  /** socket.io's `client.sockets`: by socket id. */
+  get sockets() {
+    return new Map(this.#list().map((socket) => [socket.id, socket]));
+  }
+
+  /** socket.io's `client.nsps`: by namespace name. */
+  get nsps() {
+    return new Map(this.#list().map((socket) => [socket.nsp.name, socket]));
+  }
+
   _connected(socket) {
-    this.sockets.set(socket.id, socket);
-    this.nsps.set(socket.nsp.name, socket);
+    this.#connected = this.#connected === null ? socket : [...this.#list(), socket];
   }
 
   _remove(socket) {
-    if (this.sockets.delete(socket.id)) this.nsps.delete(socket.nsp.name);
+    const rest = this.#list().filter((s) => s !== socket);
+    this.#connected = rest.length === 0 ? null : rest.length === 1 ? rest[0] : rest;
   }
 
   /**

@@ -12,6 +12,9 @@ import { RESERVED_EVENTS } from './reserved.mjs';
 
 const emitLocally = EventEmitter.prototype.emit;
 const noop = () => {};
+/** `flags` between emits: shared, and replaced by an object of the socket's own when a flag is set. */
+const NO_FLAGS = Object.freeze({});
+const NO_FUNCTIONS = Object.freeze([]);
 /** Disconnect reasons after which a session may be recovered (socket.io's list). */
 const RECOVERABLE_REASONS = new Set([
   'transport error',
@@ -41,9 +44,12 @@ function whileConnected(call) {
 export class Socket extends EventEmitter {
   /** The core's name for this socket. */
   _handle;
-  #anyListeners = [];
-  #anyOutgoing = [];
-  #fns = [];
+  // Most sockets never get any of these: they stay null (and take no
+  // memory) until the first one.
+  #anyListeners = null;
+  #anyOutgoing = null;
+  #fns = null;
+  #acks = null;
 
   /**
    * `session` is a recovered one (connection state recovery): the socket
@@ -64,8 +70,7 @@ export class Socket extends EventEmitter {
     this.recovered = false;
     this.data = session ? session.data : {};
     this.connected = false;
-    this.acks = new Map();
-    this.flags = {};
+    this.flags = NO_FLAGS;
     this.handshake = this.#buildHandshake(auth);
     // An 'error' without a listener must not throw (as socket.io).
     this.on('error', noop);
@@ -109,7 +114,7 @@ export class Socket extends EventEmitter {
   emit(ev, ...args) {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
     const flags = this.flags;
-    this.flags = {};
+    this.flags = NO_FLAGS;
     const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
     if (!ack && this.server._opts.connectionStateRecovery) {
       // As socket.io: through the adapter, which stores the event and
@@ -165,6 +170,16 @@ export class Socket extends EventEmitter {
     });
   }
 
+  /** The acks this socket waits for, by id (made when first needed). */
+  get acks() {
+    return (this.#acks ??= new Map());
+  }
+
+  /** Stops waiting for ack `id` (a broadcast's that timed out). */
+  _forgetAck(id) {
+    this.#acks?.delete(id);
+  }
+
   #registerAck(id, ack, timeout) {
     if (timeout === undefined) {
       this.acks.set(id, ack);
@@ -182,10 +197,9 @@ export class Socket extends EventEmitter {
 
   /** An ACK from the client (an emit's, or a broadcast's). */
   _onack(action) {
-    const own = this.acks.get(action.id);
-    const ack = own ?? this.nsp._broadcastAcks.get(action.id);
+    const ack = this.#acks?.get(action.id) ?? this.nsp._broadcastAcks.get(action.id);
     if (typeof ack !== 'function') return;
-    this.acks.delete(action.id);
+    this.#acks?.delete(action.id);
     ack.apply(this, decodeArgs(action));
   }
 
@@ -194,8 +208,8 @@ export class Socket extends EventEmitter {
     const args = decodeArgs(action);
     args.unshift(JSON.parse(action.nameJson));
     if (action.ack !== null) args.push(this.#ackFunction(action.ack));
-    if (this.#anyListeners.length) for (const listener of this.#anyListeners.slice()) listener.apply(this, args);
-    runMiddlewares(this.#fns, [args], (err) => {
+    if (this.#anyListeners?.length) for (const listener of this.#anyListeners.slice()) listener.apply(this, args);
+    runMiddlewares(this.#fns ?? NO_FUNCTIONS, [args], (err) => {
       process.nextTick(() => {
         if (err) emitLocally.call(this, 'error', err);
         else if (this.connected) emitLocally.apply(this, args);
@@ -215,7 +229,7 @@ export class Socket extends EventEmitter {
   }
 
   use(fn) {
-    this.#fns.push(fn);
+    (this.#fns ??= []).push(fn);
     return this;
   }
 
@@ -241,7 +255,7 @@ export class Socket extends EventEmitter {
 
   #broadcastOperator() {
     const flags = this.flags;
-    this.flags = {};
+    this.flags = NO_FLAGS;
     return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags);
   }
 
@@ -312,33 +326,38 @@ export class Socket extends EventEmitter {
   }
 
   compress(compress) {
-    this.flags.compress = compress;
+    this.#flag('compress', compress);
     return this;
   }
 
+  #flag(name, value) {
+    if (this.flags === NO_FLAGS) this.flags = {};
+    this.flags[name] = value;
+  }
+
   get volatile() {
-    this.flags.volatile = true;
+    this.#flag('volatile', true);
     return this;
   }
 
   timeout(timeout) {
-    this.flags.timeout = timeout;
+    this.#flag('timeout', timeout);
     return this;
   }
 
   onAny(listener) {
-    this.#anyListeners.push(listener);
+    (this.#anyListeners ??= []).push(listener);
     return this;
   }
 
   prependAny(listener) {
-    this.#anyListeners.unshift(listener);
+    (this.#anyListeners ??= []).unshift(listener);
     return this;
   }
 
   offAny(listener) {
-    if (!listener) this.#anyListeners = [];
-    else {
+    if (!listener) this.#anyListeners = null;
+    else if (this.#anyListeners) {
       const at = this.#anyListeners.indexOf(listener);
       if (at >= 0) this.#anyListeners.splice(at, 1);
     }
@@ -346,36 +365,37 @@ export class Socket extends EventEmitter {
   }
 
   listenersAny() {
-    return this.#anyListeners;
+    return this.#anyListeners ?? [];
   }
 
   onAnyOutgoing(listener) {
-    this.#anyOutgoing.push(listener);
+    (this.#anyOutgoing ??= []).push(listener);
     this.nsp._outgoing.add(this);
     return this;
   }
 
   prependAnyOutgoing(listener) {
-    this.#anyOutgoing.unshift(listener);
+    (this.#anyOutgoing ??= []).unshift(listener);
     this.nsp._outgoing.add(this);
     return this;
   }
 
   offAnyOutgoing(listener) {
-    if (!listener) this.#anyOutgoing = [];
-    else {
+    if (!listener) this.#anyOutgoing = null;
+    else if (this.#anyOutgoing) {
       const at = this.#anyOutgoing.indexOf(listener);
       if (at >= 0) this.#anyOutgoing.splice(at, 1);
     }
-    if (this.#anyOutgoing.length === 0) this.nsp._outgoing.delete(this);
+    if (!this.#anyOutgoing?.length) this.nsp._outgoing.delete(this);
     return this;
   }
 
   listenersAnyOutgoing() {
-    return this.#anyOutgoing;
+    return this.#anyOutgoing ?? [];
   }
 
   notifyOutgoingListeners(packet) {
+    if (!this.#anyOutgoing) return;
     for (const listener of this.#anyOutgoing.slice()) listener.apply(this, packet.data);
   }
 }
