@@ -47,7 +47,8 @@ export interface CookieOptions {
 export interface ServerOptions {
   path?: string;
   /** wsframe does not serve the client bundle: `true` is refused. */
-  serveClient?: false;
+  /** Serves the socket.io-client bundle under `path` (`/socket.io/socket.io.js`, …), as socket.io does (default true). */
+  serveClient?: boolean;
   adapter?: typeof Adapter;
   connectTimeout?: number;
   cleanupEmptyChildNamespaces?: boolean;
@@ -262,8 +263,8 @@ export class Server {
   readonly sockets: Namespace;
   readonly engine: Engine;
   readonly httpServer: AnyServer;
-  serveClient(): false;
-  serveClient(v: false): this;
+  serveClient(): boolean;
+  serveClient(v: boolean): this;
   path(): string;
   path(v: string): this;
   connectTimeout(): number;

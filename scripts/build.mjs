@@ -1,7 +1,7 @@
 // `npm run build`: the wasm builds (wasm-pack, Node and web targets) and the
 // npm package assembled in pkg/ from them and pkg-template/.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { breakdown } from './wasm-size.mjs';
 import path from 'node:path';
@@ -110,6 +110,14 @@ for (const name of ['engine.io-parser', 'socket.io-parser']) {
 for (const file of ['index.d.ts', 'browser.d.ts', 'codec.d.ts', 'node.d.cts', 'node.d.mts', 'socket.io.d.ts', 'engine.io-parser.d.ts', 'socket.io-parser.d.ts', 'README.md']) {
   cpSync(path.join(template, file), path.join(pkg, file));
 }
+// socket.io's `serveClient`: the socket.io-client release's bundles, as
+// socket.io ships them, with their licence and version (for the ETag).
+const clientDist = path.join(root, 'node_modules', 'socket.io-client');
+mkdirSync(path.join(pkg, 'client-dist'));
+for (const file of readdirSync(path.join(clientDist, 'dist'))) cpSync(path.join(clientDist, 'dist', file), path.join(pkg, 'client-dist', file));
+cpSync(path.join(clientDist, 'LICENSE'), path.join(pkg, 'client-dist', 'LICENSE'));
+const { name: clientName, version: clientVersion } = JSON.parse(readFileSync(path.join(clientDist, 'package.json'), 'utf8'));
+writeFileSync(path.join(pkg, 'client-dist', 'version.json'), `${JSON.stringify({ name: clientName, version: clientVersion })}\n`);
 // The command-line tool (`wsframe inspect FILE`), as written.
 cpSync(path.join(template, 'bin'), path.join(pkg, 'bin'), { recursive: true });
 chmodSync(path.join(pkg, 'bin', 'wsframe.mjs'), 0o755);

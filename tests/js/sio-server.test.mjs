@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import zlib from 'node:zlib';
 import { both, next, sleep } from './sio-both.mjs';
 import { Server } from 'wsframe/socket.io';
 
@@ -387,12 +389,57 @@ both('volatile emits and compress flags reach idle connected clients', async ({ 
   return got;
 });
 
+/** A plain HTTP request to the server: status, the headers named, and the body (decoded as its encoding says). */
+async function fetchRaw(url, headers = {}) {
+  const res = await new Promise((resolve, reject) => http.get(url, { headers }, resolve).on('error', reject));
+  const chunks = [];
+  for await (const chunk of res) chunks.push(chunk);
+  const raw = Buffer.concat(chunks);
+  const decode = { br: zlib.brotliDecompressSync, gzip: zlib.gunzipSync, deflate: zlib.inflateSync }[res.headers['content-encoding']];
+  return { status: res.statusCode, headers: res.headers, body: decode ? decode(raw) : raw };
+}
+
+// No client connects: one run is enough.
+both('serveClient: the client bundle under the path, its ETag and 304, compressed as accepted, other files left to the engine', async ({ io, url }) => {
+  const out = { serveClient: io.serveClient() };
+  const bundle = readFileSync(new URL('../../node_modules/socket.io-client/dist/socket.io.min.js', import.meta.url));
+  const pick = ({ status, headers, body }) => ({
+    status,
+    type: headers['content-type'] ?? null,
+    etag: headers.etag ?? null,
+    cache: headers['cache-control'] ?? null,
+    encoding: headers['content-encoding'] ?? null,
+    cors: headers['access-control-allow-origin'] ?? null,
+    bytes: body.length,
+  });
+  const plain = await fetchRaw(`${url}/socket.io/socket.io.min.js`);
+  out.plain = pick(plain);
+  out.sameBytes = plain.body.equals(bundle);
+  for (const encoding of ['gzip', 'deflate', 'br']) {
+    const got = await fetchRaw(`${url}/socket.io/socket.io.min.js?v=1`, { 'accept-encoding': encoding, origin: 'http://app.example' });
+    out[encoding] = { ...pick(got), sameBytes: got.body.equals(bundle) };
+  }
+  out.map = pick(await fetchRaw(`${url}/socket.io/socket.io.js.map`));
+  out.esm = pick(await fetchRaw(`${url}/socket.io/socket.io.esm.min.js`));
+  out.notModified = pick(await fetchRaw(`${url}/socket.io/socket.io.js`, { 'if-none-match': plain.headers.etag }));
+  out.weakNotModified = (await fetchRaw(`${url}/socket.io/socket.io.js`, { 'if-none-match': `W/${plain.headers.etag}` })).status;
+  out.otherEtag = (await fetchRaw(`${url}/socket.io/socket.io.js`, { 'if-none-match': '"0.0.1"' })).status;
+  out.unknownFile = (await fetchRaw(`${url}/socket.io/socket.io.dev.js`)).status;
+  out.appRoute = (await fetchRaw(`${url}/socket.io.js`)).body.toString();
+  return out;
+}, { serverOptions: { cors: { origin: 'http://app.example' } }, transports: ['websocket'] });
+
+both('serveClient: false leaves the bundle\'s path to the engine', async ({ io, url }) => {
+  const got = await fetchRaw(`${url}/socket.io/socket.io.js`);
+  return { serveClient: io.serveClient(), status: got.status, body: got.body.toString() };
+}, { serverOptions: { serveClient: false }, transports: ['websocket'] });
+
 // wsframe's own guarantees (no socket.io counterpart to compare with).
 
 test('unknown and unsupported options are refused by name', () => {
   assert.throws(() => new Server({ pingIntervall: 1 }), /Unknown option "pingIntervall"/);
   assert.throws(() => new Server({ parser: {} }), /"parser" option/);
-  assert.throws(() => new Server({ serveClient: true }), /client bundle/);
+  assert.throws(() => new Server({ wsEngine: class {} }), /"wsEngine" option/);
   assert.doesNotThrow(() => new Server({ serveClient: false, allowEIO3: true, cors: { origin: '*' } }).close());
 });
 

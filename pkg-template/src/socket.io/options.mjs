@@ -6,7 +6,7 @@ import cors from 'cors';
 const DEFAULTS = {
   // socket.io
   path: '/socket.io',
-  serveClient: false,
+  serveClient: true,
   adapter: undefined,
   parser: undefined,
   connectTimeout: 45000,
@@ -38,7 +38,6 @@ const DEFAULTS = {
 
 /** Options wsframe cannot honour, with why; given with their default they are fine. */
 const UNSUPPORTED = {
-  serveClient: 'wsframe does not serve the client bundle: load socket.io-client from your bundler or a CDN',
   parser: 'the Socket.IO wire is parsed by the wsframe core (the default parser); custom parsers are not supported',
   initialPacket: 'an initial packet in the handshake is not supported',
   wsEngine: 'the WebSocket transport is the wsframe core itself; there is no engine to replace',

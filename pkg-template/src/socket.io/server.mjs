@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Adapter, SessionAwareAdapter } from './adapter.mjs';
+import { CLIENT_FILES, clientFileOf, serveClientFile } from './client-files.mjs';
 import { SENT_BY_CORE } from './core-rooms.mjs';
 import { Engine } from './engine.mjs';
 import { Namespace, ParentNamespace } from './namespace.mjs';
@@ -81,6 +82,7 @@ export class Server {
     this.parentNamespacesFromRegExp = new Map();
     this._path = this._opts.path.replace(/\/$/, '');
     this._connectTimeout = this._opts.connectTimeout;
+    this._serveClient = this._opts.serveClient !== false;
     // socket.io keeps the resolved recovery options in `io.opts`, where
     // adapters read them.
     if (this._opts.connectionStateRecovery) opts.connectionStateRecovery = this._opts.connectionStateRecovery;
@@ -98,9 +100,10 @@ export class Server {
     return this._engine;
   }
 
+  /** Whether `attach` serves the client bundle under the path (socket.io's default: yes). */
   serveClient(v) {
-    if (!arguments.length) return false;
-    if (v) throw new Error('wsframe does not serve the client bundle: load socket.io-client from your bundler or a CDN');
+    if (!arguments.length) return this._serveClient;
+    this._serveClient = v;
     return this;
   }
 
@@ -153,8 +156,25 @@ export class Server {
     });
     this._engine.on('trap', (err) => this.#closeAfterTrap(err));
     this._engine.attach(srv);
+    if (this._serveClient) this.#attachServe(srv, options.corsMiddleware);
     this.httpServer = srv;
     return this;
+  }
+
+  /** The client bundle, ahead of every other request listener (as socket.io's `attachServe`). */
+  #attachServe(srv, corsMiddleware) {
+    const listeners = srv.listeners('request').slice();
+    srv.removeAllListeners('request');
+    srv.on('request', (req, res) => {
+      const filename = req.url.startsWith(this._path) ? clientFileOf(this._path, req.url) : null;
+      if (!CLIENT_FILES.has(filename)) {
+        for (const listener of listeners) listener.call(srv, req, res);
+      } else if (corsMiddleware) {
+        corsMiddleware(req, res, () => serveClientFile(filename, req, res));
+      } else {
+        serveClientFile(filename, req, res);
+      }
+    });
   }
 
   #onConnect(action, conn) {
