@@ -71,11 +71,27 @@ export interface ServerOptions {
   /** Refused unless left out (see the README's differences). */
   parser?: never;
   wsEngine?: never;
-  /** `true` or `{ threshold }` (default 1024): messages shorter go uncompressed; other zlib settings do not apply. */
-  perMessageDeflate?: boolean | { threshold?: number };
+  /** As engine.io hands it to ws: `true` or ws's options (context takeover, window bits, `threshold`, zlib `level` and `memLevel`), compressed by the core. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** socket.io's: a client that lost its connection gets its id, rooms, `data` and missed packets back within `maxDisconnectionDuration` (default 2 minutes); recovered sockets skip the middlewares unless `skipMiddlewares: false`. */
   connectionStateRecovery?: { maxDisconnectionDuration?: number; skipMiddlewares?: boolean };
   initialPacket?: never;
+}
+
+/** ws's `perMessageDeflate` options, as engine.io passes them on. */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean;
+  serverMaxWindowBits?: number;
+  clientMaxWindowBits?: number;
+  zlibDeflateOptions?: { level?: number; memLevel?: number; [setting: string]: unknown };
+  zlibInflateOptions?: Record<string, unknown>;
+  threshold?: number;
+  concurrencyLimit?: number;
+  /** wsframe: the compression level (as zlibDeflateOptions.level). */
+  level?: number;
+  /** wsframe: the compressor's memory level (as zlibDeflateOptions.memLevel). */
+  memLevel?: number;
 }
 
 export interface Handshake {

@@ -19,7 +19,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::handshake::{Extension, ExtensionParam};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The extension's name in `Sec-WebSocket-Extensions`.
 pub const NAME: &str = "permessage-deflate";
@@ -34,7 +34,9 @@ const CLIENT_MAX_WINDOW_BITS: &str = "client_max_window_bits";
 
 /// Local preferences, for either role. The defaults compress messages of
 /// 1 KiB and more, at level 6, with context takeover and 15-bit windows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// (Read from JS options by name, as the server's `perMessageDeflate`.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct DeflateOptions {
     /// Server: always answer `server_no_context_takeover`.
     /// Client: ask the server for it (and fail if it does not agree).

@@ -500,7 +500,16 @@ pub fn socketio(data: &[u8]) {
 pub fn server(data: &[u8]) {
     let mut input = Input::new(data);
     let start = input.byte();
-    let deflate = input.byte() & 1 != 0;
+    let deflate = input.byte();
+    // permessage-deflate with the input's preferences: no context
+    // takeover either way, and the server's window (8-15 bits, or any).
+    let deflate = (deflate & 1 != 0).then(|| DeflateOptions {
+        server_no_context_takeover: deflate & 2 != 0,
+        client_no_context_takeover: deflate & 4 != 0,
+        server_max_window_bits: (deflate & 8 != 0).then_some(8 + (deflate >> 5)),
+        threshold: 0,
+        ..DeflateOptions::default()
+    });
     let mut server = Server::new(ServerConfig {
         ping_interval: 300,
         ping_timeout: 200,
@@ -511,7 +520,7 @@ pub fn server(data: &[u8]) {
         max_buffered_bytes: 8_192,
         max_attachments: 3,
         engine_path: Some("/engine.io/".into()),
-        per_message_deflate: deflate.then_some(0),
+        per_message_deflate: deflate,
         ..ServerConfig::default()
     });
     let mut now = 1_000u64;
@@ -532,8 +541,8 @@ pub fn server(data: &[u8]) {
             });
         }
         2 => {
-            let extension = if deflate {
-                "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+            let extension = if deflate.is_some() {
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
             } else {
                 ""
             };

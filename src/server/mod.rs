@@ -89,10 +89,11 @@ pub struct ServerConfig {
     pub allow_eio3: bool,
     /// Polling sessions may move to WebSocket (engine.io's `allowUpgrades`).
     pub allow_upgrades: bool,
-    /// permessage-deflate on the WebSocket transport, with this threshold
-    /// (messages shorter go uncompressed); `None`, the default: off, as
-    /// engine.io's `perMessageDeflate: false`.
-    pub per_message_deflate: Option<usize>,
+    /// permessage-deflate on the WebSocket transport, negotiated and
+    /// compressed with these preferences (ws's `perMessageDeflate` options:
+    /// context takeover, window bits, threshold, level, memory level);
+    /// `None`, the default: off, as engine.io's `perMessageDeflate: false`.
+    pub per_message_deflate: Option<DeflateOptions>,
     /// Milliseconds an HTTP request may take to arrive whole once it has
     /// begun (Node's `headersTimeout`); past it, 408 and the connection ends.
     pub request_timeout: u64,

@@ -1066,7 +1066,10 @@ fn a_polling_client_that_does_not_poll_is_dropped_past_the_buffer_bound() {
 fn permessage_deflate_is_agreed_when_allowed_and_compresses_above_the_threshold() {
     use crate::deflate::{self, DeflateOptions, DeflateSettings};
     let mut sim = Sim::new(ServerConfig {
-        per_message_deflate: Some(16),
+        per_message_deflate: Some(DeflateOptions {
+            threshold: 16,
+            ..DeflateOptions::default()
+        }),
         ..sio_config()
     });
     let (conn, response) = sim.ws_open_offering_deflate();

@@ -65,15 +65,13 @@ impl Server {
             .collect();
         // permessage-deflate when the application allows it and the client
         // offers something acceptable (engine.io's `perMessageDeflate`).
-        let deflate = self.config.per_message_deflate.and_then(|threshold| {
-            let options = DeflateOptions {
-                threshold,
-                ..DeflateOptions::default()
-            };
+        let deflate = self.config.per_message_deflate.and_then(|options| {
             deflate::negotiate(&handshake.extensions, &options).map(|(answer, params)| {
                 let settings = DeflateSettings {
-                    threshold,
-                    ..DeflateSettings::new(params)
+                    params,
+                    threshold: options.threshold,
+                    level: options.level,
+                    mem_level: options.mem_level,
                 };
                 (answer, settings)
             })

@@ -230,10 +230,14 @@ pub struct WasmServer {
 impl WasmServer {
     /// Options: `pingInterval`, `pingTimeout`, `maxPayload`, `maxPackets`,
     /// `connectTimeout`, `upgradeTimeout`, `enginePath`, `socketioPath`,
-    /// `namespaces`, `maxAttachments`, `allowEio3`, `corsOrigin`.
+    /// `namespaces`, `maxAttachments`, `allowEio3`, `corsOrigin`,
+    /// `perMessageDeflate` (`negotiateDeflate`'s options, or null: off).
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<WasmServer, JsValue> {
         let config: ServerConfig = options(opts)?;
+        if let Some(deflate) = &config.per_message_deflate {
+            deflate.validate().map_err(|e| js_error(&e))?;
+        }
         Ok(WasmServer {
             inner: Server::new(config),
             packed: Vec::new(),

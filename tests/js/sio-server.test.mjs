@@ -440,6 +440,8 @@ test('unknown and unsupported options are refused by name', () => {
   assert.throws(() => new Server({ pingIntervall: 1 }), /Unknown option "pingIntervall"/);
   assert.throws(() => new Server({ parser: {} }), /"parser" option/);
   assert.throws(() => new Server({ wsEngine: class {} }), /"wsEngine" option/);
+  assert.throws(() => new Server({ perMessageDeflate: { thresold: 0 } }), /thresold/);
+  assert.throws(() => new Server(http.createServer(), { perMessageDeflate: { zlibDeflateOptions: { level: 12 } } }), /compression level must be 0 to 9/);
   assert.doesNotThrow(() => new Server({ serveClient: false, allowEIO3: true, cors: { origin: '*' } }).close());
 });
 
@@ -518,6 +520,30 @@ both('perMessageDeflate: events, binary values and acks compressed both ways', a
   const answer = await client.emitWithAck('echo', 'y'.repeat(4000), new Uint8Array(2000));
   return { text: text.length, bytes: [bytes.byteLength, new Uint8Array(bytes)[0]], answer };
 }, { serverOptions: { perMessageDeflate: { threshold: 0 } } });
+
+// engine.io hands perMessageDeflate to ws; wsframe's core takes the same options.
+for (const [label, perMessageDeflate] of [
+  ['true', true],
+  ['ws\'s options', { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 10, clientMaxWindowBits: 12, zlibDeflateOptions: { level: 1, memLevel: 7 } }],
+]) {
+  both(`perMessageDeflate (${label}): the answer to ws's offer, and events both ways`, async ({ io, url, connect }) => {
+    const WebSocket = (await import('ws')).default;
+    const offers = {};
+    for (const [name, options] of [['default offer', {}], ['a server window asked for', { perMessageDeflate: { serverMaxWindowBits: 11 } }]]) {
+      const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, options);
+      ws.on('error', () => {});
+      const [res] = await next(ws, 'upgrade');
+      // The same parameters, in any order (ws lists them in the order it
+      // met them; RFC 7692 gives the order no meaning).
+      offers[name] = res.headers['sec-websocket-extensions']?.split(/;\s*/).sort() ?? null;
+      ws.terminate();
+    }
+    io.on('connection', (socket) => socket.on('echo', (text, ack) => ack(text.length, text.slice(-3))));
+    const client = await connect('/');
+    const answer = await client.emitWithAck('echo', `${'z'.repeat(6000)}end`);
+    return { offers, answer };
+  }, { serverOptions: { perMessageDeflate }, transports: ['websocket'] });
+}
 
 test('perMessageDeflate: agreed with a client that offers it, only when the server allows it', async () => {
   const WebSocket = (await import('ws')).default;

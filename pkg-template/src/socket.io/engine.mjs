@@ -205,7 +205,7 @@ export class Engine extends EventEmitter {
       allowEio3: options.allowEIO3,
       allowUpgrades: options.allowUpgrades && options.transports.includes('websocket'),
       maxBufferedBytes: options.maxBufferedBytes * OVERFLOW_FACTOR,
-      perMessageDeflate: options.deflateThreshold,
+      perMessageDeflate: options.deflatePreferences,
       cookie: options.cookie ? cookieTemplate(options.cookie) : null,
       socketioPath: options.endpoint === 'engine' ? null : this.#path,
       enginePath: options.endpoint === 'engine' ? this.#path : null,

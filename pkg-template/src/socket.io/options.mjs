@@ -2,6 +2,7 @@
 // An unknown name is refused (a typo would otherwise go unnoticed); an
 // option wsframe cannot honour is refused with the reason, never ignored.
 import cors from 'cors';
+import { deflatePreferences } from '../node/options.mjs';
 
 const DEFAULTS = {
   // socket.io
@@ -80,10 +81,9 @@ export function resolveOptions(given = {}) {
   if (options.cookie === true) options.cookie = {};
   if (options.cookie) options.cookie = { name: 'io', path: '/', httpOnly: options.cookie.path !== false, sameSite: 'lax', ...options.cookie };
   options.corsMiddleware = options.cors ? cors(options.cors) : undefined;
-  // engine.io's: `true` is a threshold of 1024 bytes; of an object, only
-  // `threshold` applies (compression is the core's zlib-rs, level 6).
-  const deflate = options.perMessageDeflate;
-  options.deflateThreshold = deflate ? (typeof deflate === 'object' && deflate.threshold !== undefined ? deflate.threshold : 1024) : null;
-  if (options.deflateThreshold !== null) checkNonNegative('perMessageDeflate.threshold', options.deflateThreshold);
+  // engine.io hands `perMessageDeflate` to ws: the same options as
+  // wsframe/node's (`true`: ws's defaults, a threshold of 1024 bytes).
+  options.deflatePreferences = deflatePreferences(options.perMessageDeflate, 'Server');
+  if (options.deflatePreferences?.threshold !== undefined) checkNonNegative('perMessageDeflate.threshold', options.deflatePreferences.threshold);
   return options;
 }
