@@ -133,7 +133,11 @@ pub struct DeflateSettings {
 impl DeflateSettings {
     /// `params` with the default local options (see [`DeflateOptions`]).
     pub fn new(params: DeflateParams) -> Self {
-        let local = DeflateOptions::default();
+        Self::agreed(params, &DeflateOptions::default())
+    }
+
+    /// `params` with `local`'s threshold, level and memory level.
+    pub fn agreed(params: DeflateParams, local: &DeflateOptions) -> Self {
         DeflateSettings {
             params,
             threshold: local.threshold,

@@ -66,15 +66,8 @@ impl Server {
         // permessage-deflate when the application allows it and the client
         // offers something acceptable (engine.io's `perMessageDeflate`).
         let deflate = self.config.per_message_deflate.and_then(|options| {
-            deflate::negotiate(&handshake.extensions, &options).map(|(answer, params)| {
-                let settings = DeflateSettings {
-                    params,
-                    threshold: options.threshold,
-                    level: options.level,
-                    mem_level: options.mem_level,
-                };
-                (answer, settings)
-            })
+            deflate::negotiate(&handshake.extensions, &options)
+                .map(|(answer, params)| (answer, DeflateSettings::agreed(params, &options)))
         });
         let answers: Vec<_> = deflate.iter().map(|(answer, _)| answer.clone()).collect();
         let Ok(accept) = handshake.offer().accept(None, &answers, &extra) else {

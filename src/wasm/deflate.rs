@@ -71,17 +71,13 @@ impl DeflateJs {
     /// As a connection's settings (windows not given are 15).
     pub(crate) fn to_settings(&self) -> Result<DeflateSettings, JsValue> {
         let o = self.to_options()?;
-        Ok(DeflateSettings {
-            params: DeflateParams {
-                server_no_context_takeover: o.server_no_context_takeover,
-                client_no_context_takeover: o.client_no_context_takeover,
-                server_max_window_bits: o.server_max_window_bits.unwrap_or(15),
-                client_max_window_bits: o.client_max_window_bits.unwrap_or(15),
-            },
-            threshold: o.threshold,
-            level: o.level,
-            mem_level: o.mem_level,
-        })
+        let params = DeflateParams {
+            server_no_context_takeover: o.server_no_context_takeover,
+            client_no_context_takeover: o.client_no_context_takeover,
+            server_max_window_bits: o.server_max_window_bits.unwrap_or(15),
+            client_max_window_bits: o.client_max_window_bits.unwrap_or(15),
+        };
+        Ok(DeflateSettings::agreed(params, &o))
     }
 }
 

@@ -9,6 +9,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { both, next, sleep } from './sio-both.mjs';
+import { request } from './eio-helpers.mjs';
 import { Server } from 'wsframe/socket.io';
 
 /** Collects `event` on each client as [label, ...args], for `ms`. */
@@ -389,14 +390,12 @@ both('volatile emits and compress flags reach idle connected clients', async ({ 
   return got;
 });
 
-/** A plain HTTP request to the server: status, the headers named, and the body (decoded as its encoding says). */
+/** A GET to the server (eio-helpers' `request`), its body decoded as its content-encoding says. */
 async function fetchRaw(url, headers = {}) {
-  const res = await new Promise((resolve, reject) => http.get(url, { headers }, resolve).on('error', reject));
-  const chunks = [];
-  for await (const chunk of res) chunks.push(chunk);
-  const raw = Buffer.concat(chunks);
-  const decode = { br: zlib.brotliDecompressSync, gzip: zlib.gunzipSync, deflate: zlib.inflateSync }[res.headers['content-encoding']];
-  return { status: res.statusCode, headers: res.headers, body: decode ? decode(raw) : raw };
+  const { port, pathname, search } = new URL(url);
+  const got = await request({ port }, 'GET', pathname + search, undefined, { headers, binary: true });
+  const decode = { br: zlib.brotliDecompressSync, gzip: zlib.gunzipSync, deflate: zlib.inflateSync }[got.headers['content-encoding']];
+  return decode ? { ...got, body: decode(got.body) } : got;
 }
 
 // No client connects: one run is enough.

@@ -116,13 +116,13 @@ export class Socket extends EventEmitter {
     const flags = this.flags;
     this.flags = NO_FLAGS;
     const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+    const packet = { type: 2, data: [ev, ...args], nsp: this.nsp.name };
     if (!ack && this.server._opts.connectionStateRecovery) {
       // As socket.io: through the adapter, which stores the event and
       // gives it an offset, so a client that comes back gets it again.
-      this.adapter.broadcast({ type: 2, data: [ev, ...args] }, { rooms: new Set([this.id]), except: new Set(), flags });
+      this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
       return true;
     }
-    const packet = { type: 2, data: [ev, ...args], nsp: this.nsp.name };
     this.notifyOutgoingListeners(packet);
     if (flags.volatile && !ack) {
       // Through the socket's own core room (never the adapter, which may
