@@ -123,6 +123,10 @@ layout! {
         /// A raw Engine.IO message. Body: u8 1 when binary, u32 length of
         /// the session id, the id, then the data.
         MESSAGE: u8 = 13;
+        /// Id: the request (or upgrade) being refused. Body: u8 engine.io
+        /// error code, then engine.io's context name for a bad request
+        /// (ASCII, empty for the other codes).
+        REFUSED: u8 = 14;
     }
 }
 

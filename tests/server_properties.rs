@@ -173,6 +173,7 @@ proptest! {
         query in "[a-zA-Z0-9=&_%-]{0,60}",
         body in proptest::collection::vec(any::<u8>(), 0..200),
         upgrade in any::<bool>(),
+        sid in proptest::option::of("\\PC{0,140}"),
     ) {
         let mut server = Server::new(config());
         let request = Request {
@@ -182,10 +183,11 @@ proptest! {
             headers: vec![("Host".into(), "x".into())],
             body,
         };
+        // The application's `generateId` may give any text.
         if upgrade {
-            server.upgrade(3, request, vec![("X-A".into(), "b".into())], 1_000);
+            server.upgrade_as(3, request, vec![("X-A".into(), "b".into())], sid, 1_000);
         } else {
-            server.http_request(3, request, 1_000);
+            server.http_request_as(3, request, sid, 1_000);
         }
         server.take_output();
         server.tick(100_000);

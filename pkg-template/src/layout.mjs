@@ -56,3 +56,4 @@ export const SERVER_ATTACHMENT = 10;
 export const SERVER_WRITE_SHARED = 11;
 export const SERVER_RESPOND = 12;
 export const SERVER_MESSAGE = 13;
+export const SERVER_REFUSED = 14;

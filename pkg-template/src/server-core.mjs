@@ -17,6 +17,7 @@ OUTPUT_KINDS[layout.SERVER_ATTACHMENT] = 'attachment';
 OUTPUT_KINDS[layout.SERVER_WRITE_SHARED] = 'writeShared';
 OUTPUT_KINDS[layout.SERVER_RESPOND] = 'respond';
 OUTPUT_KINDS[layout.SERVER_MESSAGE] = 'message';
+OUTPUT_KINDS[layout.SERVER_REFUSED] = 'refused';
 const RECORD = layout.SERVER_RECORD_HEADER_LEN;
 
 /** UTF-8 text of `bytes[start, end)` (Node's Buffer decodes short text faster than TextDecoder). */
@@ -126,7 +127,8 @@ export class EngineServerCore {
    * `{ kind: 'event', socket, nameJson, argsJson, ack, attachments, placeholders }`,
    * `{ kind: 'ack', socket, id, argsJson, attachments, placeholders }`,
    * `{ kind: 'disconnect', socket, reason }`, `{ kind: 'message', sid, data }`
-   * (raw Engine.IO). In Node, bytes are Buffers.
+   * (raw Engine.IO), `{ kind: 'refused', conn, code, name }` (engine.io's
+   * error code and context name; the answer follows). In Node, bytes are Buffers.
    */
   takeOutput() {
     const length = this.#raw.takeOutputPacked();
@@ -154,6 +156,7 @@ export class EngineServerCore {
       else if (kind === 'respond') actions.push({ kind, conn: id, ...responseOf(body) });
       else if (kind === 'message') actions.push(messageAction(body));
       else if (kind === 'end') actions.push({ kind, conn: id });
+      else if (kind === 'refused') actions.push({ kind, conn: id, code: body[0], name: decoder.decode(body.subarray(1)) });
       else if (kind === 'attachment') actions[actions.length - 1].attachments.push(body);
       else {
         const meta = JSON.parse(decoder.decode(body));
@@ -178,14 +181,18 @@ export class EngineServerCore {
     this.#raw.disconnect(socket, now);
   }
 
-  /** A request Node's `http` read: `{ method, url, rawHeaders }` and its body. */
-  httpRequest(conn, req, body, now) {
-    this.#raw.httpRequest(conn, req.method, req.url, req.rawHeaders, toBytes(body), now);
+  /**
+   * A request Node's `http` read: `{ method, url, rawHeaders }` and its
+   * body. `sid`: the id of the session a handshake opens, when the
+   * application chose it (engine.io's `generateId`).
+   */
+  httpRequest(conn, req, body, now, sid = undefined) {
+    this.#raw.httpRequest(conn, req.method, req.url, req.rawHeaders, toBytes(body), now, sid);
   }
 
-  /** An upgrade request Node's `http` read; `conn` is its socket from now on. `headers`: [[name, value]] for a 101. */
-  upgrade(conn, req, headers, now) {
-    this.#raw.upgrade(conn, req.method, req.url, req.rawHeaders, headers.flat(), now);
+  /** An upgrade request Node's `http` read; `conn` is its socket from now on. `headers`: [[name, value]] for a 101; `sid` as for `httpRequest`. */
+  upgrade(conn, req, headers, now, sid = undefined) {
+    this.#raw.upgrade(conn, req.method, req.url, req.rawHeaders, headers.flat(), now, sid);
   }
 
   /**

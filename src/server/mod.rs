@@ -198,6 +198,14 @@ pub enum Output {
         socket: SocketHandle,
         reason: &'static str,
     },
+    /// The request or upgrade on `conn` is refused with an Engine.IO error
+    /// (engine.io's `connection_error`: `code`, and for a bad request the
+    /// `context.name`, else ""); its answer follows.
+    Refused {
+        conn: ConnId,
+        code: u8,
+        name: &'static str,
+    },
 }
 
 /// A fresh id as engine.io makes them: 15 random bytes in URL-safe base64,
@@ -273,26 +281,71 @@ enum Timer {
     Conn(ConnId),
 }
 
-/// The Engine.IO error answers (engine.io's `Server.errors`).
+/// The Engine.IO error answers (engine.io's `Server.errors`), a bad request
+/// with the name engine.io gives its cause in `connection_error`'s context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum EngineError {
-    UnknownTransport = 0,
-    UnknownSid = 1,
-    BadHandshakeMethod = 2,
-    BadRequest = 3,
-    UnsupportedProtocolVersion = 5,
+    UnknownTransport,
+    UnknownSid,
+    BadHandshakeMethod,
+    BadRequest(BadRequest),
+    UnsupportedProtocolVersion,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BadRequest {
+    /// A request for a session on a transport it does not use.
+    TransportMismatch,
+    /// A WebSocket handshake that is not an upgrade, or a 101 that cannot be made.
+    TransportHandshake,
+    /// A request for a session under another protocol version (engine.io
+    /// does not check; the core does not mix packet formats).
+    ProtocolMismatch,
+    /// The application's session id cannot be used (see [`valid_session_id`]).
+    IdGeneration,
 }
 
 impl EngineError {
+    fn code(self) -> u8 {
+        match self {
+            EngineError::UnknownTransport => 0,
+            EngineError::UnknownSid => 1,
+            EngineError::BadHandshakeMethod => 2,
+            EngineError::BadRequest(_) => 3,
+            EngineError::UnsupportedProtocolVersion => 5,
+        }
+    }
+
     fn message(self) -> &'static str {
         match self {
             EngineError::UnknownTransport => "Transport unknown",
             EngineError::UnknownSid => "Session ID unknown",
             EngineError::BadHandshakeMethod => "Bad handshake method",
-            EngineError::BadRequest => "Bad request",
+            EngineError::BadRequest(_) => "Bad request",
             EngineError::UnsupportedProtocolVersion => "Unsupported protocol version",
         }
     }
+
+    /// engine.io's `context.name` for a bad request ("" for the others).
+    fn context_name(self) -> &'static str {
+        match self {
+            EngineError::BadRequest(BadRequest::TransportMismatch) => "TRANSPORT_MISMATCH",
+            EngineError::BadRequest(BadRequest::TransportHandshake) => "TRANSPORT_HANDSHAKE_ERROR",
+            EngineError::BadRequest(BadRequest::ProtocolMismatch) => "PROTOCOL_MISMATCH",
+            EngineError::BadRequest(BadRequest::IdGeneration) => "ID_GENERATION_ERROR",
+            _ => "",
+        }
+    }
+}
+
+/// Whether an id the application chose (engine.io's `generateId`) can name
+/// a session: 1-128 cookie octets (RFC 6265 §4.1.1), so that it goes
+/// unescaped into the handshake's JSON, a `Set-Cookie` and a query string.
+pub(crate) fn valid_session_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e))
 }
 
 /// A map keyed by what the server hands out itself (connection and socket
@@ -319,6 +372,8 @@ pub struct Server {
     overflowed: Vec<String>,
     /// Headers for the 101 of the upgrade being handled ([`Server::upgrade`]).
     upgrade_headers: Vec<(String, String)>,
+    /// The session id the application chose for the handshake being handled.
+    chosen_sid: Option<String>,
     out: Vec<Output>,
 }
 
@@ -336,6 +391,7 @@ impl Server {
             released: Vec::new(),
             overflowed: Vec::new(),
             upgrade_headers: Vec::new(),
+            chosen_sid: None,
             out: Vec::new(),
         }
     }
@@ -381,8 +437,18 @@ impl Server {
     /// with [`Output::Respond`] on `conn`, a name for this request alone.
     /// A WebSocket upgrade goes to [`Server::upgrade`] instead.
     pub fn http_request(&mut self, conn: ConnId, request: Request, now: u64) {
+        self.http_request_as(conn, request, None, now);
+    }
+
+    /// [`Server::http_request`], a handshake opening its session as `sid`
+    /// when given (the application's choice, engine.io's `generateId`; a
+    /// handshake refused with "Bad request" when [`valid_session_id`] says
+    /// no or a session has it).
+    pub fn http_request_as(&mut self, conn: ConnId, request: Request, sid: Option<String>, now: u64) {
         self.conns.insert(conn, http_conn(true, self.config.max_payload));
+        self.chosen_sid = sid;
         self.handle_request(conn, request, now);
+        self.chosen_sid = None;
         self.read_released(now);
     }
 
@@ -391,11 +457,36 @@ impl Server {
     /// as the application's middlewares set them), and what the client
     /// sends next goes to [`Server::receive`].
     pub fn upgrade(&mut self, conn: ConnId, request: Request, headers: Vec<(String, String)>, now: u64) {
+        self.upgrade_as(conn, request, headers, None, now);
+    }
+
+    /// [`Server::upgrade`] with the session id of a WebSocket handshake, as
+    /// [`Server::http_request_as`].
+    pub fn upgrade_as(
+        &mut self,
+        conn: ConnId,
+        request: Request,
+        headers: Vec<(String, String)>,
+        sid: Option<String>,
+        now: u64,
+    ) {
         self.conns.insert(conn, http_conn(false, self.config.max_payload));
         self.upgrade_headers = headers;
+        self.chosen_sid = sid;
         self.handle_request(conn, request, now);
         self.upgrade_headers.clear();
+        self.chosen_sid = None;
         self.read_released(now);
+    }
+
+    /// The id of a session a handshake opens: the application's, if it
+    /// chose one and it can be used, else drawn from the OS random source.
+    fn new_session_id(&mut self) -> std::result::Result<String, EngineError> {
+        match self.chosen_sid.take() {
+            Some(id) if valid_session_id(&id) && !self.sessions.contains_key(&id) => Ok(id),
+            Some(_) => Err(EngineError::BadRequest(BadRequest::IdGeneration)),
+            None => random_id().ok_or(EngineError::BadRequest(BadRequest::IdGeneration)),
+        }
     }
 
     /// How far behind the client on `conn` is in reading what was written
@@ -563,6 +654,15 @@ impl Server {
             }) if *last == conn => queued.extend_from_slice(&bytes),
             _ => self.out.push(Output::Write { conn, bytes }),
         }
+    }
+
+    /// Tells the application why `conn` is being refused (its answer follows).
+    fn refused(&mut self, conn: ConnId, error: EngineError) {
+        self.out.push(Output::Refused {
+            conn,
+            code: error.code(),
+            name: error.context_name(),
+        });
     }
 
     pub(super) fn end(&mut self, conn: ConnId) {

@@ -97,7 +97,8 @@ impl Server {
     }
 
     pub(super) fn respond_error(&mut self, conn: ConnId, request: &Request, error: EngineError) {
-        let body = format!(r#"{{"code":{},"message":"{}"}}"#, error as u8, error.message());
+        self.refused(conn, error);
+        let body = format!(r#"{{"code":{},"message":"{}"}}"#, error.code(), error.message());
         self.respond(
             conn,
             request,
@@ -163,14 +164,19 @@ impl Server {
                 return self.respond_error(conn, &request, EngineError::BadHandshakeMethod);
             }
             if transport == Some("websocket") {
-                return self.respond_error(conn, &request, EngineError::BadRequest);
+                return self.respond_error(
+                    conn,
+                    &request,
+                    EngineError::BadRequest(BadRequest::TransportHandshake),
+                );
             }
             let Some(version) = self.version_for(eio.as_deref()) else {
                 return self.respond_error(conn, &request, EngineError::UnsupportedProtocolVersion);
             };
             let supports_binary = request.query_param("b64").is_none();
-            let Some(sid) = random_id() else {
-                return self.respond(conn, &request, 500, &[], b"");
+            let sid = match self.new_session_id() {
+                Ok(sid) => sid,
+                Err(error) => return self.respond_error(conn, &request, error),
             };
             let sid = self.open_session(
                 conn,
@@ -187,10 +193,19 @@ impl Server {
         let Some(session) = self.sessions.get(&sid) else {
             return self.respond_error(conn, &request, EngineError::UnknownSid);
         };
-        if session.transport.name() != transport.unwrap_or("")
-            || self.version_for(eio.as_deref()) != Some(session.version)
-        {
-            return self.respond_error(conn, &request, EngineError::BadRequest);
+        if session.transport.name() != transport.unwrap_or("") {
+            return self.respond_error(
+                conn,
+                &request,
+                EngineError::BadRequest(BadRequest::TransportMismatch),
+            );
+        }
+        if self.version_for(eio.as_deref()) != Some(session.version) {
+            return self.respond_error(
+                conn,
+                &request,
+                EngineError::BadRequest(BadRequest::ProtocolMismatch),
+            );
         }
         match request.method.as_str() {
             "GET" => self.poll(conn, &sid, request, now),

@@ -407,11 +407,20 @@ fn websocket_upgrade_probe_and_completion() {
         sim.ws_read(late, &mut late_ws)[..],
         [OwnedEvent::Close { code: None, .. }]
     ));
-    let (unknown, mut unknown_ws) = sim.ws_open("/engine.io/?EIO=4&transport=websocket&sid=nope");
-    assert!(matches!(
-        sim.ws_read(unknown, &mut unknown_ws)[..],
-        [OwnedEvent::Close { .. }]
-    ));
+    // One for a session nobody has is refused before the 101, as engine.io does.
+    let unknown = sim.conn();
+    let request = upgrade_request("/engine.io/?EIO=4&transport=websocket&sid=nope");
+    let head: String = request
+        .headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}\r\n"))
+        .collect();
+    sim.send(
+        unknown,
+        format!("GET {} HTTP/1.1\r\n{head}\r\n", request.target).as_bytes(),
+    );
+    let (answer, _) = sim.wire.get(&unknown).expect("an answer");
+    assert!(answer.starts_with(b"HTTP/1.1 400 Bad Request\r\n"));
     // An undecodable packet closes the WebSocket.
     sim.ws_send(conn, &mut ws, "x");
     assert!(matches!(
@@ -1227,4 +1236,158 @@ fn a_recovered_socket_gets_its_missed_events_before_a_connect_answer_with_its_ol
     );
     // Accepted once: a second answer is refused.
     assert!(server.accept(socket, &identity, 0).is_err());
+}
+
+/// A WebSocket upgrade request as an HTTP server hands it over (`Server::upgrade`).
+fn upgrade_request(target: &str) -> Request {
+    Request {
+        method: "GET".into(),
+        target: target.into(),
+        http_minor: 1,
+        headers: vec![
+            ("Host".into(), "localhost".into()),
+            ("Upgrade".into(), "websocket".into()),
+            ("Connection".into(), "Upgrade".into()),
+            ("Sec-WebSocket-Key".into(), "dGhlIHNhbXBsZSBub25jZQ==".into()),
+            ("Sec-WebSocket-Version".into(), "13".into()),
+        ],
+        body: Vec::new(),
+    }
+}
+
+fn refusal(outputs: &[Output]) -> Option<(u8, &'static str)> {
+    outputs.iter().find_map(|o| match o {
+        Output::Refused { code, name, .. } => Some((*code, *name)),
+        _ => None,
+    })
+}
+
+#[test]
+fn session_ids_the_application_chooses_open_sessions_unless_unusable_or_taken() {
+    let mut server = Server::new(sio_config());
+    let handshake = || http_request("GET", "/socket.io/?EIO=4&transport=polling", "");
+    server.http_request_as(1, handshake(), Some("user-42".into()), 0);
+    let outputs = server.take_output();
+    assert!(matches!(outputs.first(), Some(Output::SessionOpen { sid, .. }) if sid == "user-42"));
+    let Some(Output::Respond {
+        status: 200, body, ..
+    }) = outputs.last()
+    else {
+        panic!("{outputs:?}");
+    };
+    assert!(body.starts_with(br#"0{"sid":"user-42","#));
+    // Taken, or not a cookie value: 400 "Bad request", and no session.
+    for (conn, id) in [
+        (2, "user-42"),
+        (3, "a b"),
+        (4, "x\"y"),
+        (5, ""),
+        (6, &"z".repeat(129)),
+    ] {
+        server.http_request_as(conn, handshake(), Some(id.to_string()), 0);
+        let outputs = server.take_output();
+        assert_eq!(refusal(&outputs), Some((3, "ID_GENERATION_ERROR")), "{id:?}");
+        assert!(
+            matches!(outputs.last(), Some(Output::Respond { status: 400, body, .. })
+                if body == br#"{"code":3,"message":"Bad request"}"#),
+            "{outputs:?}"
+        );
+        assert!(!outputs.iter().any(|o| matches!(o, Output::SessionOpen { .. })));
+    }
+    // A WebSocket handshake too.
+    server.upgrade_as(
+        7,
+        upgrade_request("/socket.io/?EIO=4&transport=websocket"),
+        vec![],
+        Some("ws-7".into()),
+        0,
+    );
+    let outputs = server.take_output();
+    assert!(
+        outputs
+            .iter()
+            .any(|o| matches!(o, Output::SessionOpen { sid, .. } if sid == "ws-7")),
+        "{outputs:?}"
+    );
+    assert_eq!(server.session_count(), 2);
+}
+
+#[test]
+fn refusals_tell_engine_io_s_error_code_and_cause() {
+    let mut server = Server::new(sio_config());
+    let refused = |server: &mut Server, conn, request: Request| {
+        server.http_request(conn, request, 0);
+        refusal(&server.take_output())
+    };
+    let unknown = http_request("GET", "/socket.io/?EIO=4&transport=polling&sid=nope", "");
+    assert_eq!(refused(&mut server, 1, unknown), Some((1, "")));
+    let post = http_request("POST", "/socket.io/?EIO=4&transport=polling", "");
+    assert_eq!(refused(&mut server, 2, post), Some((2, "")));
+    let not_upgraded = http_request("GET", "/socket.io/?EIO=4&transport=websocket", "");
+    assert_eq!(
+        refused(&mut server, 3, not_upgraded),
+        Some((3, "TRANSPORT_HANDSHAKE_ERROR"))
+    );
+    let v9 = http_request("GET", "/socket.io/?EIO=9&transport=polling", "");
+    assert_eq!(refused(&mut server, 4, v9), Some((5, "")));
+    // A WebSocket session asked for over polling.
+    server.upgrade(
+        5,
+        upgrade_request("/socket.io/?EIO=4&transport=websocket"),
+        vec![],
+        0,
+    );
+    let Some(sid) = server.take_output().iter().find_map(|o| match o {
+        Output::SessionOpen { sid, .. } => Some(sid.clone()),
+        _ => None,
+    }) else {
+        panic!("no session");
+    };
+    let mismatch = http_request(
+        "GET",
+        &format!("/socket.io/?EIO=4&transport=polling&sid={sid}"),
+        "",
+    );
+    assert_eq!(refused(&mut server, 6, mismatch), Some((3, "TRANSPORT_MISMATCH")));
+    // An upgrade for a session nobody has: 400, as engine.io's verify answers.
+    server.upgrade(
+        7,
+        upgrade_request("/socket.io/?EIO=4&transport=websocket&sid=nope"),
+        vec![],
+        0,
+    );
+    let outputs = server.take_output();
+    assert_eq!(refusal(&outputs), Some((1, "")));
+    let written: Vec<u8> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Write { conn: 7, bytes } => Some(bytes.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(written.starts_with(b"HTTP/1.1 400 Bad Request\r\n"));
+    assert!(written.ends_with(b"Session ID unknown"));
+    assert!(outputs.contains(&Output::End { conn: 7 }));
+    // Accepted requests tell nothing of the kind.
+    let handshake = http_request("GET", "/socket.io/?EIO=4&transport=polling", "");
+    assert_eq!(refused(&mut server, 8, handshake), None);
+}
+
+#[test]
+fn usable_session_ids_are_cookie_values_of_1_to_128_bytes() {
+    for id in [
+        "a",
+        "user-42",
+        "G4J3Ci0cNDWd_Fz-AAAC",
+        "550e8400-e29b-41d4-a716-446655440000",
+        "ns:1/x",
+    ] {
+        assert!(valid_session_id(id), "{id}");
+    }
+    for id in ["", "a b", "a;b", "a,b", "a\"b", "a\\b", "é", "a\u{7f}"] {
+        assert!(!valid_session_id(id), "{id:?}");
+    }
+    assert!(valid_session_id(&"z".repeat(128)));
+    assert!(!valid_session_id(&"z".repeat(129)));
 }

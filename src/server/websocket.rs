@@ -5,6 +5,7 @@ use super::*;
 
 impl Server {
     pub(super) fn abort_upgrade(&mut self, conn: ConnId, error: EngineError) {
+        self.refused(conn, error);
         let message = error.message();
         let head = format!(
             "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\nContent-Length: {}\r\n\r\n{message}",
@@ -34,26 +35,29 @@ impl Server {
         };
         let version = self.version_for(request.query_param("EIO").as_deref());
         let sid = request.query_param("sid");
+        if sid.as_deref().is_some_and(|s| !self.sessions.contains_key(s)) {
+            return self.abort_upgrade(conn, EngineError::UnknownSid);
+        }
         let session_version = sid
             .as_deref()
             .and_then(|s| self.sessions.get(s))
             .map(|s| s.version);
         if let (Some(have), Some(want)) = (session_version, version) {
             if have != want {
-                return self.abort_upgrade(conn, EngineError::BadRequest);
+                return self.abort_upgrade(conn, EngineError::BadRequest(BadRequest::ProtocolMismatch));
             }
         }
         if sid.is_none() && transport.as_deref() == Some("websocket") && version.is_none() {
             return self.abort_upgrade(conn, EngineError::UnsupportedProtocolVersion);
         }
-        // A handshake over WebSocket: the session id is drawn before the 101
-        // (none: the upgrade is refused). engine.io sends no cookie on this
-        // 101 (its session starts after the answer): neither does the core.
+        // A handshake over WebSocket: the session id is settled before the
+        // 101 (none: the upgrade is refused). engine.io sends no cookie on
+        // this 101 (its session starts after the answer): neither does the core.
         let is_ws_transport = transport.as_deref() == Some("websocket");
         let new_sid = match (&sid, version) {
-            (None, Some(_)) if is_ws_transport => match random_id() {
-                Some(id) => Some(id),
-                None => return self.abort_upgrade(conn, EngineError::BadRequest),
+            (None, Some(_)) if is_ws_transport => match self.new_session_id() {
+                Ok(id) => Some(id),
+                Err(error) => return self.abort_upgrade(conn, error),
             },
             _ => None,
         };
@@ -71,7 +75,7 @@ impl Server {
         });
         let answers: Vec<_> = deflate.iter().map(|(answer, _)| answer.clone()).collect();
         let Ok(accept) = handshake.offer().accept(None, &answers, &extra) else {
-            return self.abort_upgrade(conn, EngineError::BadRequest);
+            return self.abort_upgrade(conn, EngineError::BadRequest(BadRequest::TransportHandshake));
         };
         let backlog = match self.conns.get_mut(&conn) {
             Some(Conn::Http(http)) => std::mem::take(&mut http.backlog),
@@ -115,8 +119,8 @@ impl Server {
                     ws.link = WsLink::Probe(sid);
                 }
             }
-            // An unknown, closed, upgraded or upgrading session: engine.io
-            // accepts the WebSocket, then closes it.
+            // A closing, upgraded or upgrading session: engine.io accepts
+            // the WebSocket, then closes it (an unknown one was refused above).
             _ => self.close_ws(conn, now),
         }
         if !backlog.is_empty() {

@@ -7,8 +7,8 @@ use wasm_bindgen::JsCast;
 use crate::engineio::PacketData;
 use crate::http::Request;
 use crate::layout::server::{
-    ACK, ATTACHMENT, CONNECT, DISCONNECT, END, EVENT, MESSAGE, RESPOND, SESSION_CLOSE, SESSION_OPEN, UPGRADE,
-    WRITE, WRITE_SHARED,
+    ACK, ATTACHMENT, CONNECT, DISCONNECT, END, EVENT, MESSAGE, REFUSED, RESPOND, SESSION_CLOSE, SESSION_OPEN,
+    UPGRADE, WRITE, WRITE_SHARED,
 };
 use js_sys::Uint32Array;
 
@@ -213,6 +213,10 @@ fn pack_output(out: &mut Vec<u8>, outputs: Vec<Output>) {
                 socket,
                 format!(r#"{{"reason":"{reason}"}}"#).as_bytes(),
             ),
+            Output::Refused { conn, code, name } => record_with(out, REFUSED, conn, |body| {
+                body.push(code);
+                body.extend_from_slice(name.as_bytes());
+            }),
         }
     }
 }
@@ -332,7 +336,9 @@ impl WasmServer {
     }
 
     /// A request Node's `http` read (`rawHeaders` as Node gives them);
-    /// answered by a respond record for `conn`.
+    /// answered by a respond record for `conn`. `sid`: the session id a
+    /// handshake opens, when the application chose it.
+    #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(js_name = httpRequest)]
     pub fn http_request(
         &mut self,
@@ -342,15 +348,16 @@ impl WasmServer {
         raw_headers: Array,
         body: Vec<u8>,
         now: f64,
+        sid: Option<String>,
     ) -> Result<(), JsValue> {
         let request = request_from_js(method, url, &raw_headers, body)?;
-        self.inner.http_request(conn, request, millis(now));
+        self.inner.http_request_as(conn, request, sid, millis(now));
         Ok(())
     }
 
     /// An upgrade request Node's `http` read; `conn` names its socket from
     /// now on (its further bytes go to `receive`). `headers` (flat, as
-    /// `rawHeaders`) are added to a 101.
+    /// `rawHeaders`) are added to a 101; `sid` as for `httpRequest`.
     #[allow(clippy::too_many_arguments)]
     pub fn upgrade(
         &mut self,
@@ -360,10 +367,11 @@ impl WasmServer {
         raw_headers: Array,
         headers: Array,
         now: f64,
+        sid: Option<String>,
     ) -> Result<(), JsValue> {
         let request = request_from_js(method, url, &raw_headers, Vec::new())?;
         let extra = request_from_js(String::new(), String::new(), &headers, Vec::new())?.headers;
-        self.inner.upgrade(conn, request, extra, millis(now));
+        self.inner.upgrade_as(conn, request, extra, sid, millis(now));
         Ok(())
     }
 

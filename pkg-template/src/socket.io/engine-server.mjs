@@ -1,7 +1,8 @@
 // A raw Engine.IO server with engine.io 6's shape, on the same core: an
 // opt-in extra (socket.io apps do not need it). 'connection' gives a socket
 // with `send(data)`, `close()` and the events 'message', 'upgrade',
-// 'close'. Messages are strings, or Buffers for binary.
+// 'close'. Messages are strings, or Buffers for binary. Also engine.io's
+// 'connection_error', 'initial_headers' and 'headers', and `generateId`.
 import { EventEmitter } from 'node:events';
 import { Engine } from './engine.mjs';
 import { resolveOptions } from './options.mjs';
@@ -37,6 +38,10 @@ export class EngineIoServer extends EventEmitter {
     this.engine = new Engine(options, { sessionClosed: () => {} });
     this.engine.on('connection', (socket) => this.emit('connection', socket));
     this.engine.on('connection_error', (err) => this.emit('connection_error', err));
+    // Listeners may change the headers object: it is passed on as it is.
+    for (const name of ['initial_headers', 'headers']) this.engine.on(name, (headers, req) => this.emit(name, headers, req));
+    // engine.io applications replace `generateId` on the server, before or after attaching.
+    Object.defineProperty(this.engine, 'generateId', { get: () => this.generateId });
     // The wasm instance trapped: its sessions close, and the server says so (Node's rule: unheard, it throws).
     this.engine.on('trap', (err) => this.emit('error', err));
     this.engine.attach(httpServer);
@@ -49,3 +54,6 @@ export class EngineIoServer extends EventEmitter {
     return this;
   }
 }
+
+/** engine.io's session ids: replace this method to choose them (see `Engine#generateId`). */
+EngineIoServer.prototype.generateId = Engine.prototype.generateId;

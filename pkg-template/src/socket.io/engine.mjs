@@ -3,6 +3,7 @@
 // core, everything else to the listeners the server already had. This file
 // moves bytes between Node and the core, runs the core's one timer, and
 // hands the Socket.IO events to the server.
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
@@ -25,6 +26,9 @@ export const ENGINE_ERRORS = {
   BAD_REQUEST: { code: 3, message: 'Bad request' },
   FORBIDDEN: { code: 4, message: 'Forbidden' },
 };
+
+/** engine.io's `Server.errorMessages`, by code. */
+const ENGINE_MESSAGES = ['Transport unknown', 'Session ID unknown', 'Bad handshake method', 'Bad request', 'Forbidden', 'Unsupported protocol version'];
 
 function abortRequest(res, error, message = error.message) {
   res.writeHead(error.code === 4 ? 403 : 400, { 'Content-Type': 'application/json' });
@@ -87,10 +91,15 @@ class UpgradeResponse {
     this.#socket.destroy();
   }
 
-  /** [[name, value]], multi-valued headers as several lines. */
-  headers() {
-    return [...this.#headers.values()].flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, String(v)]) : [[name, String(value)]]));
+  /** `{ name: value }`, as set (engine.io hands this object to its 'headers' listeners). */
+  headerObject() {
+    return Object.fromEntries(this.#headers.values());
   }
+}
+
+/** [[name, value]] of a `{ name: value }` object, multi-valued headers as several lines. */
+function headerLines(object) {
+  return Object.entries(object).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, String(v)]) : [[name, String(value)]]));
 }
 
 /** The query of a request URL, as engine.io's `req._query`. */
@@ -315,11 +324,42 @@ export class Engine extends EventEmitter {
       res,
       false,
       (error, message) => abortRequest(res, error, message),
-      () => this.#readBody(req, res),
+      () => this.#withSessionId(req, false, (error) => abortRequest(res, error), (sid) => this.#readBody(req, res, sid)),
     );
   }
 
-  #readBody(req, res) {
+  /**
+   * engine.io's `generateId(req)`: a session id for a handshake. By
+   * default the core draws one from the OS random source; an application
+   * may replace this method (`io.engine.generateId = (req) => id`,
+   * returning the id or a promise of it), and the id it gives is used
+   * unless a session has it or it is not 1-128 cookie characters.
+   */
+  generateId() {
+    return randomBytes(15).toString('base64url');
+  }
+
+  /** Calls an application's `generateId` for a handshake, then `next(sid)` (`next()` when it is not replaced or this is not a handshake). */
+  #withSessionId(req, upgrade, abort, next) {
+    const query = queryOf(req);
+    const handshake = query.sid === undefined && req.method === 'GET' && query.transport === (upgrade ? 'websocket' : 'polling');
+    if (!handshake || this.generateId === Engine.prototype.generateId) return next();
+    const failed = (error) => {
+      this.emit('connection_error', { req, ...ENGINE_ERRORS.BAD_REQUEST, context: { name: 'ID_GENERATION_ERROR', error } });
+      abort(ENGINE_ERRORS.BAD_REQUEST);
+    };
+    const chosen = (id) => (id === undefined || id === null ? failed(new TypeError('generateId returned no id')) : next(String(id)));
+    let id;
+    try {
+      id = this.generateId(req);
+    } catch (error) {
+      return failed(error);
+    }
+    if (typeof id?.then === 'function') id.then(chosen, failed);
+    else chosen(id);
+  }
+
+  #readBody(req, res, sid) {
     const conn = ++this.#nextConn;
     const chunks = [];
     let length = 0;
@@ -350,7 +390,7 @@ export class Engine extends EventEmitter {
       });
       // The request stays known until its session's open record is read.
       this.#requests.set(conn, req);
-      this.core.httpRequest(conn, req, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), now());
+      this.core.httpRequest(conn, req, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), now(), sid);
       this.flush();
       this.#requests.delete(conn);
     });
@@ -364,8 +404,28 @@ export class Engine extends EventEmitter {
       res,
       true,
       (error, message) => abortUpgrade(socket, error, message),
-      () => this.#upgraded(req, socket, head, res.headers()),
+      () => this.#withSessionId(req, true, (error) => abortUpgrade(socket, error), (sid) => this.#upgraded(req, socket, head, this.#upgradeHeaders(req, res), sid)),
     );
+  }
+
+  /**
+   * The headers middlewares set for the 101, after engine.io's
+   * 'initial_headers' (a handshake) and 'headers' listeners, which may
+   * change them. An upgrade for a session nobody has is refused with 400,
+   * and engine.io tells no listener about it.
+   */
+  #upgradeHeaders(req, res) {
+    const headers = res.headerObject();
+    const sid = queryOf(req).sid;
+    if (sid !== undefined && !this.#sessions.has(sid)) return [];
+    this.#emitHeaders(headers, req);
+    return headerLines(headers);
+  }
+
+  /** engine.io's 'initial_headers' (the handshake's response) and 'headers' (every response) events, on an object of headers. */
+  #emitHeaders(headers, req) {
+    if (queryOf(req).sid === undefined) this.emit('initial_headers', headers, req);
+    this.emit('headers', headers, req);
   }
 
   /**
@@ -374,7 +434,7 @@ export class Engine extends EventEmitter {
    * keep nothing of the upgrade's answer alive (closures made in
    * `handleUpgrade` would hold its whole scope, the response included).
    */
-  #upgraded(req, socket, head, headers) {
+  #upgraded(req, socket, head, headers, sid) {
     const conn = ++this.#nextConn;
     this.#conns.set(conn, { socket });
     socket.setNoDelay(true);
@@ -383,7 +443,7 @@ export class Engine extends EventEmitter {
     socket.on('error', noop);
     socket.on('close', this.#onSocketClose);
     this.#requests.set(conn, req);
-    this.core.upgrade(conn, req, headers, now());
+    this.core.upgrade(conn, req, headers, now(), sid);
     if (head?.length) this.core.receive(conn, head, now());
     this.flush();
     this.#requests.delete(conn);
@@ -465,11 +525,18 @@ export class Engine extends EventEmitter {
         case 'respond':
           this.#respond(action);
           break;
+        case 'refused':
+          this.#refused(action);
+          break;
         case 'open': {
           const request = this.#requests.get(action.conn);
           const conn = new EngineConn(this, action.sid, action.protocol, action.transport, request);
           this.#sessions.set(action.sid, conn);
-          this.emit('connection', conn);
+          // A polling handshake's session is announced once its answer is
+          // written, after the answer's 'headers' events, as engine.io does.
+          const entry = this.#conns.get(action.conn);
+          if (entry?.res) entry.opened = conn;
+          else this.emit('connection', conn);
           break;
         }
         case 'upgrade': {
@@ -516,23 +583,45 @@ export class Engine extends EventEmitter {
     this.#schedule();
   }
 
+  /** engine.io's 'connection_error' for a request the core refuses, with engine.io's context. */
+  #refused({ conn, code, name }) {
+    const req = this.#requests.get(conn);
+    if (!req) return;
+    const query = queryOf(req);
+    const context =
+      code === 0 ? { transport: query.transport }
+      : code === 1 ? { sid: query.sid }
+      : code === 2 ? { method: req.method }
+      : code === 5 ? { protocol: query.EIO === '4' ? 4 : 3 }
+      : name === 'TRANSPORT_MISMATCH' ? { name, transport: query.transport, previousTransport: this.#sessions.get(query.sid)?.transport.name }
+      : name === 'ID_GENERATION_ERROR' ? { name, error: new TypeError('generateId gave an id a session already has, or not 1-128 cookie characters') }
+      : { name };
+    this.emit('connection_error', { req, code, message: ENGINE_MESSAGES[code], context });
+  }
+
   #respond({ conn, status, headers, body }) {
     const entry = this.#conns.get(conn);
     this.#conns.delete(conn);
     if (!entry?.res) return;
     const { res, req } = entry;
-    for (const [name, value] of headers) res.setHeader(name, value);
     const compression = this.#options.httpCompression;
     const encoding = compression && req.method === 'GET' && body.length >= compression.threshold ? acceptedEncoding(req) : undefined;
-    if (!encoding) {
-      res.writeHead(status);
-      res.end(asBuffer(body));
-      return;
+    if (encoding) {
+      body = encoding === 'gzip' ? zlib.gzipSync(body, compression) : zlib.deflateSync(body, compression);
+      headers.push(['Content-Encoding', encoding]);
     }
-    const compressed = encoding === 'gzip' ? zlib.gzipSync(body, compression) : zlib.deflateSync(body, compression);
-    res.setHeader('Content-Encoding', encoding);
+    if (status === 200 && (this.listenerCount('headers') || this.listenerCount('initial_headers'))) {
+      // As engine.io's listeners see them: with the body's length.
+      const object = { 'Content-Length': body.length };
+      for (const [name, value] of headers) object[name] = name in object ? [].concat(object[name], value) : value;
+      this.#emitHeaders(object, req);
+      for (const [name, value] of Object.entries(object)) res.setHeader(name, value);
+    } else {
+      for (const [name, value] of headers) res.setHeader(name, value);
+    }
     res.writeHead(status);
-    res.end(compressed);
+    res.end(asBuffer(body));
+    if (entry.opened) this.emit('connection', entry.opened);
   }
 
   #schedule() {

@@ -95,7 +95,7 @@ export class Server {
     if (srv !== undefined && srv !== null) this.attach(srv);
   }
 
-  /** engine.io's server (`io.engine`): `clientsCount`, `'connection_error'`. */
+  /** engine.io's server (`io.engine`): `clientsCount`, `clients`, `use`, `generateId`, events 'connection', 'connection_error', 'initial_headers', 'headers'. */
   get engine() {
     return this._engine;
   }

@@ -1,0 +1,173 @@
+// `io.engine` as socket.io's "The Server instance" page and the "How to deal
+// with cookies" guide use it: 'connection_error' for every refused request
+// (code, message, context), 'initial_headers' and 'headers' (the listener's
+// changes reach the response), and `generateId`. Each scenario runs against
+// socket.io 4.8 and wsframe/socket.io (sio-both.mjs), which must agree.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { both, next } from './sio-both.mjs';
+import { Server as EngineIoReference } from 'engine.io';
+import { EngineIoServer, Server } from 'wsframe/socket.io';
+
+/** A raw WebSocket upgrade request: `{ status, headers, body }` (the socket is dropped after a 101). */
+function upgrade(url, path) {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path,
+      agent: false,
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode, headers: res.headers });
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const fetchText = async (url, init) => {
+  const res = await fetch(url, init);
+  return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+};
+
+/** A polling session opened by hand: its id. */
+async function pollingSession(url) {
+  const { body } = await fetchText(`${url}/socket.io/?EIO=4&transport=polling`);
+  return JSON.parse(body.slice(1)).sid;
+}
+
+both('io.engine.on("connection_error"): code, message and context of every refused request', async ({ io, url }) => {
+  const errors = [];
+  let sid;
+  io.engine.on('connection_error', (err) => {
+    const { error, ...context } = err.context;
+    errors.push({ url: err.req.url.replace(sid, '<sid>'), code: err.code, message: err.message, context, error: error !== undefined });
+  });
+  sid = await pollingSession(url);
+  const answers = {
+    unknownTransport: await fetchText(`${url}/socket.io/?EIO=4&transport=carrier-pigeon`),
+    unknownSid: await fetchText(`${url}/socket.io/?EIO=4&transport=polling&sid=nope`),
+    unknownSidPost: await fetchText(`${url}/socket.io/?EIO=4&transport=polling&sid=nope`, { method: 'POST', body: '40' }),
+    eio3: await fetchText(`${url}/socket.io/?EIO=3&transport=polling`),
+    badMethod: await fetchText(`${url}/socket.io/?EIO=4&transport=polling`, { method: 'PUT' }),
+    wsHandshakeOverHttp: await fetchText(`${url}/socket.io/?EIO=4&transport=websocket`),
+    transportMismatch: await fetchText(`${url}/socket.io/?EIO=4&transport=websocket&sid=${sid}`),
+    upgradeUnknownSid: await upgrade(url, '/socket.io/?EIO=4&transport=websocket&sid=nope'),
+  };
+  // socket.io answers this one 101, then writes its 400 onto the WebSocket;
+  // wsframe answers 400 (README): only the event is compared.
+  await upgrade(url, '/socket.io/?EIO=3&transport=websocket');
+  const shown = Object.fromEntries(Object.entries(answers).map(([k, { status, body }]) => [k, [status, body]]));
+  return { shown, errors };
+}, { transports: ['websocket'] });
+
+both('io.engine.on("initial_headers" / "headers"): every response of a session, the listeners\' headers sent', async ({ io, url }) => {
+  const seen = [];
+  const label = (req) => {
+    const q = new URL(req.url, 'http://x').searchParams;
+    return [req.method, q.get('transport'), q.has('sid') ? 'sid' : '-'];
+  };
+  io.engine.on('initial_headers', (headers, req) => {
+    seen.push(['initial_headers', ...label(req)]);
+    headers['set-cookie'] = 'uid=1234; SameSite=Strict';
+  });
+  io.engine.on('headers', (headers, req) => {
+    seen.push(['headers', ...label(req), Object.keys(headers).map((k) => k.toLowerCase()).sort()]);
+    headers['x-request-seen'] = 'yes';
+  });
+  const handshake = await fetchText(`${url}/socket.io/?EIO=4&transport=polling`);
+  const sid = JSON.parse(handshake.body.slice(1)).sid;
+  const base = `${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`;
+  const post = await fetchText(base, { method: 'POST', body: '40' });
+  const poll = await fetchText(base);
+  const probe = await upgrade(url, `/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
+  const wsOnly = await upgrade(url, '/socket.io/?EIO=4&transport=websocket');
+  // Refused requests tell neither event.
+  await fetchText(`${url}/socket.io/?EIO=4&transport=polling&sid=nope`);
+  await upgrade(url, '/socket.io/?EIO=4&transport=websocket&sid=nope');
+  const sent = (r) => [r.status, r.headers['set-cookie'] ?? null, r.headers['x-request-seen'] ?? null];
+  return { seen, handshake: sent(handshake), post: sent(post), poll: sent(poll), probe: sent(probe), wsOnly: sent(wsOnly) };
+}, { transports: ['websocket'] });
+
+both('io.engine.generateId: a custom session id, sync or async, over either transport', async ({ io, connect, transports }) => {
+  let n = 0;
+  io.engine.generateId = (req) => (n++ % 2 ? Promise.resolve(`custom-${n}-${req.method}`) : `custom-${n}-${req.method}`);
+  const ids = [];
+  io.on('connection', (socket) => ids.push(socket.conn.id));
+  const first = await connect();
+  const second = await connect();
+  return { ids, clients: [first.io.engine.id, second.io.engine.id], transports };
+});
+
+both('io.engine.generateId that throws or rejects: 400 and connection_error ID_GENERATION_ERROR', async ({ io, connect, url }) => {
+  const errors = [];
+  io.engine.on('connection_error', (err) => errors.push([err.code, err.message, err.context.name, err.context.error?.message]));
+  io.engine.generateId = () => {
+    throw new Error('no ids today');
+  };
+  const thrown = await fetchText(`${url}/socket.io/?EIO=4&transport=polling`);
+  io.engine.generateId = () => Promise.reject(new Error('none tomorrow'));
+  const rejected = await fetchText(`${url}/socket.io/?EIO=4&transport=polling`);
+  const client = await connect('/', { wait: false });
+  const [err] = await next(client, 'connect_error');
+  return { thrown: [thrown.status, thrown.body], rejected: [rejected.status, rejected.body], clientError: err.message, errors: errors.slice(0, 2) };
+}, { transports: ['polling'] });
+
+test('generateId: an id a session already has, or that is not 1-128 cookie characters, is refused with 400 (wsframe)', async () => {
+  const httpServer = http.createServer();
+  const io = new Server(httpServer);
+  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${httpServer.address().port}`;
+  try {
+    const errors = [];
+    io.engine.on('connection_error', (err) => errors.push([err.code, err.context.name]));
+    const ids = ['taken', 'taken', 'has space', 'semi;colon', 'x'.repeat(129), 'ok:1/2'];
+    io.engine.generateId = () => ids.shift();
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await fetchText(`${url}/socket.io/?EIO=4&transport=polling`)).status);
+    assert.deepEqual(statuses, [200, 400, 400, 400, 400, 200]);
+    assert.deepEqual(errors, Array(4).fill([3, 'ID_GENERATION_ERROR']));
+    assert.deepEqual([...Object.keys(io.engine.clients)].sort(), ['ok:1/2', 'taken']);
+  } finally {
+    io.close();
+    httpServer.close();
+  }
+});
+
+test('EngineIoServer as engine.io 6\'s Server: generateId, initial_headers/headers, connection_error', async () => {
+  const run = async (Engine) => {
+    const httpServer = http.createServer();
+    const engine = new Engine();
+    engine.attach(httpServer);
+    await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${httpServer.address().port}`;
+    const seen = [];
+    engine.generateId = async () => 'eio-chosen';
+    engine.on('initial_headers', (headers) => {
+      seen.push('initial_headers');
+      headers['x-first'] = '1';
+    });
+    engine.on('headers', (headers) => {
+      seen.push('headers');
+      headers['x-every'] = '1';
+    });
+    engine.on('connection', (socket) => seen.push(`connection ${socket.id}`));
+    engine.on('connection_error', (err) => seen.push(`connection_error ${err.code} ${JSON.stringify(err.context)}`));
+    const handshake = await fetchText(`${url}/engine.io/?EIO=4&transport=polling`);
+    const refused = await fetchText(`${url}/engine.io/?EIO=4&transport=polling&sid=nope`);
+    engine.close();
+    httpServer.close();
+    return { seen, handshake: [handshake.status, handshake.body.slice(0, 20), handshake.headers['x-first'], handshake.headers['x-every']], refused: refused.status };
+  };
+  assert.deepEqual(await run(EngineIoServer), await run(EngineIoReference));
+});
