@@ -536,7 +536,7 @@ export type EngineServerAction =
   | { kind: 'write'; conn: number; bytes: Uint8Array }
   | { kind: 'writeShared'; conns: number[]; bytes: Uint8Array }
   | { kind: 'end'; conn: number }
-  | { kind: 'respond'; conn: number; status: number; headers: Array<[string, string]>; body: Uint8Array }
+  | { kind: 'respond'; conn: number; status: number; headers: Array<[string, string]>; body: Uint8Array; compress: boolean }
   | { kind: 'open'; conn: number; sid: string; protocol: 3 | 4; transport: 'polling' | 'websocket'; socketio: boolean }
   | { kind: 'upgrade'; sid: string }
   | { kind: 'close'; sid: string; reason: string }
@@ -544,7 +544,9 @@ export type EngineServerAction =
   | { kind: 'connect'; socket: number; sid: string; id: string; nsp: string; authJson: string }
   | { kind: 'event'; socket: number; nameJson: string; argsJson: string; ack: number | null; attachments: Uint8Array[]; placeholders: Placeholders }
   | { kind: 'ack'; socket: number; id: number; argsJson: string; attachments: Uint8Array[]; placeholders: Placeholders }
-  | { kind: 'disconnect'; socket: number; reason: string };
+  | { kind: 'disconnect'; socket: number; reason: string }
+  /** A request or upgrade refused with engine.io's error `code` (and `name`, its context name for code 3, else ""); its answer follows. */
+  | { kind: 'refused'; conn: number; code: 0 | 1 | 2 | 3 | 5; name: string };
 
 /** A request as Node's `http` read it. */
 export interface HttpRequestLike {
@@ -560,8 +562,9 @@ export interface HttpRequestLike {
 export declare class EngineServerCore {
   constructor(options?: EngineServerOptions);
   receive(conn: number, bytes: BytesLike, now: number): void;
-  httpRequest(conn: number, req: HttpRequestLike, body: BytesLike, now: number): void;
-  upgrade(conn: number, req: HttpRequestLike, headers: Array<[string, string]>, now: number): void;
+  /** `sid`: the id of the session a handshake opens, when the application chose it (engine.io's `generateId`). */
+  httpRequest(conn: number, req: HttpRequestLike, body: BytesLike, now: number, sid?: string): void;
+  upgrade(conn: number, req: HttpRequestLike, headers: Array<[string, string]>, now: number, sid?: string): void;
   closed(conn: number, now: number): void;
   /** 0: drained, 1: backlogged, 2: overflowing. */
   congestion(conn: number, level: 0 | 1 | 2, now: number): void;
@@ -574,8 +577,8 @@ export declare class EngineServerCore {
   refuse(socket: number, dataJson: string, now: number): void;
   join(socket: number, room: number): void;
   leave(socket: number, room: number): void;
-  /** With `ackId` (the application numbers acks per namespace), the client answers with that id. */
-  emit(socket: number, nameJson: string, argsJson: string, attachments?: BytesLike[], ackId?: number, now?: number): void;
+  /** With `ackId` (the application numbers acks per namespace), the client answers with that id; `compress: false` sends it without permessage-deflate. */
+  emit(socket: number, nameJson: string, argsJson: string, attachments?: BytesLike[], ackId?: number, now?: number, compress?: boolean): void;
   broadcast(
     nsp: string,
     rooms: number[],
@@ -586,6 +589,7 @@ export declare class EngineServerCore {
     volatile: boolean,
     ackId: number | undefined,
     now: number,
+    compress?: boolean,
   ): number;
   ack(socket: number, id: number, argsJson: string, attachments?: BytesLike[], now?: number): void;
   disconnect(socket: number, now?: number): void;

@@ -75,7 +75,8 @@ export interface ServerOptions {
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** socket.io's: a client that lost its connection gets its id, rooms, `data` and missed packets back within `maxDisconnectionDuration` (default 2 minutes); recovered sockets skip the middlewares unless `skipMiddlewares: false`. */
   connectionStateRecovery?: { maxDisconnectionDuration?: number; skipMiddlewares?: boolean };
-  initialPacket?: never;
+  /** engine.io's: a message every new session gets right after its open packet. */
+  initialPacket?: string | ArrayBuffer | ArrayBufferView;
 }
 
 /** ws's `perMessageDeflate` options, as engine.io passes them on. */
@@ -124,11 +125,26 @@ export interface EngineConn extends EventEmitter {
   close(): this;
 }
 
+/** engine.io's `connection_error`: `code` 0-5 as engine.io's `Server.errors`, `context` as engine.io gives it. */
+export interface EngineConnectionError {
+  req: IncomingMessage;
+  code: number;
+  message: string;
+  context: Record<string, unknown>;
+}
+
 /** `io.engine`. */
 export interface Engine extends EventEmitter {
   readonly clientsCount: number;
   readonly clients: Record<string, EngineConn>;
   use(fn: Middleware): void;
+  /** Replace to choose session ids (the id, or a promise of it); by default they come from the OS random source. */
+  generateId(req: IncomingMessage): string | PromiseLike<string>;
+  on(event: 'connection', listener: (socket: EngineConn) => void): this;
+  on(event: 'connection_error', listener: (err: EngineConnectionError) => void): this;
+  /** Before the handshake's answer (polling) or 101 (WebSocket) is written: the listener may change `headers`. */
+  on(event: 'initial_headers' | 'headers', listener: (headers: Record<string, string | string[] | number>, req: IncomingMessage) => void): this;
+  on(event: string, listener: (...args: any[]) => void): this;
 }
 
 export class BroadcastOperator {
@@ -235,6 +251,9 @@ export class Socket extends EventEmitter {
   prependAnyOutgoing(listener: (event: string, ...args: any[]) => void): this;
   offAnyOutgoing(listener?: (event: string, ...args: any[]) => void): this;
   listenersAnyOutgoing(): Array<(event: string, ...args: any[]) => void>;
+  /** Emit to this socket's own listeners, not to the client. */
+  emitReserved(ev: string, ...args: any[]): boolean;
+  emitUntyped(ev: string, ...args: any[]): boolean;
   on(event: 'disconnect' | 'disconnecting', listener: (reason: DisconnectReason, description?: any) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: string, listener: (...args: any[]) => void): this;
@@ -258,6 +277,9 @@ interface Broadcasting {
   socketsJoin(room: Room | Room[]): void;
   socketsLeave(room: Room | Room[]): void;
   disconnectSockets(close?: boolean): void;
+  /** Emits to this object's own listeners (the main namespace's, for the server), not to clients. */
+  emitReserved(ev: string, ...args: any[]): boolean;
+  emitUntyped(ev: string, ...args: any[]): boolean;
 }
 
 export interface Namespace extends Broadcasting {}
@@ -313,12 +335,15 @@ export interface EngineSocket extends EngineConn {
 }
 
 export class EngineIoServer extends EventEmitter {
-  constructor(options?: Pick<ServerOptions, 'path' | 'pingTimeout' | 'pingInterval' | 'upgradeTimeout' | 'maxHttpBufferSize' | 'allowRequest' | 'transports' | 'allowUpgrades' | 'perMessageDeflate' | 'httpCompression' | 'cookie' | 'cors' | 'allowEIO3' | 'addTrailingSlash' | 'destroyUpgrade' | 'destroyUpgradeTimeout' | 'maxBufferedBytes'>);
+  constructor(options?: Pick<ServerOptions, 'path' | 'pingTimeout' | 'pingInterval' | 'upgradeTimeout' | 'maxHttpBufferSize' | 'allowRequest' | 'transports' | 'allowUpgrades' | 'perMessageDeflate' | 'httpCompression' | 'cookie' | 'cors' | 'allowEIO3' | 'addTrailingSlash' | 'destroyUpgrade' | 'destroyUpgradeTimeout' | 'maxBufferedBytes' | 'initialPacket'>);
   readonly engine: Engine | null;
   readonly clientsCount: number;
   attach(server: AnyServer, options?: { path?: string }): this;
   close(): this;
+  /** Replace to choose session ids (as `Engine#generateId`). */
+  generateId(req: IncomingMessage): string | PromiseLike<string>;
   on(event: 'connection', listener: (socket: EngineSocket) => void): this;
-  on(event: 'connection_error', listener: (err: { req: IncomingMessage; code: number; message: string; context: object }) => void): this;
+  on(event: 'connection_error', listener: (err: EngineConnectionError) => void): this;
+  on(event: 'initial_headers' | 'headers', listener: (headers: Record<string, string | string[] | number>, req: IncomingMessage) => void): this;
   on(event: string, listener: (...args: any[]) => void): this;
 }

@@ -97,6 +97,15 @@ layout! {
 }
 
 layout! {
+    /// Flags of the server core's `emit` and `broadcast` (socket.io's
+    /// `volatile`, which `emit` leaves to the caller, and `compress(false)`).
+    mod emit as "EMIT" {
+        VOLATILE: u32 = 1;
+        NO_COMPRESS: u32 = 2;
+    }
+}
+
+layout! {
     /// Records of the Engine.IO/Socket.IO server core's output: u8 kind,
     /// u32 id, u32 length, then the body.
     mod server as "SERVER" {
@@ -117,8 +126,9 @@ layout! {
         /// Id: the number of connections. Body: their ids (u32 each), then
         /// the bytes to write to every one of them.
         WRITE_SHARED: u8 = 11;
-        /// Id: the request. Body: u16 status, u32 length of the header
-        /// lines ("name: value\r\n" each), the lines, then the body.
+        /// Id: the request. Body: u16 status, u8 1 when the body may be
+        /// compressed (`httpCompression`), u32 length of the header lines
+        /// ("name: value\r\n" each), the lines, then the body.
         RESPOND: u8 = 12;
         /// A raw Engine.IO message. Body: u8 1 when binary, u32 length of
         /// the session id, the id, then the data.
@@ -142,6 +152,7 @@ pub fn js_module() -> String {
         frames::JS,
         header_packed::JS,
         send::JS,
+        emit::JS,
         server::JS,
     ] {
         out.push('\n');

@@ -14,7 +14,7 @@ use wsframe::engineio::{self, PayloadLimits, Version};
 use wsframe::handshake::HeadLimits;
 use wsframe::http::{Request, RequestLimits, RequestReader};
 use wsframe::protocol::{Config, Connection};
-use wsframe::server::{Congestion, Identity, Output, Server, ServerConfig};
+use wsframe::server::{Congestion, EmitFlags, Identity, Output, Server, ServerConfig};
 use wsframe::socketio::{DecodeOptions, Decoder};
 
 /// What the application may do between inputs.
@@ -83,10 +83,14 @@ fn drive(server: &mut Server, prefix: &[u8], steps: &[Step]) {
                 for &socket in &sockets {
                     let _ = server.accept(socket, &Identity::default(), now);
                     let _ = server.join(socket, 1);
-                    let _ = server.emit(socket, "\"e\"", "[1]", &[], Some(3), now);
+                    let _ = server.emit(socket, "\"e\"", "[1]", &[], Some(3), now % 2 == 0, now);
                     let _ = server.ack(socket, 0, "[]", &[], now);
                 }
-                let _ = server.broadcast("/", &[1], &[], "\"b\"", "[]", &[], true, Some(4), now);
+                let flags = EmitFlags {
+                    volatile: true,
+                    compress: now % 3 != 0,
+                };
+                let _ = server.broadcast("/", &[1], &[], "\"b\"", "[]", &[], flags, Some(4), now);
                 if let Some(&socket) = sockets.first() {
                     let _ = server.refuse(socket, r#"{"message":"no"}"#, now);
                     let _ = server.disconnect(socket, now);

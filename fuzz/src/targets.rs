@@ -17,7 +17,7 @@ use wsframe::handshake::{self, ClientHandshake, ClientOptions, HeadLimits, Proto
 use wsframe::http::{RequestLimits, RequestReader};
 use wsframe::inspect::{self, InspectDeflate, InspectOptions};
 use wsframe::protocol::{Config, Connection, Delivery, MessageKind, OwnedEvent};
-use wsframe::server::{Congestion, Identity, Output, Server, ServerConfig, SocketHandle};
+use wsframe::server::{Congestion, EmitFlags, Identity, Output, Server, ServerConfig, SocketHandle};
 use wsframe::socketio::{self, DecodeOptions, Decoder};
 use wsframe::utf8::Utf8Validator;
 use wsframe::Error;
@@ -607,7 +607,7 @@ pub fn server(data: &[u8]) {
                 };
                 for &socket in &sockets {
                     if len & 2 != 0 {
-                        let _ = server.emit(socket, "\"missed\"", "[\"o1\"]", &[], None, now);
+                        let _ = server.emit(socket, "\"missed\"", "[\"o1\"]", &[], None, true, now);
                     }
                     let identity = if len & 4 != 0 {
                         &recovered
@@ -616,18 +616,23 @@ pub fn server(data: &[u8]) {
                     };
                     let _ = server.accept(socket, identity, now);
                     let _ = server.join(socket, 1);
-                    let _ = server.emit(socket, "\"e\"", "[1]", &[], Some(3), now);
+                    let _ = server.emit(socket, "\"e\"", "[1]", &[], Some(3), len & 8 == 0, now);
                     let _ = server.emit(
                         socket,
                         "\"b\"",
                         "[{\"_placeholder\":true,\"num\":0}]",
                         &[vec![1, 2]],
                         None,
+                        true,
                         now,
                     );
                     let _ = server.ack(socket, 0, "[]", &[], now);
                 }
-                let _ = server.broadcast("/", &[1], &[], "\"b\"", "[]", &[], true, Some(4), now);
+                let flags = EmitFlags {
+                    volatile: len & 16 != 0,
+                    compress: len & 32 == 0,
+                };
+                let _ = server.broadcast("/", &[1], &[], "\"b\"", "[]", &[], flags, Some(4), now);
             }
             _ => {
                 if let Some(&socket) = sockets.first() {

@@ -42,6 +42,9 @@ export const SEND_MASK_NONE = 1;
 export const SEND_MASK_RANDOM = 2;
 export const SEND_MASK_KEY = 3;
 
+export const EMIT_VOLATILE = 1;
+export const EMIT_NO_COMPRESS = 2;
+
 export const SERVER_RECORD_HEADER_LEN = 9;
 export const SERVER_WRITE = 1;
 export const SERVER_END = 2;

@@ -47,13 +47,14 @@ function eventAction(socket, packed, view, at, length) {
 function responseOf(body) {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const status = view.getUint16(0, true);
-  const linesLength = view.getUint32(2, true);
+  const compress = body[2] === 1;
+  const linesLength = view.getUint32(3, true);
   const headers = [];
-  for (const line of decoder.decode(body.subarray(6, 6 + linesLength)).split('\r\n')) {
+  for (const line of decoder.decode(body.subarray(7, 7 + linesLength)).split('\r\n')) {
     const colon = line.indexOf(': ');
     if (colon > 0) headers.push([line.slice(0, colon), line.slice(colon + 2)]);
   }
-  return { status, headers, body: body.subarray(6 + linesLength) };
+  return { status, headers, body: body.subarray(7 + linesLength), compress };
 }
 
 /** A raw Engine.IO message record: `{ kind: 'message', sid, data }` (a string, or bytes). */
@@ -120,7 +121,8 @@ export class EngineServerCore {
 
   /**
    * Actions in order: `{ kind: 'write', conn, bytes }`, `{ kind: 'writeShared', conns, bytes }`,
-   * `{ kind: 'end', conn }`, `{ kind: 'respond', conn, status, headers, body }`,
+   * `{ kind: 'end', conn }`, `{ kind: 'respond', conn, status, headers, body, compress }`
+   * (`compress`: the body may be HTTP-compressed),
    * `{ kind: 'open', conn, sid, ... }`, `{ kind: 'upgrade' | 'close', sid, ... }`,
    * `{ kind: 'connect', socket, sid, id, nsp, authJson }` (answer with
    * `accept` or `refuse`),
@@ -168,9 +170,13 @@ export class EngineServerCore {
     return actions;
   }
 
-  /** Sends an event; with `ackId`, the client answers with that id. */
-  emit(socket, nameJson, argsJson, attachments = [], ackId = undefined, now = 0) {
-    this.#raw.emit(socket, nameJson, argsJson, attachments.map(toBytes), ackId, now);
+  /**
+   * Sends an event; with `ackId`, the client answers with that id.
+   * `compress: false` sends it without permessage-deflate (socket.io's
+   * `compress(false)`).
+   */
+  emit(socket, nameJson, argsJson, attachments = [], ackId = undefined, now = 0, compress = true) {
+    this.#raw.emit(socket, nameJson, argsJson, attachments.map(toBytes), ackId, compress ? 0 : layout.EMIT_NO_COMPRESS, now);
   }
 
   ack(socket, id, argsJson, attachments = [], now = 0) {
@@ -217,8 +223,12 @@ export class EngineServerCore {
     this.#raw.leave(socket, room);
   }
 
-  /** Returns how many sockets it went to (each asked for an ack of `ackId` when given). */
-  broadcast(nsp, rooms, except, nameJson, argsJson, attachments, volatile, ackId, now) {
+  /**
+   * Returns how many sockets it went to (each asked for an ack of `ackId`
+   * when given). `volatile` skips clients that cannot take it now;
+   * `compress: false` as for `emit`.
+   */
+  broadcast(nsp, rooms, except, nameJson, argsJson, attachments, volatile, ackId, now, compress = true) {
     return this.#raw.broadcast(
       nsp,
       Uint32Array.from(rooms),
@@ -226,7 +236,7 @@ export class EngineServerCore {
       nameJson,
       argsJson,
       attachments.map(toBytes),
-      volatile,
+      (volatile ? layout.EMIT_VOLATILE : 0) | (compress ? 0 : layout.EMIT_NO_COMPRESS),
       ackId,
       now,
     );
@@ -244,6 +254,11 @@ export class EngineServerCore {
   /** Sends a message on a raw Engine.IO session: a string, or bytes. */
   sendMessage(sid, data, now) {
     this.#raw.sendMessage(sid, typeof data === 'string' ? data : toBytes(data), now);
+  }
+
+  /** engine.io's `initialPacket`: a message (string or bytes) every new session gets after its open packet; `undefined`: none. */
+  setInitialPacket(data) {
+    this.#raw.setInitialPacket(data === undefined || data === null || typeof data === 'string' ? data : toBytes(data));
   }
 
   closeSession(sid, now) {

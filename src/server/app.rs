@@ -13,13 +13,35 @@ enum Route {
     Poll,
 }
 
+/// How a broadcast goes out: socket.io's `volatile` and `compress` flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmitFlags {
+    /// Skips recipients that cannot take the packet now: a WebSocket
+    /// client that is not reading, a polling client without a waiting GET.
+    pub volatile: bool,
+    /// `false` sends the packet without permessage-deflate, and a poll
+    /// answer of such packets alone without HTTP compression.
+    pub compress: bool,
+}
+
+impl Default for EmitFlags {
+    fn default() -> Self {
+        EmitFlags {
+            volatile: false,
+            compress: true,
+        }
+    }
+}
+
 impl Server {
     /// Sends an event to a Socket.IO socket. `name_json` is the event name
     /// as JSON (a string or a number), `args_json` a JSON array whose
     /// placeholders refer to `attachments`. With `ack_id`, the client is
     /// asked to answer with an [`Output::Ack`] of that id (the application
     /// numbers acks per namespace, as socket.io's `nsp._ids` does, so that
-    /// adapters written for socket.io can take ids too).
+    /// adapters written for socket.io can take ids too). `compress` as
+    /// [`EmitFlags::compress`].
+    #[allow(clippy::too_many_arguments)]
     pub fn emit(
         &mut self,
         socket: SocketHandle,
@@ -27,19 +49,20 @@ impl Server {
         args_json: &str,
         attachments: &[Vec<u8>],
         ack_id: Option<u64>,
+        compress: bool,
         now: u64,
     ) -> Result<()> {
         let (sid, client) = self.client_of(socket)?;
         let packets = client.emit(socket, name_json, args_json, attachments, ack_id)?;
-        self.send(&sid, packets);
+        self.send_with(&sid, packets, compress);
         self.read_released(now);
         Ok(())
     }
 
     /// Sends one event to every connected socket of `nsp` in any of `rooms`
     /// and in none of `except`, encoded and framed once: WebSocket clients
-    /// of one protocol version get the same bytes. `volatile` skips clients
-    /// that cannot take it now (a polling client without a waiting GET).
+    /// of one protocol version get the same bytes (and, sent uncompressed,
+    /// clients that agreed permessage-deflate too). `flags` as [`EmitFlags`].
     /// With `ack_id`, every recipient is asked to answer with that one ack
     /// id. Returns how many sockets it went to.
     #[allow(clippy::too_many_arguments)]
@@ -51,10 +74,11 @@ impl Server {
         name_json: &str,
         args_json: &str,
         attachments: &[Vec<u8>],
-        volatile: bool,
+        flags: EmitFlags,
         ack_id: Option<u64>,
         now: u64,
     ) -> Result<u32> {
+        let EmitFlags { volatile, compress } = flags;
         let id = ack_id;
         let packets = socketio::event_packets(nsp, name_json, args_json, attachments, id)?;
         let mut count = 0u32;
@@ -82,8 +106,9 @@ impl Server {
                             continue;
                         }
                         // A compressing connection's frames depend on its own
-                        // history: it is sent to on its own.
-                        if ws.ws.config().deflate.is_some() {
+                        // history: it is sent to on its own (uncompressed,
+                        // its frames are everyone's).
+                        if compress && ws.ws.config().deflate.is_some() {
                             Route::Own(conn)
                         } else {
                             Route::Shared(conn)
@@ -106,7 +131,7 @@ impl Server {
                 Route::Shared(conn) => ws_conns[usize::from(session.version == Version::V4)].push(conn),
                 Route::Own(conn) => compressing.push((conn, session.version)),
                 Route::Poll => {
-                    let waiting = session.queue(packets.iter().cloned());
+                    let waiting = session.queue(packets.iter().cloned(), compress);
                     polls.push((sid.clone(), waiting > self.config.max_buffered_bytes));
                 }
             }
@@ -122,7 +147,7 @@ impl Server {
             }
         }
         for (conn, version) in compressing {
-            self.ws_send(conn, &packets, version);
+            self.ws_send(conn, &packets, version, true);
         }
         for (sid, overflowing) in polls {
             if overflowing {

@@ -57,7 +57,9 @@ impl Server {
             transport: if is_polling { "polling" } else { "websocket" },
             socketio,
         });
-        self.send(&sid, vec![open.to_packet()]);
+        let mut packets = vec![open.to_packet()];
+        packets.extend(self.initial_packet.clone());
+        self.send(&sid, packets);
         sid
     }
 
@@ -77,6 +79,13 @@ impl Server {
 
     /// Queues packets on a session's transport.
     pub(super) fn send(&mut self, sid: &str, packets: Vec<Packet>) {
+        self.send_with(sid, packets, true);
+    }
+
+    /// [`Server::send`]; `compress: false` sends the packets uncompressed
+    /// (socket.io's `compress(false)`: over WebSocket no permessage-deflate,
+    /// over polling no HTTP compression unless another packet allows it).
+    pub(super) fn send_with(&mut self, sid: &str, packets: Vec<Packet>, compress: bool) {
         let Some(session) = self.sessions.get_mut(sid) else {
             return;
         };
@@ -86,12 +95,12 @@ impl Server {
         match session.transport {
             Transport::WebSocket(conn) => {
                 let version = session.version;
-                self.ws_send(conn, &packets, version);
+                self.ws_send(conn, &packets, version, compress);
             }
             Transport::Polling { get, .. } => {
                 // A client that does not poll while the server sends is
                 // dropped once too much waits for it.
-                if session.queue(packets) > self.config.max_buffered_bytes {
+                if session.queue(packets, compress) > self.config.max_buffered_bytes {
                     self.overflowed.push(sid.to_string());
                 } else if get.is_some() {
                     self.flush_poll(sid, None);

@@ -41,7 +41,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::frame::{encode_frame, FrameHeader, Opcode};
 use crate::handshake::{reject_for, HandshakeRequest, HeadLimits};
 use crate::http::{response, Request, RequestLimits, RequestReader};
-use crate::protocol::{Config as WsConfig, Connection, OwnedEvent, State as WsState};
+use crate::protocol::{
+    Config as WsConfig, Connection, MessageKind, OwnedEvent, SendOptions, State as WsState,
+};
+pub use app::EmitFlags;
 use base64::Engine as _;
 pub use rooms::RoomId;
 use rooms::Rooms;
@@ -146,6 +149,10 @@ pub enum Output {
         status: u16,
         headers: Vec<(String, String)>,
         body: Vec<u8>,
+        /// Whether the body may be compressed (engine.io's
+        /// `httpCompression`): false for a poll answer whose every packet
+        /// was sent with `compress: false`.
+        compress: bool,
     },
     /// Close the connection once everything before has been written.
     End { conn: ConnId },
@@ -374,6 +381,9 @@ pub struct Server {
     upgrade_headers: Vec<(String, String)>,
     /// The session id the application chose for the handshake being handled.
     chosen_sid: Option<String>,
+    /// A message every session gets right after its open packet
+    /// (engine.io's `initialPacket`).
+    initial_packet: Option<Packet>,
     out: Vec<Output>,
 }
 
@@ -392,8 +402,17 @@ impl Server {
             overflowed: Vec::new(),
             upgrade_headers: Vec::new(),
             chosen_sid: None,
+            initial_packet: None,
             out: Vec::new(),
         }
+    }
+
+    /// engine.io's `initialPacket`: a message (text or binary) each new
+    /// session gets right after its open packet, in the same answer over
+    /// polling (`None`: none, the default). On a Socket.IO endpoint the
+    /// client reads it as a Socket.IO packet, as with engine.io.
+    pub fn set_initial_packet(&mut self, data: Option<PacketData>) {
+        self.initial_packet = data.map(message_packet);
     }
 
     pub fn config(&self) -> &ServerConfig {
@@ -547,12 +566,7 @@ impl Server {
             Some(session) if matches!(session.endpoint, Endpoint::Engine) && !session.closing => {}
             _ => return Err(Error::new(ErrorKind::InvalidState, "the session is not open")),
         }
-        let packet = match data {
-            PacketData::Binary(bytes) => Packet::binary(PacketType::Message, bytes),
-            PacketData::Text(text) => Packet::text(PacketType::Message, text),
-            PacketData::Empty => Packet::text(PacketType::Message, ""),
-        };
-        self.send(sid, vec![packet]);
+        self.send(sid, vec![message_packet(data)]);
         self.read_released(now);
         Ok(())
     }
@@ -712,6 +726,14 @@ fn ws_frames(packets: &[Packet], version: Version) -> Vec<u8> {
         }
     }
     out
+}
+
+fn message_packet(data: PacketData) -> Packet {
+    match data {
+        PacketData::Binary(bytes) => Packet::binary(PacketType::Message, bytes),
+        PacketData::Text(text) => Packet::text(PacketType::Message, text),
+        PacketData::Empty => Packet::text(PacketType::Message, ""),
+    }
 }
 
 fn gone() -> Error {

@@ -3,6 +3,15 @@
 
 use super::*;
 
+/// An HTTP answer: status, headers, body, and whether an HTTP server may
+/// compress the body (`httpCompression`).
+pub(super) struct Answer<'a> {
+    pub(super) status: u16,
+    pub(super) headers: &'a [(&'a str, &'a str)],
+    pub(super) body: &'a [u8],
+    pub(super) compress: bool,
+}
+
 impl Server {
     /// Reads requests from a connection's backlog until one is parked or
     /// the bytes run out.
@@ -71,6 +80,23 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) {
+        let answer = Answer {
+            status,
+            headers,
+            body,
+            compress: true,
+        };
+        self.answer(conn, request, answer);
+    }
+
+    /// [`Server::respond`], saying whether an HTTP server may compress the body.
+    pub(super) fn answer(&mut self, conn: ConnId, request: &Request, answer: Answer<'_>) {
+        let Answer {
+            status,
+            headers,
+            body,
+            compress,
+        } = answer;
         let cors = self.cors_headers();
         let mut all: Vec<(&str, &str)> = headers.to_vec();
         all.extend(cors.iter().map(|(n, v)| (*n, v.as_str())));
@@ -82,6 +108,7 @@ impl Server {
                     status,
                     headers: all.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
                     body: body.to_vec(),
+                    compress,
                 });
                 return;
             }
@@ -270,7 +297,7 @@ impl Server {
         let Some((conn, _)) = get.take() else {
             return;
         };
-        let packets = session.take_buffer();
+        let (packets, compress) = session.take_buffer();
         let payload = match session.version {
             Version::V3 => engineio::encode_payload_v3(&packets, binary),
             Version::V4 => engineio::Payload::Text(engineio::encode_payload(&packets, Version::V4)),
@@ -291,7 +318,13 @@ impl Server {
         if let Some(cookie) = &cookie {
             headers.push(("Set-Cookie", cookie));
         }
-        self.respond(conn, &request, 200, &headers, &body);
+        let answer = Answer {
+            status: 200,
+            headers: &headers,
+            body: &body,
+            compress,
+        };
+        self.answer(conn, &request, answer);
     }
 
     /// A POST on a polling session: its body is a payload of packets.

@@ -69,6 +69,9 @@ pub(super) struct Session {
     pub(super) buffer: Vec<Packet>,
     /// The size of the application's packets in `buffer`.
     buffered_bytes: usize,
+    /// Whether any packet in `buffer` may be compressed (engine.io
+    /// compresses a poll answer unless every packet in it says not to).
+    buffer_compressible: bool,
     /// Closing over polling: the next GET is told, then the session ends.
     pub(super) closing: bool,
     pub(super) close_deadline: Option<u64>,
@@ -95,6 +98,7 @@ impl Session {
             probe: None,
             buffer: Vec::new(),
             buffered_bytes: 0,
+            buffer_compressible: false,
             closing: false,
             close_deadline: None,
             poll_request: None,
@@ -108,7 +112,8 @@ impl Session {
 
     /// Queues the application's packets for the next GET; returns how many
     /// bytes of them are waiting now.
-    pub(super) fn queue(&mut self, packets: impl IntoIterator<Item = Packet>) -> usize {
+    pub(super) fn queue(&mut self, packets: impl IntoIterator<Item = Packet>, compress: bool) -> usize {
+        self.buffer_compressible |= compress;
         for packet in packets {
             self.buffered_bytes += match &packet.data {
                 PacketData::Empty => 1,
@@ -120,14 +125,16 @@ impl Session {
         self.buffered_bytes
     }
 
-    /// Everything waiting, taken.
-    pub(super) fn take_buffer(&mut self) -> Vec<Packet> {
+    /// Everything waiting, taken, and whether it may be compressed.
+    pub(super) fn take_buffer(&mut self) -> (Vec<Packet>, bool) {
         self.buffered_bytes = 0;
-        std::mem::take(&mut self.buffer)
+        let compress = std::mem::take(&mut self.buffer_compressible);
+        (std::mem::take(&mut self.buffer), compress)
     }
 
     pub(super) fn clear_buffer(&mut self) {
         self.buffered_bytes = 0;
+        self.buffer_compressible = false;
         self.buffer.clear();
     }
 

@@ -6,6 +6,11 @@ use crate::protocol::Config;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+const VOLATILE: EmitFlags = EmitFlags {
+    volatile: true,
+    compress: true,
+};
+
 struct Sim {
     server: Server,
     now: u64,
@@ -91,30 +96,35 @@ impl Sim {
                 return;
             }
             for output in output {
-                match output {
-                    Output::Write { conn, bytes } => self.wire.entry(conn).or_default().0.extend(bytes),
-                    Output::WriteShared { conns, bytes } => {
-                        for conn in conns {
-                            self.wire.entry(conn).or_default().0.extend(&bytes);
-                        }
-                    }
-                    Output::End { conn } => self.wire.entry(conn).or_default().1 = true,
-                    // The raw Engine.IO endpoint as the example uses it: an echo.
-                    Output::Message { sid, data } => self.server.send_message(&sid, data, self.now).unwrap(),
-                    Output::Connect { socket, ref nsp, .. } => {
-                        if self.namespaces.contains(&nsp.as_str()) {
-                            self.server
-                                .accept(socket, &Identity::default(), self.now)
-                                .unwrap();
-                        } else {
-                            let refusal = r#"{"message":"Invalid namespace"}"#;
-                            self.server.refuse(socket, refusal, self.now).unwrap();
-                        }
-                        self.app.push(output);
-                    }
-                    other => self.app.push(other),
+                self.apply(output);
+            }
+        }
+    }
+
+    /// Carries out one output: bytes onto the wire, the example's answers.
+    fn apply(&mut self, output: Output) {
+        match output {
+            Output::Write { conn, bytes } => self.wire.entry(conn).or_default().0.extend(bytes),
+            Output::WriteShared { conns, bytes } => {
+                for conn in conns {
+                    self.wire.entry(conn).or_default().0.extend(&bytes);
                 }
             }
+            Output::End { conn } => self.wire.entry(conn).or_default().1 = true,
+            // The raw Engine.IO endpoint as the example uses it: an echo.
+            Output::Message { sid, data } => self.server.send_message(&sid, data, self.now).unwrap(),
+            Output::Connect { socket, ref nsp, .. } => {
+                if self.namespaces.contains(&nsp.as_str()) {
+                    self.server
+                        .accept(socket, &Identity::default(), self.now)
+                        .unwrap();
+                } else {
+                    let refusal = r#"{"message":"Invalid namespace"}"#;
+                    self.server.refuse(socket, refusal, self.now).unwrap();
+                }
+                self.app.push(output);
+            }
+            other => self.app.push(other),
         }
     }
 
@@ -489,7 +499,15 @@ fn socketio_connect_events_acks_and_errors() {
         ("/custom", r#"{"token":"abc"}"#)
     );
     sim.server
-        .emit(socket, "\"auth\"", &format!("[{auth_json}]"), &[], None, sim.now)
+        .emit(
+            socket,
+            "\"auth\"",
+            &format!("[{auth_json}]"),
+            &[],
+            None,
+            true,
+            sim.now,
+        )
         .unwrap();
     sim.collect();
     assert_eq!(
@@ -805,7 +823,17 @@ fn broadcasts_are_framed_once_and_respect_rooms() {
     sim.app.clear();
     let count = sim
         .server
-        .broadcast("/", &[ALL], &[RED], "\"news\"", "[1]", &[], false, None, sim.now)
+        .broadcast(
+            "/",
+            &[ALL],
+            &[RED],
+            "\"news\"",
+            "[1]",
+            &[],
+            EmitFlags::default(),
+            None,
+            sim.now,
+        )
         .unwrap();
     assert_eq!(count, 2);
     let outputs = sim.server.take_output();
@@ -829,7 +857,7 @@ fn broadcasts_are_framed_once_and_respect_rooms() {
             "\"file\"",
             r#"[{"_placeholder":true,"num":0}]"#,
             &[vec![7, 8]],
-            false,
+            EmitFlags::default(),
             Some(0),
             sim.now,
         )
@@ -870,14 +898,24 @@ fn broadcasts_are_framed_once_and_respect_rooms() {
     // Volatile: the polling client without a waiting GET is skipped.
     let count = sim
         .server
-        .broadcast("/", &[ALL], &[], "\"tick\"", "[]", &[], true, None, sim.now)
+        .broadcast("/", &[ALL], &[], "\"tick\"", "[]", &[], VOLATILE, None, sim.now)
         .unwrap();
     assert_eq!(count, 3);
     // A socket that left is out of its rooms.
     sim.ws_send(c2, &mut w2, "41");
     let count = sim
         .server
-        .broadcast("/", &[ALL], &[], "\"tick\"", "[]", &[], false, None, sim.now)
+        .broadcast(
+            "/",
+            &[ALL],
+            &[],
+            "\"tick\"",
+            "[]",
+            &[],
+            EmitFlags::default(),
+            None,
+            sim.now,
+        )
         .unwrap();
     assert_eq!(count, 3);
     assert!(sim.server.join(s2, RED).is_err());
@@ -1010,12 +1048,22 @@ fn a_client_that_does_not_read_is_dropped() {
     // Volatile packets skip it; others still go.
     let count = sim
         .server
-        .broadcast("/", &[1], &[], "\"tick\"", "[]", &[], true, None, sim.now)
+        .broadcast("/", &[1], &[], "\"tick\"", "[]", &[], VOLATILE, None, sim.now)
         .unwrap();
     assert_eq!(count, 1);
     let count = sim
         .server
-        .broadcast("/", &[1], &[], "\"news\"", "[]", &[], false, None, sim.now)
+        .broadcast(
+            "/",
+            &[1],
+            &[],
+            "\"news\"",
+            "[]",
+            &[],
+            EmitFlags::default(),
+            None,
+            sim.now,
+        )
         .unwrap();
     assert_eq!(count, 2);
     sim.collect();
@@ -1056,12 +1104,12 @@ fn a_polling_client_that_does_not_poll_is_dropped_past_the_buffer_bound() {
     let chunk = format!("[\"{}\"]", "x".repeat(1_000));
     for _ in 0..9 {
         sim.server
-            .emit(socket, "\"big\"", &chunk, &[], None, sim.now)
+            .emit(socket, "\"big\"", &chunk, &[], None, true, sim.now)
             .unwrap();
     }
     assert_eq!(sim.server.session_count(), 1);
     sim.server
-        .emit(socket, "\"big\"", &chunk, &[], None, sim.now)
+        .emit(socket, "\"big\"", &chunk, &[], None, true, sim.now)
         .unwrap();
     sim.collect();
     assert_eq!(sim.server.session_count(), 0);
@@ -1073,7 +1121,7 @@ fn a_polling_client_that_does_not_poll_is_dropped_past_the_buffer_bound() {
 
 #[test]
 fn permessage_deflate_is_agreed_when_allowed_and_compresses_above_the_threshold() {
-    use crate::deflate::{self, DeflateOptions, DeflateSettings};
+    use crate::deflate::DeflateOptions;
     let mut sim = Sim::new(ServerConfig {
         per_message_deflate: Some(DeflateOptions {
             threshold: 16,
@@ -1081,26 +1129,23 @@ fn permessage_deflate_is_agreed_when_allowed_and_compresses_above_the_threshold(
         }),
         ..sio_config()
     });
-    let (conn, response) = sim.ws_open_offering_deflate();
-    let params = deflate::accept_response(&response.extensions, &DeflateOptions::default())
-        .unwrap()
-        .expect("permessage-deflate agreed");
-    let mut config = Config::client();
-    config.deflate = Some(DeflateSettings::new(params));
-    let mut ws = Connection::new(config);
-    sim.ws_read(conn, &mut ws);
-    sim.ws_send(conn, &mut ws, "40");
-    sim.ws_read(conn, &mut ws);
-    let Some(Output::Connect { socket, .. }) = sim.app.last().cloned() else {
-        panic!("no connect");
-    };
-    sim.server.join(socket, 1).unwrap();
+    let (conn, mut ws, socket) = sim.sio_client_in_room(true, 1);
     let long = format!("[\"{}\"]", "z".repeat(200));
     sim.server
-        .broadcast("/", &[1], &[], "\"big\"", &long, &[], false, None, sim.now)
+        .broadcast(
+            "/",
+            &[1],
+            &[],
+            "\"big\"",
+            &long,
+            &[],
+            EmitFlags::default(),
+            None,
+            sim.now,
+        )
         .unwrap();
     sim.server
-        .emit(socket, "\"small\"", "[]", &[], None, sim.now)
+        .emit(socket, "\"small\"", "[]", &[], None, true, sim.now)
         .unwrap();
     sim.collect();
     let (wire, _) = sim.wire.get(&conn).unwrap().clone();
@@ -1120,6 +1165,33 @@ fn permessage_deflate_is_agreed_when_allowed_and_compresses_above_the_threshold(
 }
 
 impl Sim {
+    /// A Socket.IO client over WebSocket (with permessage-deflate agreed
+    /// when `deflate`), connected to `/` and in `room`: its connection,
+    /// the client's side, and its socket.
+    fn sio_client_in_room(&mut self, deflate: bool, room: RoomId) -> (ConnId, Connection, SocketHandle) {
+        use crate::deflate::{DeflateOptions, DeflateSettings};
+        let mut config = Config::client();
+        let conn = if deflate {
+            let (conn, response) = self.ws_open_offering_deflate();
+            let params = crate::deflate::accept_response(&response.extensions, &DeflateOptions::default())
+                .unwrap()
+                .expect("permessage-deflate agreed");
+            config.deflate = Some(DeflateSettings::new(params));
+            conn
+        } else {
+            self.ws_open("/socket.io/?EIO=4&transport=websocket").0
+        };
+        let mut ws = Connection::new(config);
+        self.ws_read(conn, &mut ws);
+        self.ws_send(conn, &mut ws, "40");
+        self.ws_read(conn, &mut ws);
+        let Some(Output::Connect { socket, .. }) = self.app.last().cloned() else {
+            panic!("no connect");
+        };
+        self.server.join(socket, room).unwrap();
+        (conn, ws, socket)
+    }
+
     /// A Socket.IO WebSocket whose client offers permessage-deflate.
     fn ws_open_offering_deflate(&mut self) -> (ConnId, crate::handshake::HandshakeResponse) {
         let offer = crate::deflate::offer(&crate::deflate::DeflateOptions::default());
@@ -1176,16 +1248,26 @@ fn emitted_names_follow_the_rule_received_names_follow() {
     ] {
         let err = sim
             .server
-            .emit(socket, bad, "[]", &[], None, sim.now)
+            .emit(socket, bad, "[]", &[], None, true, sim.now)
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}");
-        let err = sim
-            .server
-            .broadcast("/", &[1], &[], bad, "[]", &[], false, None, sim.now);
+        let err = sim.server.broadcast(
+            "/",
+            &[1],
+            &[],
+            bad,
+            "[]",
+            &[],
+            EmitFlags::default(),
+            None,
+            sim.now,
+        );
         assert!(err.is_err(), "{bad}");
     }
     for good in ["\"chat\"", "7", " \"spaced\" "] {
-        sim.server.emit(socket, good, "[]", &[], None, sim.now).unwrap();
+        sim.server
+            .emit(socket, good, "[]", &[], None, true, sim.now)
+            .unwrap();
     }
 }
 
@@ -1217,7 +1299,7 @@ fn a_recovered_socket_gets_its_missed_events_before_a_connect_answer_with_its_ol
     // Pending: an event may go out already (socket.io writes a recovered
     // session's missed packets from the socket's constructor).
     server
-        .emit(socket, "\"missed\"", r#"[1,"o8"]"#, &[], None, 0)
+        .emit(socket, "\"missed\"", r#"[1,"o8"]"#, &[], None, true, 0)
         .unwrap();
     let identity = Identity {
         id: Some("old-id".into()),
@@ -1390,4 +1472,145 @@ fn usable_session_ids_are_cookie_values_of_1_to_128_bytes() {
     }
     assert!(valid_session_id(&"z".repeat(128)));
     assert!(!valid_session_id(&"z".repeat(129)));
+}
+
+#[test]
+fn packets_sent_with_compress_false_go_out_without_permessage_deflate() {
+    use crate::deflate::DeflateOptions;
+    let mut sim = Sim::new(ServerConfig {
+        per_message_deflate: Some(DeflateOptions::default()),
+        ..sio_config()
+    });
+    let (conn, mut ws, socket) = sim.sio_client_in_room(true, 1);
+    // A client without permessage-deflate in the same room.
+    let (plain, mut plain_ws, _) = sim.sio_client_in_room(false, 1);
+    let long = format!("[\"{}\"]", "z".repeat(2000));
+    let mut first_frames = |sim: &mut Sim, send: &dyn Fn(&mut Server)| {
+        sim.server.take_output();
+        send(&mut sim.server);
+        let outputs = sim.server.take_output();
+        let shared = outputs
+            .iter()
+            .any(|o| matches!(o, Output::WriteShared { conns, .. } if conns.contains(&conn)));
+        for output in outputs {
+            sim.apply(output);
+        }
+        let wire = sim.wire.get(&conn).unwrap().0.clone();
+        let events = sim.ws_read(conn, &mut ws);
+        sim.ws_read(plain, &mut plain_ws);
+        (wire[0] & 0x40 != 0, wire.len(), shared, texts(&events))
+    };
+    let expected = vec![format!("42[\"big\",\"{}\"]", "z".repeat(2000))];
+    let uncompressed = EmitFlags {
+        compress: false,
+        ..EmitFlags::default()
+    };
+    // emit: compressed by default, not with compress false.
+    let (rsv1, len, _, got) = first_frames(&mut sim, &|s| {
+        s.emit(socket, "\"big\"", &long, &[], None, true, 0).unwrap()
+    });
+    assert!(rsv1 && len < 100 && got == expected, "{rsv1} {len}");
+    let (rsv1, len, _, got) = first_frames(&mut sim, &|s| {
+        s.emit(socket, "\"big\"", &long, &[], None, false, 0).unwrap()
+    });
+    assert!(!rsv1 && len > 2000 && got == expected, "{rsv1} {len}");
+    // broadcast: uncompressed, the deflate client shares the plain client's frames.
+    let (rsv1, _, shared, got) = first_frames(&mut sim, &|s| {
+        s.broadcast(
+            "/",
+            &[1],
+            &[],
+            "\"big\"",
+            &long,
+            &[],
+            EmitFlags::default(),
+            None,
+            0,
+        )
+        .unwrap();
+    });
+    assert!(rsv1 && !shared && got == expected);
+    let (rsv1, _, shared, got) = first_frames(&mut sim, &|s| {
+        s.broadcast("/", &[1], &[], "\"big\"", &long, &[], uncompressed, None, 0)
+            .unwrap();
+    });
+    assert!(!rsv1 && shared && got == expected);
+    // The context survives the uncompressed messages in between.
+    let (rsv1, _, _, got) = first_frames(&mut sim, &|s| {
+        s.emit(socket, "\"big\"", &long, &[], None, true, 0).unwrap()
+    });
+    assert!(rsv1 && got == expected);
+}
+
+#[test]
+fn a_poll_answer_may_be_compressed_unless_all_its_packets_said_not_to() {
+    let mut server = Server::new(sio_config());
+    server.http_request(
+        1,
+        http_request("GET", "/socket.io/?EIO=4&transport=polling", ""),
+        0,
+    );
+    let Some(Output::SessionOpen { sid, .. }) = server.take_output().first().cloned() else {
+        panic!("no session");
+    };
+    let target = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    server.http_request(2, http_request("POST", &target, "40"), 0);
+    let socket = server
+        .take_output()
+        .iter()
+        .find_map(|o| match o {
+            Output::Connect { socket, .. } => Some(*socket),
+            _ => None,
+        })
+        .expect("a pending socket");
+    server.accept(socket, &Identity::default(), 0).unwrap();
+    let poll_compress = |server: &mut Server, conn| {
+        server.http_request(conn, http_request("GET", &target, ""), 0);
+        server.take_output().iter().find_map(|o| match o {
+            Output::Respond {
+                conn: c, compress, ..
+            } if *c == conn => Some(*compress),
+            _ => None,
+        })
+    };
+    // The CONNECT answer: compressible, as every packet is by default.
+    assert_eq!(poll_compress(&mut server, 3), Some(true));
+    server.emit(socket, "\"a\"", "[]", &[], None, false, 0).unwrap();
+    assert_eq!(poll_compress(&mut server, 4), Some(false));
+    server.emit(socket, "\"a\"", "[]", &[], None, false, 0).unwrap();
+    server.emit(socket, "\"b\"", "[]", &[], None, true, 0).unwrap();
+    assert_eq!(poll_compress(&mut server, 5), Some(true));
+    let uncompressed = EmitFlags {
+        compress: false,
+        ..EmitFlags::default()
+    };
+    server.join(socket, 1).unwrap();
+    server
+        .broadcast("/", &[1], &[], "\"c\"", "[]", &[], uncompressed, None, 0)
+        .unwrap();
+    assert_eq!(poll_compress(&mut server, 6), Some(false));
+}
+
+#[test]
+fn the_initial_packet_follows_the_open_packet_in_the_handshake_answer() {
+    let mut sim = Sim::new(sio_config());
+    sim.server
+        .set_initial_packet(Some(PacketData::Text("welcome".into())));
+    let r = sim.http("GET", "/engine.io/?EIO=4&transport=polling", "");
+    let (open, rest) = r.body.split_once('\u{1e}').expect("two packets");
+    assert!(open.starts_with("0{\"sid\":"));
+    assert_eq!(rest, "4welcome");
+    // Over WebSocket, as the message after the open packet; binary too.
+    sim.server
+        .set_initial_packet(Some(PacketData::Binary(vec![1, 2, 3])));
+    let (conn, mut ws) = sim.ws_open("/engine.io/?EIO=4&transport=websocket");
+    let events = sim.ws_read(conn, &mut ws);
+    assert!(
+        matches!(&events[..], [OwnedEvent::Text(open), OwnedEvent::Binary(bytes)]
+        if open.starts_with("0{") && bytes == &[1, 2, 3]),
+        "{events:?}"
+    );
+    sim.server.set_initial_packet(None);
+    let r = sim.http("GET", "/engine.io/?EIO=4&transport=polling", "");
+    assert!(!r.body.contains('\u{1e}'));
 }

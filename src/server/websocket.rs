@@ -154,14 +154,22 @@ impl Server {
         }
     }
 
-    pub(super) fn ws_send(&mut self, conn: ConnId, packets: &[Packet], version: Version) {
+    pub(super) fn ws_send(&mut self, conn: ConnId, packets: &[Packet], version: Version, compress: bool) {
         let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) else {
             return;
         };
+        let options = SendOptions {
+            compress,
+            ..SendOptions::default()
+        };
         for packet in packets {
             let sent = match engineio::encode_ws(packet, version) {
-                WsMessage::Text(text) => ws.ws.send_text(&text),
-                WsMessage::Binary(bytes) => ws.ws.send_binary(&bytes),
+                WsMessage::Text(text) if compress => ws.ws.send_text(&text),
+                WsMessage::Text(text) => {
+                    ws.ws
+                        .send_message_with(MessageKind::Text, text.as_bytes(), &options)
+                }
+                WsMessage::Binary(bytes) => ws.ws.send_message_with(MessageKind::Binary, &bytes, &options),
             };
             if sent.is_err() {
                 break;
@@ -260,7 +268,7 @@ impl Server {
             if let Some(probe) = session.probe.as_mut() {
                 probe.probed = true;
             }
-            self.ws_send(conn, &[Packet::text(PacketType::Pong, "probe")], version);
+            self.ws_send(conn, &[Packet::text(PacketType::Pong, "probe")], version, true);
             // Let a waiting GET return so the client can pause polling.
             self.release_poll_with_noop(sid);
             return;
@@ -272,12 +280,13 @@ impl Server {
                 return;
             };
             session.transport = Transport::WebSocket(conn);
-            let buffered = session.take_buffer();
+            // What waited goes out compressed unless all of it said not to.
+            let (buffered, compress) = session.take_buffer();
             if let Some(Conn::Ws(ws)) = self.conns.get_mut(&conn) {
                 ws.link = WsLink::Transport(sid.to_string());
             }
             self.out.push(Output::Upgrade { sid: sid.to_string() });
-            self.ws_send(conn, &buffered, version);
+            self.ws_send(conn, &buffered, version, compress);
             return;
         }
         session.probe = None;

@@ -1,5 +1,6 @@
 use super::{invalid_argument, js_error, js_length, options, patch_u32, put_u32};
-use crate::server::{Congestion, Identity, Output, Server, ServerConfig};
+use crate::layout::emit::{NO_COMPRESS, VOLATILE};
+use crate::server::{Congestion, EmitFlags, Identity, Output, Server, ServerConfig};
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -11,6 +12,24 @@ use crate::layout::server::{
     UPGRADE, WRITE, WRITE_SHARED,
 };
 use js_sys::Uint32Array;
+
+/// An Engine.IO message from JS: a string (text) or a Uint8Array (binary).
+fn message_from_js(data: &JsValue) -> Result<PacketData, JsValue> {
+    match data.as_string() {
+        Some(text) => Ok(PacketData::Text(text)),
+        None => match data.dyn_ref::<Uint8Array>() {
+            Some(bytes) => Ok(PacketData::Binary(bytes.to_vec())),
+            None => Err(invalid_argument("a message is a string or a Uint8Array")),
+        },
+    }
+}
+
+fn emit_flags(flags: u32) -> EmitFlags {
+    EmitFlags {
+        volatile: flags & VOLATILE != 0,
+        compress: flags & NO_COMPRESS == 0,
+    }
+}
 
 fn millis(now: f64) -> u64 {
     if now.is_finite() && now > 0.0 {
@@ -106,10 +125,12 @@ fn pack_output(out: &mut Vec<u8>, outputs: Vec<Output>) {
                 status,
                 headers,
                 body,
+                compress,
             } => {
                 let lines: String = headers.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
                 record_with(out, RESPOND, conn, |payload| {
                     payload.extend_from_slice(&status.to_le_bytes());
+                    payload.push(u8::from(compress));
                     put_u32(payload, lines.len() as u32);
                     payload.extend_from_slice(lines.as_bytes());
                     payload.extend_from_slice(&body);
@@ -302,7 +323,9 @@ impl WasmServer {
     }
 
     /// Sends an event; with `ackId` (the namespace's next, from the
-    /// application) the client is asked to answer with that id.
+    /// application) the client is asked to answer with that id. `flags`:
+    /// layout's EMIT_NO_COMPRESS.
+    #[allow(clippy::too_many_arguments)]
     pub fn emit(
         &mut self,
         socket: u32,
@@ -310,12 +333,22 @@ impl WasmServer {
         args_json: &str,
         attachments: Array,
         ack_id: Option<f64>,
+        flags: u32,
         now: f64,
     ) -> Result<(), JsValue> {
         let attachments = attachments_from_js(&attachments)?;
         let ack_id = ack_id.map(|id| js_length(id, "an ack id")).transpose()?;
+        let compress = emit_flags(flags).compress;
         self.inner
-            .emit(socket, name_json, args_json, &attachments, ack_id, millis(now))
+            .emit(
+                socket,
+                name_json,
+                args_json,
+                &attachments,
+                ack_id,
+                compress,
+                millis(now),
+            )
             .map_err(|e| js_error(&e))
     }
 
@@ -407,7 +440,7 @@ impl WasmServer {
 
     /// One event to the sockets of `nsp` in any of `rooms` and none of
     /// `except`, each asked for an ack of `ackId` when given; returns how
-    /// many sockets it went to.
+    /// many sockets it went to. `flags`: layout's EMIT_*.
     #[allow(clippy::too_many_arguments)]
     pub fn broadcast(
         &mut self,
@@ -417,7 +450,7 @@ impl WasmServer {
         name_json: &str,
         args_json: &str,
         attachments: Array,
-        volatile: bool,
+        flags: u32,
         ack_id: Option<f64>,
         now: f64,
     ) -> Result<u32, JsValue> {
@@ -431,7 +464,7 @@ impl WasmServer {
                 name_json,
                 args_json,
                 &attachments,
-                volatile,
+                emit_flags(flags),
                 ack_id,
                 millis(now),
             )
@@ -463,16 +496,23 @@ impl WasmServer {
     /// Uint8Array (binary).
     #[wasm_bindgen(js_name = sendMessage)]
     pub fn send_message(&mut self, sid: &str, data: JsValue, now: f64) -> Result<(), JsValue> {
-        let data = match data.as_string() {
-            Some(text) => PacketData::Text(text),
-            None => match data.dyn_ref::<Uint8Array>() {
-                Some(bytes) => PacketData::Binary(bytes.to_vec()),
-                None => return Err(invalid_argument("a message is a string or a Uint8Array")),
-            },
-        };
+        let data = message_from_js(&data)?;
         self.inner
             .send_message(sid, data, millis(now))
             .map_err(|e| js_error(&e))
+    }
+
+    /// engine.io's `initialPacket`: a message (string or Uint8Array) every
+    /// new session gets after its open packet; `undefined` or `null`: none.
+    #[wasm_bindgen(js_name = setInitialPacket)]
+    pub fn set_initial_packet(&mut self, data: JsValue) -> Result<(), JsValue> {
+        let data = if data.is_undefined() || data.is_null() {
+            None
+        } else {
+            Some(message_from_js(&data)?)
+        };
+        self.inner.set_initial_packet(data);
+        Ok(())
     }
 
     /// Closes an Engine.IO session (engine.io's `socket.close()`).

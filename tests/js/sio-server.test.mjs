@@ -632,3 +632,19 @@ test('attached to an HTTP/2 server (with HTTP/1.1 allowed): HTTP/2 polling and s
   assert.deepEqual(seen.wsframe, seen['socket.io']);
   assert.deepEqual(seen.wsframe, { handshake: [200, '0', ['websocket']], transport: 'websocket' });
 });
+
+both('emitReserved / emitUntyped on a namespace and a socket reach its own listeners, not the clients', async ({ io, connect }) => {
+  const seen = [];
+  io.of('/').on('custom', (x) => seen.push(['namespace', x]));
+  io.on('connection', (socket) => {
+    socket.on('custom', (x) => seen.push(['socket', x]));
+    socket.emitReserved('custom', 1);
+    socket.emitUntyped('custom', 2);
+  });
+  const client = await connect();
+  client.on('custom', (x) => seen.push(['client', x]));
+  io.of('/').emitReserved('custom', 3);
+  io.of('/').emitUntyped('custom', 4);
+  await sleep(100);
+  return seen;
+});

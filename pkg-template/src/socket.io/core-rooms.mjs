@@ -130,6 +130,7 @@ export class CoreRooms {
       Boolean(opts.flags?.volatile),
       ackId,
       performance.now(),
+      opts.flags?.compress !== false,
     );
     this.nsp.server._engine.flushSoon();
     return count;

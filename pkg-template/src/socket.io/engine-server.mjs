@@ -11,7 +11,7 @@ import { resolveOptions } from './options.mjs';
 const ENGINE_OPTIONS = new Set([
   'path', 'pingTimeout', 'pingInterval', 'upgradeTimeout', 'maxHttpBufferSize', 'allowRequest', 'transports',
   'allowUpgrades', 'perMessageDeflate', 'httpCompression', 'cookie', 'cors', 'allowEIO3', 'addTrailingSlash',
-  'destroyUpgrade', 'destroyUpgradeTimeout', 'maxBufferedBytes',
+  'destroyUpgrade', 'destroyUpgradeTimeout', 'maxBufferedBytes', 'initialPacket',
 ]);
 
 export class EngineIoServer extends EventEmitter {

@@ -219,6 +219,9 @@ export class Engine extends EventEmitter {
       socketioPath: options.endpoint === 'engine' ? null : this.#path,
       enginePath: options.endpoint === 'engine' ? this.#path : null,
     });
+    // engine.io's `initialPacket` (sent when truthy): bytes as binary, anything else as its text.
+    const initial = options.initialPacket;
+    if (initial) this.core.setInitialPacket(ArrayBuffer.isView(initial) || initial instanceof ArrayBuffer ? initial : String(initial));
     this.#unwatchTrap = onTrap((err) => {
       this.#trap = err;
       clearTimeout(this.#timer);
@@ -599,13 +602,13 @@ export class Engine extends EventEmitter {
     this.emit('connection_error', { req, code, message: ENGINE_MESSAGES[code], context });
   }
 
-  #respond({ conn, status, headers, body }) {
+  #respond({ conn, status, headers, body, compress: compressible }) {
     const entry = this.#conns.get(conn);
     this.#conns.delete(conn);
     if (!entry?.res) return;
     const { res, req } = entry;
     const compression = this.#options.httpCompression;
-    const encoding = compression && req.method === 'GET' && body.length >= compression.threshold ? acceptedEncoding(req) : undefined;
+    const encoding = compression && compressible && req.method === 'GET' && body.length >= compression.threshold ? acceptedEncoding(req) : undefined;
     if (encoding) {
       body = encoding === 'gzip' ? zlib.gzipSync(body, compression) : zlib.deflateSync(body, compression);
       headers.push(['Content-Encoding', encoding]);

@@ -165,6 +165,15 @@ export class Namespace extends EventEmitter {
     return promiseOfResponses((callback) => this.serverSideEmit(ev, ...args, callback));
   }
 
+  /** socket.io's typed-events helpers: emit to this namespace's own listeners, not to clients. */
+  emitReserved(ev, ...args) {
+    return emitLocally.call(this, ev, ...args);
+  }
+
+  emitUntyped(ev, ...args) {
+    return emitLocally.call(this, ev, ...args);
+  }
+
   /** Another node's `serverSideEmit` (adapters call this). */
   _onServerSideEmit(args) {
     emitLocally.apply(this, args);

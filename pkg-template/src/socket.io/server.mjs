@@ -361,9 +361,10 @@ export class Server {
 }
 
 // As socket.io: the EventEmitter methods of the server are the main
-// namespace's (`io.on('connection', …)`, `io.emit(…)`).
-for (const name of Object.keys(EventEmitter.prototype)) {
-  if (typeof EventEmitter.prototype[name] !== 'function' || name === 'constructor') continue;
+// namespace's (`io.on('connection', …)`, `io.emit(…)`); so are the
+// typed-events helpers, which reach the listeners registered that way.
+const emitterMethods = Object.keys(EventEmitter.prototype).filter((name) => typeof EventEmitter.prototype[name] === 'function');
+for (const name of [...emitterMethods, 'emitReserved', 'emitUntyped']) {
   Server.prototype[name] = function (...args) {
     return this.sockets[name](...args);
   };

@@ -135,16 +135,16 @@ export class Socket extends EventEmitter {
     const id = ack ? this.nsp._ids++ : undefined;
     // Before its CONNECT answer too: socket.io writes such events, and the
     // client holds them until it is connected.
-    const sent = this.#send(ev, args, id);
+    const sent = this.#send(ev, args, id, flags.compress !== false);
     if (ack && sent) this.#registerAck(id, ack, flags.timeout);
     return true;
   }
 
   /** EVENT `[ev, ...args]` to this client (asking for ack `id` when given); false once it is gone. */
-  #send(ev, args, id) {
+  #send(ev, args, id, compress = true) {
     const { json, attachments } = encodeArgs(args);
     const sent = whileConnected(() => {
-      this.#core.emit(this._handle, encodeName(ev), json, attachments, id, performance.now());
+      this.#core.emit(this._handle, encodeName(ev), json, attachments, id, performance.now(), compress);
       return true;
     });
     this.server._engine.flushSoon();
@@ -323,6 +323,15 @@ export class Socket extends EventEmitter {
     else whileConnected(() => this.#core.disconnect(this._handle, performance.now()));
     this.server._engine.flushSoon();
     return this;
+  }
+
+  /** socket.io's typed-events helpers: emit to this socket's own listeners, not to the client. */
+  emitReserved(ev, ...args) {
+    return emitLocally.call(this, ev, ...args);
+  }
+
+  emitUntyped(ev, ...args) {
+    return emitLocally.call(this, ev, ...args);
   }
 
   compress(compress) {
