@@ -123,6 +123,14 @@ export interface EngineConn extends EventEmitter {
   readonly remoteAddress: string | undefined;
   readonly upgraded: boolean;
   close(): this;
+  on(event: 'upgrade', listener: (transport: { name: 'websocket' }) => void): this;
+  on(event: 'close', listener: (reason: string) => void): this;
+  /** Each packet received (a message's data is the Socket.IO packet's text, or an attachment's bytes). */
+  on(event: 'packet', listener: (packet: { type: string; data?: string | Buffer }) => void): this;
+  /** Each packet sent. */
+  on(event: 'packetCreate', listener: (packet: { type: string; options: { compress: boolean }; data?: string | Buffer }) => void): this;
+  on(event: 'heartbeat' | 'drain', listener: () => void): this;
+  on(event: string, listener: (...args: any[]) => void): this;
 }
 
 /** engine.io's `connection_error`: `code` 0-5 as engine.io's `Server.errors`, `context` as engine.io gives it. */

@@ -137,6 +137,16 @@ layout! {
         /// error code, then engine.io's context name for a bad request
         /// (ASCII, empty for the other codes).
         REFUSED: u8 = 14;
+        /// A packet of an observed session. Id: 0 sent, 1 received, 2
+        /// received and a heartbeat. Body: u8 Engine.IO packet type, u8
+        /// flags (PACKET_BINARY, PACKET_UNCOMPRESSED), u32 length of the
+        /// session id, the id, the data.
+        PACKET: u8 = 15;
+        PACKET_BINARY: u8 = 1;
+        /// Sent with `compress: false`.
+        PACKET_UNCOMPRESSED: u8 = 2;
+        /// What an observed session sent went to its transport. Body: the session id.
+        DRAIN: u8 = 16;
     }
 }
 

@@ -654,12 +654,15 @@ pub fn server(data: &[u8]) {
 }
 
 /// Takes the server's output as an application would (answering raw
-/// Engine.IO messages, remembering the sockets that connect) and checks it
+/// Engine.IO messages, remembering the sockets that connect, watching
+/// every session's packets) and checks it
 /// stays sane: no write or response of a megabyte from inputs this small.
 pub fn take_output_checked(server: &mut Server, sockets: &mut Vec<SocketHandle>, now: u64) {
     for output in server.take_output() {
         match output {
             Output::Connect { socket, .. } => sockets.push(socket),
+            // Every session's packets are watched, so those paths run too.
+            Output::SessionOpen { sid, .. } => server.observe(&sid, true),
             Output::Message { sid, data } => {
                 let _ = server.send_message(&sid, data, now);
             }

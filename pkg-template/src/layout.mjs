@@ -60,3 +60,7 @@ export const SERVER_WRITE_SHARED = 11;
 export const SERVER_RESPOND = 12;
 export const SERVER_MESSAGE = 13;
 export const SERVER_REFUSED = 14;
+export const SERVER_PACKET = 15;
+export const SERVER_PACKET_BINARY = 1;
+export const SERVER_PACKET_UNCOMPRESSED = 2;
+export const SERVER_DRAIN = 16;

@@ -18,6 +18,10 @@ OUTPUT_KINDS[layout.SERVER_WRITE_SHARED] = 'writeShared';
 OUTPUT_KINDS[layout.SERVER_RESPOND] = 'respond';
 OUTPUT_KINDS[layout.SERVER_MESSAGE] = 'message';
 OUTPUT_KINDS[layout.SERVER_REFUSED] = 'refused';
+OUTPUT_KINDS[layout.SERVER_PACKET] = 'packet';
+OUTPUT_KINDS[layout.SERVER_DRAIN] = 'drain';
+/** Engine.IO packet types by number, as engine.io names them. */
+const PACKET_TYPES = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
 const RECORD = layout.SERVER_RECORD_HEADER_LEN;
 
 /** UTF-8 text of `bytes[start, end)` (Node's Buffer decodes short text faster than TextDecoder). */
@@ -64,6 +68,22 @@ function messageAction(body) {
   const sid = decoder.decode(body.subarray(5, 5 + sidLength));
   const data = body.subarray(5 + sidLength);
   return { kind: 'message', sid, data: body[0] === 1 ? data : decoder.decode(data) };
+}
+
+/**
+ * An observed session's packet record: `{ kind: 'packet', sid, received,
+ * heartbeat, packet: { type, data } }` (data: a string, bytes, or absent).
+ */
+function packetAction(direction, body) {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const sidLength = view.getUint32(2, true);
+  const sid = decoder.decode(body.subarray(6, 6 + sidLength));
+  const data = body.subarray(6 + sidLength);
+  const packet = { type: PACKET_TYPES[body[0]] };
+  if (body[1] & layout.SERVER_PACKET_BINARY) packet.data = data;
+  else if (data.length) packet.data = decoder.decode(data);
+  const compress = (body[1] & layout.SERVER_PACKET_UNCOMPRESSED) === 0;
+  return { kind: 'packet', sid, received: direction > 0, heartbeat: direction === 2, compress, packet };
 }
 
 /** A shared write's body: `count` connection ids, then the bytes. */
@@ -130,7 +150,9 @@ export class EngineServerCore {
    * `{ kind: 'ack', socket, id, argsJson, attachments, placeholders }`,
    * `{ kind: 'disconnect', socket, reason }`, `{ kind: 'message', sid, data }`
    * (raw Engine.IO), `{ kind: 'refused', conn, code, name }` (engine.io's
-   * error code and context name; the answer follows). In Node, bytes are Buffers.
+   * error code and context name; the answer follows), for sessions
+   * `observe`d `{ kind: 'packet', sid, received, heartbeat, compress, packet }` and
+   * `{ kind: 'drain', sid }`. In Node, bytes are Buffers.
    */
   takeOutput() {
     const length = this.#raw.takeOutputPacked();
@@ -158,6 +180,8 @@ export class EngineServerCore {
       else if (kind === 'respond') actions.push({ kind, conn: id, ...responseOf(body) });
       else if (kind === 'message') actions.push(messageAction(body));
       else if (kind === 'end') actions.push({ kind, conn: id });
+      else if (kind === 'packet') actions.push(packetAction(id, body));
+      else if (kind === 'drain') actions.push({ kind, sid: decoder.decode(body) });
       else if (kind === 'refused') actions.push({ kind, conn: id, code: body[0], name: decoder.decode(body.subarray(1)) });
       else if (kind === 'attachment') actions[actions.length - 1].attachments.push(body);
       else {
@@ -254,6 +278,11 @@ export class EngineServerCore {
   /** Sends a message on a raw Engine.IO session: a string, or bytes. */
   sendMessage(sid, data, now) {
     this.#raw.sendMessage(sid, typeof data === 'string' ? data : toBytes(data), now);
+  }
+
+  /** Reports a session's packets both ways (`packet` and `drain` actions) from now on, or stops. */
+  observe(sid, on) {
+    this.#raw.observe(sid, on);
   }
 
   /** engine.io's `initialPacket`: a message (string or bytes) every new session gets after its open packet; `undefined`: none. */

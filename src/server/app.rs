@@ -86,6 +86,9 @@ impl Server {
         let mut ws_conns: [Vec<ConnId>; 2] = [Vec::new(), Vec::new()];
         let mut polls: Vec<(String, bool)> = Vec::new();
         let mut compressing: Vec<(ConnId, Version)> = Vec::new();
+        // Recipients whose packets the application watches, and whether
+        // they are written now (WebSocket) rather than queued for a GET.
+        let mut observed: Vec<(String, bool)> = Vec::new();
         for handle in self.rooms.recipients(rooms, except) {
             let Some(sid) = self.sockets.get(&handle) else {
                 continue;
@@ -127,6 +130,9 @@ impl Server {
                 client.await_ack(handle, id);
             }
             count += 1;
+            if session.observed {
+                observed.push((sid.clone(), !matches!(route, Route::Poll)));
+            }
             match route {
                 Route::Shared(conn) => ws_conns[usize::from(session.version == Version::V4)].push(conn),
                 Route::Own(conn) => compressing.push((conn, session.version)),
@@ -135,6 +141,9 @@ impl Server {
                     polls.push((sid.clone(), waiting > self.config.max_buffered_bytes));
                 }
             }
+        }
+        for (sid, _) in &observed {
+            self.report_sent(sid, &packets, compress);
         }
         for (conns, version) in ws_conns.into_iter().zip([Version::V3, Version::V4]) {
             if conns.is_empty() {
@@ -148,6 +157,11 @@ impl Server {
         }
         for (conn, version) in compressing {
             self.ws_send(conn, &packets, version, true);
+        }
+        for (sid, written) in &observed {
+            if *written {
+                self.report_drain(sid);
+            }
         }
         for (sid, overflowing) in polls {
             if overflowing {

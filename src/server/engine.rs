@@ -92,10 +92,17 @@ impl Server {
         if session.closing || packets.is_empty() {
             return;
         }
+        if session.observed {
+            self.report_sent(sid, &packets, compress);
+        }
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
         match session.transport {
             Transport::WebSocket(conn) => {
                 let version = session.version;
                 self.ws_send(conn, &packets, version, compress);
+                self.report_drain(sid);
             }
             Transport::Polling { get, .. } => {
                 // A client that does not poll while the server sends is
@@ -139,6 +146,26 @@ impl Server {
         }
     }
 
+    /// An observed session's packets, as sent ([`Output::Packet`]).
+    pub(super) fn report_sent(&mut self, sid: &str, packets: &[Packet], compress: bool) {
+        for packet in packets {
+            self.out.push(Output::Packet {
+                sid: sid.to_string(),
+                received: false,
+                heartbeat: false,
+                compress,
+                packet: packet.clone(),
+            });
+        }
+    }
+
+    /// An observed session's packets were handed to its transport.
+    pub(super) fn report_drain(&mut self, sid: &str) {
+        if self.sessions.get(sid).is_some_and(|s| s.observed) {
+            self.out.push(Output::Drain { sid: sid.to_string() });
+        }
+    }
+
     /// A packet from the session's transport.
     pub(super) fn on_packet(&mut self, sid: &str, packet: Packet, now: u64) {
         let Some(session) = self.sessions.get_mut(sid) else {
@@ -147,6 +174,23 @@ impl Server {
         if session.closing {
             return;
         }
+        if session.observed {
+            // engine.io's 'heartbeat': a pong (protocol 4) or a ping (3).
+            let heartbeat = matches!(
+                (session.version, packet.kind),
+                (Version::V4, PacketType::Pong) | (Version::V3, PacketType::Ping)
+            );
+            self.out.push(Output::Packet {
+                sid: sid.to_string(),
+                received: true,
+                heartbeat,
+                compress: true,
+                packet: packet.clone(),
+            });
+        }
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return;
+        };
         let (interval, timeout) = (self.config.ping_interval, self.config.ping_timeout);
         let heartbeat = session.on_packet_heartbeat(packet.kind, now, interval, timeout);
         match heartbeat {

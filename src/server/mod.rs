@@ -205,6 +205,18 @@ pub enum Output {
         socket: SocketHandle,
         reason: &'static str,
     },
+    /// An observed session ([`Server::observe`]) received a packet
+    /// (engine.io's 'packet'; `heartbeat`: then its 'heartbeat') or sent
+    /// one (its 'packetCreate', `compress` as it was sent).
+    Packet {
+        sid: String,
+        received: bool,
+        heartbeat: bool,
+        compress: bool,
+        packet: Packet,
+    },
+    /// What an observed session sent was handed to its transport (engine.io's 'drain').
+    Drain { sid: String },
     /// The request or upgrade on `conn` is refused with an Engine.IO error
     /// (engine.io's `connection_error`: `code`, and for a bad request the
     /// `context.name`, else ""); its answer follows.
@@ -417,6 +429,15 @@ impl Server {
 
     pub fn config(&self) -> &ServerConfig {
         &self.config
+    }
+
+    /// Reports a session's packets from now on, both ways ([`Output::Packet`],
+    /// [`Output::Drain`]), or stops: for applications that listen to
+    /// engine.io's per-packet events on it. Unknown sessions are ignored.
+    pub fn observe(&mut self, sid: &str, on: bool) {
+        if let Some(session) = self.sessions.get_mut(sid) {
+            session.observed = on;
+        }
     }
 
     /// Open Engine.IO sessions.

@@ -298,6 +298,7 @@ impl Server {
             return;
         };
         let (packets, compress) = session.take_buffer();
+        let drained = !packets.is_empty();
         let payload = match session.version {
             Version::V3 => engineio::encode_payload_v3(&packets, binary),
             Version::V4 => engineio::Payload::Text(engineio::encode_payload(&packets, Version::V4)),
@@ -325,6 +326,9 @@ impl Server {
             compress,
         };
         self.answer(conn, &request, answer);
+        if drained {
+            self.report_drain(sid);
+        }
     }
 
     /// A POST on a polling session: its body is a payload of packets.

@@ -79,6 +79,9 @@ pub(super) struct Session {
     pub(super) poll_request: Option<Request>,
     /// The session's one live timer entry.
     pub(super) wake: Option<u64>,
+    /// The application watches this session's packets (engine.io's
+    /// 'packet', 'packetCreate', 'heartbeat' and 'drain').
+    pub(super) observed: bool,
     /// `Set-Cookie` for the handshake's polling answer, until it is sent.
     pub(super) handshake_cookie: Option<String>,
     /// Protocol 4: when the next ping is sent.
@@ -103,6 +106,7 @@ impl Session {
             close_deadline: None,
             poll_request: None,
             wake: None,
+            observed: false,
             handshake_cookie: None,
             next_ping: None,
             heartbeat_deadline: None,

@@ -1614,3 +1614,50 @@ fn the_initial_packet_follows_the_open_packet_in_the_handshake_answer() {
     let r = sim.http("GET", "/engine.io/?EIO=4&transport=polling", "");
     assert!(!r.body.contains('\u{1e}'));
 }
+
+#[test]
+fn an_observed_session_reports_its_packets_both_ways_and_others_report_nothing() {
+    let mut sim = Sim::new(sio_config());
+    let (conn, mut ws, socket) = sim.sio_client_in_room(false, 1);
+    let sid = sim.server.sockets.get(&socket).cloned().expect("a session");
+    let packets = |sim: &mut Sim| -> Vec<(bool, bool, PacketType, String)> {
+        std::mem::take(&mut sim.app)
+            .into_iter()
+            .filter_map(|o| match o {
+                Output::Packet {
+                    received,
+                    heartbeat,
+                    packet,
+                    ..
+                } => Some((received, heartbeat, packet.kind, format!("{:?}", packet.data))),
+                Output::Drain { .. } => Some((false, false, PacketType::Noop, "drain".into())),
+                _ => None,
+            })
+            .collect()
+    };
+    sim.ws_send(conn, &mut ws, "42[\"a\"]");
+    sim.collect();
+    assert!(packets(&mut sim).is_empty());
+    sim.server.observe(&sid, true);
+    sim.ws_send(conn, &mut ws, "42[\"b\"]");
+    sim.server
+        .emit(socket, "\"c\"", "[]", &[], None, false, sim.now)
+        .unwrap();
+    sim.collect();
+    sim.ws_send(conn, &mut ws, "3");
+    sim.collect();
+    let text = |t: &str| format!("{:?}", PacketData::Text(t.into()));
+    assert_eq!(
+        packets(&mut sim),
+        [
+            (true, false, PacketType::Message, text("2[\"b\"]")),
+            (false, false, PacketType::Message, text("2[\"c\"]")),
+            (false, false, PacketType::Noop, "drain".into()),
+            (true, true, PacketType::Pong, format!("{:?}", PacketData::Empty)),
+        ]
+    );
+    sim.server.observe(&sid, false);
+    sim.ws_send(conn, &mut ws, "42[\"d\"]");
+    sim.collect();
+    assert!(packets(&mut sim).is_empty());
+}

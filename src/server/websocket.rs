@@ -286,7 +286,11 @@ impl Server {
                 ws.link = WsLink::Transport(sid.to_string());
             }
             self.out.push(Output::Upgrade { sid: sid.to_string() });
+            let drained = !buffered.is_empty();
             self.ws_send(conn, &buffered, version, compress);
+            if drained {
+                self.report_drain(sid);
+            }
             return;
         }
         session.probe = None;

@@ -8,8 +8,8 @@ use wasm_bindgen::JsCast;
 use crate::engineio::PacketData;
 use crate::http::Request;
 use crate::layout::server::{
-    ACK, ATTACHMENT, CONNECT, DISCONNECT, END, EVENT, MESSAGE, REFUSED, RESPOND, SESSION_CLOSE, SESSION_OPEN,
-    UPGRADE, WRITE, WRITE_SHARED,
+    ACK, ATTACHMENT, CONNECT, DISCONNECT, DRAIN, END, EVENT, MESSAGE, PACKET, PACKET_BINARY,
+    PACKET_UNCOMPRESSED, REFUSED, RESPOND, SESSION_CLOSE, SESSION_OPEN, UPGRADE, WRITE, WRITE_SHARED,
 };
 use js_sys::Uint32Array;
 
@@ -234,6 +234,30 @@ fn pack_output(out: &mut Vec<u8>, outputs: Vec<Output>) {
                 socket,
                 format!(r#"{{"reason":"{reason}"}}"#).as_bytes(),
             ),
+            Output::Packet {
+                sid,
+                received,
+                heartbeat,
+                compress,
+                packet,
+            } => {
+                let direction = u32::from(received) + u32::from(heartbeat);
+                let binary = matches!(packet.data, PacketData::Binary(_));
+                let flags =
+                    if binary { PACKET_BINARY } else { 0 } | if compress { 0 } else { PACKET_UNCOMPRESSED };
+                record_with(out, PACKET, direction, |body| {
+                    body.push(packet.kind as u8);
+                    body.push(flags);
+                    put_u32(body, sid.len() as u32);
+                    body.extend_from_slice(sid.as_bytes());
+                    match &packet.data {
+                        PacketData::Empty => {}
+                        PacketData::Text(text) => body.extend_from_slice(text.as_bytes()),
+                        PacketData::Binary(bytes) => body.extend_from_slice(bytes),
+                    }
+                });
+            }
+            Output::Drain { sid } => record(out, DRAIN, 0, sid.as_bytes()),
             Output::Refused { conn, code, name } => record_with(out, REFUSED, conn, |body| {
                 body.push(code);
                 body.extend_from_slice(name.as_bytes());
@@ -500,6 +524,12 @@ impl WasmServer {
         self.inner
             .send_message(sid, data, millis(now))
             .map_err(|e| js_error(&e))
+    }
+
+    /// Reports a session's packets both ways from now on (`on`), or stops:
+    /// packet and drain records.
+    pub fn observe(&mut self, sid: &str, on: bool) {
+        self.inner.observe(sid, on);
     }
 
     /// engine.io's `initialPacket`: a message (string or Uint8Array) every

@@ -273,3 +273,27 @@ both('initialPacket on a Socket.IO server: the client reads it as a Socket.IO pa
   const [ev, ...args] = await new Promise((resolve) => client.onAny((...got) => resolve(got)));
   return { ev, args };
 }, { serverOptions: { initialPacket: '2["hello","from the handshake"]' } });
+
+both('socket.conn: "packet", "packetCreate", "heartbeat" and "drain", as the Socket instance page shows them', async ({ io, connect }) => {
+  const seen = [];
+  const shown = (data) => (data === undefined ? null : typeof data === 'string' ? data : [...data]);
+  let drains = 0;
+  io.on('connection', (socket) => {
+    socket.conn.on('packet', ({ type, data }) => seen.push(['packet', type, shown(data)]));
+    // (socket.io's broadcasts add their pre-encoded frames to the options.)
+    socket.conn.on('packetCreate', ({ type, data, options }) => seen.push(['packetCreate', type, shown(data), options.compress]));
+    socket.conn.on('heartbeat', () => seen.push(['heartbeat']));
+    socket.conn.on('drain', () => drains++);
+    socket.on('hello', (text, callback) => callback(`hi ${text}`));
+    socket.on('news?', () => socket.emit('news', Buffer.from([1, 2, 3])));
+  });
+  const client = await connect();
+  await client.emitWithAck('hello', 'there');
+  client.emit('news?');
+  await next(client, 'news');
+  io.of('/').compress(false).emit('quiet', 1);
+  await next(client, 'quiet');
+  await next(client.io.engine, 'ping');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return { seen, drained: drains > 0 };
+}, { serverOptions: { pingInterval: 300, pingTimeout: 1000 } });

@@ -122,12 +122,19 @@ function acceptedEncoding(req) {
   return ['gzip', 'deflate'].find(accepts);
 }
 
+/** engine.io's per-packet events: the core reports a session's packets once one of them has a listener. */
+const PACKET_EVENTS = new Set(['packet', 'packetCreate', 'heartbeat', 'drain']);
+const WATCH = Symbol('wsframe.watchPackets');
+
 /**
  * socket.io's `socket.conn`: the Engine.IO session under a client. Events
- * 'upgrade' (transport), 'close' (reason).
+ * 'upgrade' (transport), 'close' (reason), and engine.io's 'packet'
+ * (each packet received: `{ type, data }`), 'packetCreate' (each packet
+ * sent: `{ type, options, data }`), 'heartbeat' and 'drain'.
  */
 export class EngineConn extends EventEmitter {
   #engine;
+  #observed = false;
 
   constructor(engine, sid, protocol, transport, request) {
     super();
@@ -144,6 +151,13 @@ export class EngineConn extends EventEmitter {
     this.upgraded = transport === 'websocket';
     // Read now: the request's socket may be gone by the time it is asked.
     this.remoteAddress = request?.socket?.remoteAddress;
+  }
+
+  /** Called by every way of adding a listener (below). */
+  [WATCH](event) {
+    if (this.#observed || !PACKET_EVENTS.has(event) || this.readyState !== 'open') return;
+    this.#observed = true;
+    this.#engine.core.observe(this.id, true);
   }
 
   /** Closes the session (engine.io's `socket.close()`). */
@@ -165,6 +179,13 @@ export class EngineConn extends EventEmitter {
   write(data, options, callback) {
     return this.send(data, options, callback);
   }
+}
+
+for (const method of ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener']) {
+  EngineConn.prototype[method] = function (event, listener) {
+    this[WATCH](event);
+    return EventEmitter.prototype[method].call(this, event, listener);
+  };
 }
 
 function toUint8Array(data) {
@@ -563,6 +584,22 @@ export class Engine extends EventEmitter {
         }
         case 'message':
           this.#sessions.get(action.sid)?.emit('message', action.data);
+          break;
+        case 'packet': {
+          const conn = this.#sessions.get(action.sid);
+          if (!conn) break;
+          if (action.received) {
+            conn.emit('packet', action.packet);
+            if (action.heartbeat) conn.emit('heartbeat');
+          } else {
+            // As engine.io's: the type, the send options, then the data.
+            const { type, data } = action.packet;
+            conn.emit('packetCreate', data === undefined ? { type, options: { compress: action.compress } } : { type, options: { compress: action.compress }, data });
+          }
+          break;
+        }
+        case 'drain':
+          this.#sessions.get(action.sid)?.emit('drain');
           break;
         case 'connect':
           this.#handlers.connect(action, this.#sessions.get(action.sid));
