@@ -257,6 +257,12 @@ impl SioClient {
         };
         let handle = *ctx.next_handle;
         *ctx.next_handle = ctx.next_handle.wrapping_add(1);
+        // Most clients join one namespace: room for exactly one at first
+        // (a Vec's first push would make room for four); later pushes
+        // grow as usual.
+        if self.sockets.capacity() == 0 {
+            self.sockets.reserve_exact(1);
+        }
         self.sockets.push(SioSocket {
             nsp: nsp.to_string(),
             handle,
