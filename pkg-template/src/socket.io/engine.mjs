@@ -433,15 +433,18 @@ export class Engine extends EventEmitter {
   }
 
   /**
-   * The headers middlewares set for the 101, after engine.io's
+   * The headers middlewares set for the 101 (once its head is "written"), after engine.io's
    * 'initial_headers' (a handshake) and 'headers' listeners, which may
    * change them. An upgrade for a session nobody has is refused with 400,
    * and engine.io tells no listener about it.
    */
   #upgradeHeaders(req, res) {
-    const headers = res.headerObject();
     const sid = queryOf(req).sid;
     if (sid !== undefined && !this.#sessions.has(sid)) return [];
+    // As engine.io: middlewares such as express-session add their headers
+    // (its Set-Cookie) when the response's head is written.
+    res.writeHead();
+    const headers = res.headerObject();
     this.#emitHeaders(headers, req);
     return headerLines(headers);
   }
