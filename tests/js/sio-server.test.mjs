@@ -648,3 +648,44 @@ both('emitReserved / emitUntyped on a namespace and a socket reach its own liste
   await sleep(100);
   return seen;
 });
+
+// The "How to use with JWT" / passport guides' shape: an `io.engine.use`
+// middleware that looks at the handshake only (`req._query.sid`) and refuses
+// with its own HTTP answer.
+both('io.engine.use: a handshake-only middleware that refuses with 401', async ({ io, connect, url }) => {
+  io.engine.use((req, res, next) => {
+    const isHandshake = req._query.sid === undefined;
+    if (!isHandshake) return next();
+    if (req.headers.authorization === 'Bearer good') {
+      req.user = { name: 'alice' };
+      next();
+    } else {
+      res.writeHead(401);
+      res.end();
+    }
+  });
+  io.on('connection', (socket) => socket.emit('whoami', socket.request.user));
+  const good = await connect('/', { wait: false, extraHeaders: { authorization: 'Bearer good' } });
+  const [user] = await next(good, 'whoami');
+  const bad = await connect('/', { wait: false, extraHeaders: { authorization: 'Bearer bad' } });
+  const [err] = await next(bad, 'connect_error');
+  const raw = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+  return { user, error: err.message, rawStatus: raw.status };
+});
+
+// "How to register a global middleware": every namespace, dynamic ones too.
+both('a global middleware registered on new_namespace, dynamic namespaces included', async ({ io, connect }) => {
+  const seen = [];
+  io.on('new_namespace', (namespace) => {
+    namespace.use((socket, next) => {
+      seen.push(`middleware ${socket.nsp.name}`);
+      next();
+    });
+  });
+  io.of(/^\/room-\d+$/).on('connection', (socket) => seen.push(`connection ${socket.nsp.name}`));
+  io.of('/static').on('connection', (socket) => seen.push(`connection ${socket.nsp.name}`));
+  await connect('/room-1');
+  await connect('/static');
+  await connect('/room-2');
+  return seen;
+});

@@ -285,8 +285,10 @@ export class Socket extends EventEmitter {
   _onconnect() {
     this.connected = true;
     whileConnected(() => this.#core.accept(this._handle, performance.now(), { id: this.recovered ? this.id : undefined, pid: this.pid }));
-    this.join(this.id);
+    // In the namespace's broadcasts before its own room's 'join-room', as
+    // with socket.io (where a listener's broadcast reaches the socket too).
     this.nsp._coreRooms.connected(this._handle);
+    this.join(this.id);
     this.server._engine.flushSoon();
   }
 
