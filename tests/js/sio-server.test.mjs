@@ -689,3 +689,25 @@ both('a global middleware registered on new_namespace, dynamic namespaces includ
   await connect('/room-2');
   return seen;
 });
+
+// "How to upload a file": a Buffer in an event, under `maxHttpBufferSize`
+// (the guide raises it to 1e8); one over the limit ends the connection.
+both('uploading a file: under maxHttpBufferSize it arrives whole, over it the client is dropped', async ({ io, connect }) => {
+  const seen = [];
+  io.on('connection', (socket) => {
+    socket.on('upload', (file, callback) => {
+      seen.push(['upload', file.length, file[0], file[file.length - 1]]);
+      callback({ message: 'success' });
+    });
+    socket.on('disconnect', (reason) => seen.push(['server disconnect', reason]));
+  });
+  const client = await connect();
+  const file = Buffer.alloc(300_000, 7);
+  file[file.length - 1] = 9;
+  seen.push(['ack', await client.timeout(5000).emitWithAck('upload', file)]);
+  const closed = next(client, 'disconnect');
+  client.emit('upload', Buffer.alloc(600_000, 1));
+  seen.push(['client disconnect', (await closed)[0]]);
+  await sleep(200);
+  return seen;
+}, { serverOptions: { maxHttpBufferSize: 500_000 } });
