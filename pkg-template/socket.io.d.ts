@@ -1,5 +1,6 @@
-// Types of `wsframe/socket.io`: socket.io 4.8's server API (its names and
-// shapes, without the typed-events generics).
+// Types of `wsframe/socket.io`: socket.io 4.8's server API, its names,
+// shapes and typed-events generics (`Server<ListenEvents, EmitEvents,
+// ServerSideEvents, SocketData>`).
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
@@ -155,30 +156,87 @@ export interface Engine extends EventEmitter {
   on(event: string, listener: (...args: any[]) => void): this;
 }
 
-export class BroadcastOperator {
-  to(room: Room | Room[]): BroadcastOperator;
-  in(room: Room | Room[]): BroadcastOperator;
-  except(room: Room | Room[]): BroadcastOperator;
-  compress(compress: boolean): BroadcastOperator;
-  get volatile(): BroadcastOperator;
-  get local(): BroadcastOperator;
-  timeout(timeout: number): BroadcastOperator;
-  emit(ev: string, ...args: any[]): boolean;
-  emitWithAck(ev: string, ...args: any[]): Promise<any[]>;
+/** socket.io's typed events: a map of event names to listener signatures (socket.io's `EventsMap`). */
+export interface EventsMap {
+  [event: string]: any;
+}
+
+/** Any event, any arguments (the maps' default, as socket.io's). */
+export interface DefaultEventsMap {
+  [event: string]: (...args: any[]) => void;
+}
+
+export type EventNames<Map extends EventsMap> = keyof Map & (string | symbol);
+export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Parameters<Map[Ev]>;
+
+type Last<T extends any[]> = T extends [...infer _Head, infer L] ? L : any;
+type AllButLast<T extends any[]> = T extends [...infer Head, any] ? Head : any[];
+/** The first argument of a callback that is not its error (what `emitWithAck` resolves with). */
+type FirstNonErrorArg<T> = T extends (...args: infer P) => any ? (P[0] extends Error ? P[1] : P[0]) : any;
+/** An acknowledgement after `timeout()`: an error first. */
+type ErrorFirstAck<A extends any[]> = A extends [...infer Head, infer L]
+  ? L extends (...args: infer P) => infer R
+    ? [...Head, (err: Error, ...args: P) => R]
+    : A
+  : A;
+/** The same for a broadcast: each argument becomes the array of every recipient's. */
+type ErrorFirstAcks<A extends any[]> = A extends [...infer Head, infer L]
+  ? L extends (...args: infer P) => infer R
+    ? [...Head, (err: Error, ...args: { [K in keyof P]: P[K][] }) => R]
+    : A
+  : A;
+export type DecorateAcknowledgements<E> = {
+  [K in keyof E]: E[K] extends (...args: infer A) => infer R ? (...args: ErrorFirstAck<A>) => R : E[K];
+};
+export type DecorateAcknowledgementsWithMultipleResponses<E> = {
+  [K in keyof E]: E[K] extends (...args: infer A) => infer R ? (...args: ErrorFirstAcks<A>) => R : E[K];
+};
+/** A listener for `Ev`: the reserved event's if it is one, else the application's. */
+type ListenerOf<Reserved, User extends EventsMap, Ev> = Ev extends keyof Reserved
+  ? Reserved[Ev]
+  : Ev extends keyof User
+    ? User[Ev]
+    : (...args: any[]) => void;
+
+interface SocketReservedEvents {
+  disconnect: (reason: DisconnectReason, description?: any) => void;
+  disconnecting: (reason: DisconnectReason, description?: any) => void;
+  error: (err: Error) => void;
+}
+
+interface NamespaceReservedEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {
+  connect: (socket: Socket<L, E, S, D>) => void;
+  connection: (socket: Socket<L, E, S, D>) => void;
+}
+
+interface ServerReservedEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> extends NamespaceReservedEvents<L, E, S, D> {
+  new_namespace: (namespace: Namespace<L, E, S, D>) => void;
+}
+
+export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData>;
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData>;
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData>;
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData>;
+  get volatile(): BroadcastOperator<EmitEvents, SocketData>;
+  get local(): BroadcastOperator<EmitEvents, SocketData>;
+  timeout(timeout: number): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>;
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean;
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLast<EventParams<EmitEvents, Ev>>): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>>;
   allSockets(): Promise<Set<SocketId>>;
-  fetchSockets(): Promise<Array<Socket | RemoteSocket>>;
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]>;
   socketsJoin(room: Room | Room[]): void;
   socketsLeave(room: Room | Room[]): void;
   disconnectSockets(close?: boolean): void;
 }
 
-export class RemoteSocket {
+export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
   readonly id: SocketId;
   readonly handshake: Handshake;
   readonly rooms: Set<Room>;
-  readonly data: any;
-  timeout(timeout: number): BroadcastOperator;
-  emit(ev: string, ...args: any[]): boolean;
+  readonly data: SocketData;
+  timeout(timeout: number): BroadcastOperator<DecorateAcknowledgements<EmitEvents>, SocketData>;
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean;
   join(room: Room | Room[]): void;
   leave(room: Room): void;
   disconnect(close?: boolean): this;
@@ -222,10 +280,15 @@ export interface Session extends PersistedSession {
 /** socket.io-adapter's `SessionAwareAdapter`: the in-memory adapter that keeps sessions and packets for connection state recovery (the default when `connectionStateRecovery` is set). */
 export class SessionAwareAdapter extends Adapter {}
 
-export class Socket extends EventEmitter {
+export class Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> extends EventEmitter {
   readonly id: SocketId;
-  readonly nsp: Namespace;
-  readonly server: Server;
+  readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   readonly adapter: Adapter;
   readonly handshake: Handshake;
   readonly request: IncomingMessage;
@@ -234,22 +297,22 @@ export class Socket extends EventEmitter {
   readonly connected: boolean;
   readonly disconnected: boolean;
   readonly recovered: boolean;
-  data: any;
-  emit(ev: string, ...args: any[]): boolean;
-  emitWithAck(ev: string, ...args: any[]): Promise<any>;
-  to(room: Room | Room[]): BroadcastOperator;
-  in(room: Room | Room[]): BroadcastOperator;
-  except(room: Room | Room[]): BroadcastOperator;
-  get broadcast(): BroadcastOperator;
-  get local(): BroadcastOperator;
+  data: SocketData;
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean;
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLast<EventParams<EmitEvents, Ev>>): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>>;
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData>;
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData>;
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData>;
+  get broadcast(): BroadcastOperator<EmitEvents, SocketData>;
+  get local(): BroadcastOperator<EmitEvents, SocketData>;
   get volatile(): this;
-  send(...args: any[]): this;
-  write(...args: any[]): this;
+  send(...args: EventParams<EmitEvents, 'message'>): this;
+  write(...args: EventParams<EmitEvents, 'message'>): this;
   join(rooms: Room | Room[]): Promise<void> | void;
   leave(room: Room): Promise<void> | void;
   disconnect(close?: boolean): this;
   compress(compress: boolean): this;
-  timeout(timeout: number): this;
+  timeout(timeout: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData>;
   use(fn: (event: [string, ...any[]], next: (err?: Error) => void) => void): this;
   onAny(listener: (event: string, ...args: any[]) => void): this;
   prependAny(listener: (event: string, ...args: any[]) => void): this;
@@ -260,53 +323,83 @@ export class Socket extends EventEmitter {
   offAnyOutgoing(listener?: (event: string, ...args: any[]) => void): this;
   listenersAnyOutgoing(): Array<(event: string, ...args: any[]) => void>;
   /** Emit to this socket's own listeners, not to the client. */
-  emitReserved(ev: string, ...args: any[]): boolean;
+  emitReserved<Ev extends keyof SocketReservedEvents>(ev: Ev, ...args: Parameters<SocketReservedEvents[Ev]>): boolean;
   emitUntyped(ev: string, ...args: any[]): boolean;
-  on(event: 'disconnect' | 'disconnecting', listener: (reason: DisconnectReason, description?: any) => void): this;
-  on(event: 'error', listener: (err: Error) => void): this;
-  on(event: string, listener: (...args: any[]) => void): this;
+  on<Ev extends keyof SocketReservedEvents | EventNames<ListenEvents>>(ev: Ev, listener: ListenerOf<SocketReservedEvents, ListenEvents, Ev>): this;
+  once<Ev extends keyof SocketReservedEvents | EventNames<ListenEvents>>(ev: Ev, listener: ListenerOf<SocketReservedEvents, ListenEvents, Ev>): this;
+  off<Ev extends keyof SocketReservedEvents | EventNames<ListenEvents>>(ev: Ev, listener?: ListenerOf<SocketReservedEvents, ListenEvents, Ev>): this;
 }
 
 /** What the server and each namespace offer for their sockets (socket.io's shorthands; `emit` is each class's own). */
-interface Broadcasting {
-  to(room: Room | Room[]): BroadcastOperator;
-  in(room: Room | Room[]): BroadcastOperator;
-  except(room: Room | Room[]): BroadcastOperator;
-  send(...args: any[]): this;
-  write(...args: any[]): this;
-  serverSideEmit(ev: string, ...args: any[]): boolean;
-  serverSideEmitWithAck(ev: string, ...args: any[]): Promise<any[]>;
+interface Broadcasting<ListenEvents extends EventsMap, EmitEvents extends EventsMap, ServerSideEvents extends EventsMap, SocketData> {
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData>;
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData>;
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData>;
+  send(...args: EventParams<EmitEvents, 'message'>): this;
+  write(...args: EventParams<EmitEvents, 'message'>): this;
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean;
+  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: AllButLast<EventParams<ServerSideEvents, Ev>>): Promise<FirstNonErrorArg<Last<EventParams<ServerSideEvents, Ev>>>[]>;
   allSockets(): Promise<Set<SocketId>>;
-  compress(compress: boolean): BroadcastOperator;
-  readonly volatile: BroadcastOperator;
-  readonly local: BroadcastOperator;
-  timeout(timeout: number): BroadcastOperator;
-  fetchSockets(): Promise<Array<Socket | RemoteSocket>>;
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData>;
+  readonly volatile: BroadcastOperator<EmitEvents, SocketData>;
+  readonly local: BroadcastOperator<EmitEvents, SocketData>;
+  timeout(timeout: number): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData>;
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]>;
   socketsJoin(room: Room | Room[]): void;
   socketsLeave(room: Room | Room[]): void;
   disconnectSockets(close?: boolean): void;
+  /** Broadcasts to every socket of the namespace (the main one, for the server). */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean;
   /** Emits to this object's own listeners (the main namespace's, for the server), not to clients. */
   emitReserved(ev: string, ...args: any[]): boolean;
   emitUntyped(ev: string, ...args: any[]): boolean;
 }
 
-export interface Namespace extends Broadcasting {}
-export class Namespace extends EventEmitter {
+type NamespaceEventName<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = keyof NamespaceReservedEvents<L, E, S, D> | EventNames<S>;
+type ServerEventName<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = keyof ServerReservedEvents<L, E, S, D> | EventNames<S>;
+
+export interface Namespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> extends Broadcasting<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {}
+export class Namespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> extends EventEmitter {
   readonly name: string;
-  readonly sockets: Map<SocketId, Socket>;
-  readonly server: Server;
+  readonly sockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>;
+  readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   adapter: Adapter;
-  use(fn: (socket: Socket, next: (err?: Error & { data?: any }) => void) => void): this;
-  /** Broadcasts to every socket of the namespace. */
-  emit(ev: string, ...args: any[]): boolean;
-  on(event: 'connection' | 'connect', listener: (socket: Socket) => void): this;
-  on(event: string, listener: (...args: any[]) => void): this;
+  use(fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, next: (err?: Error & { data?: any }) => void) => void): this;
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean;
+  on<Ev extends NamespaceEventName<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+    listener: ListenerOf<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this;
+  once<Ev extends NamespaceEventName<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+    listener: ListenerOf<NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this;
 }
 
-export interface Server extends Broadcasting {}
-export class Server {
+export interface Server<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> extends Broadcasting<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {}
+export class Server<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> {
   constructor(srv?: AnyServer | number | ServerOptions, opts?: ServerOptions);
-  readonly sockets: Namespace;
+  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   readonly engine: Engine;
   readonly httpServer: AnyServer;
   serveClient(): boolean;
@@ -316,18 +409,23 @@ export class Server {
   connectTimeout(): number;
   connectTimeout(v: number): this;
   adapter(): typeof Adapter;
-  adapter(v: typeof Adapter): this;
+  adapter(v: typeof Adapter | ((nsp: any) => any)): this;
   listen(srv: AnyServer | number, opts?: ServerOptions): this;
   attach(srv: AnyServer | number, opts?: ServerOptions): this;
-  of(name: string | RegExp | ((name: string, auth: Record<string, any>, next: (err: Error | null, success: boolean) => void) => void), fn?: (socket: Socket) => void): Namespace;
+  of(
+    name: string | RegExp | ((name: string, auth: Record<string, any>, next: (err: Error | null, success: boolean) => void) => void),
+    fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   close(fn?: (err?: Error) => void): Promise<void>;
-  use(fn: (socket: Socket, next: (err?: Error & { data?: any }) => void) => void): this;
-  /** Broadcasts to every socket of the main namespace. */
-  emit(ev: string, ...args: any[]): boolean;
-  on(event: 'connection' | 'connect', listener: (socket: Socket) => void): this;
-  on(event: 'new_namespace', listener: (namespace: Namespace) => void): this;
-  on(event: string, listener: (...args: any[]) => void): this;
-  once(event: string, listener: (...args: any[]) => void): this;
+  use(fn: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, next: (err?: Error & { data?: any }) => void) => void): this;
+  on<Ev extends ServerEventName<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+    listener: ListenerOf<ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this;
+  once<Ev extends ServerEventName<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+    listener: ListenerOf<ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, ServerSideEvents, Ev>,
+  ): this;
   off(event: string, listener: (...args: any[]) => void): this;
   listeners(event: string): Function[];
 }

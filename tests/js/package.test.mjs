@@ -328,6 +328,93 @@ test('TypeScript: a socket.io server compiles against socket.io and wsframe/sock
   assert.deepEqual(typedAgainstBoth(SIO_TYPED, 'socket.io', 'wsframe/socket.io', 'sio-typed'), [200, '0', 0, 1]);
 });
 
+// socket.io's TypeScript page: the typed-events generics (event maps for
+// both directions, inter-server events, socket data), acknowledgements with
+// and without timeout, and what the types refuse (@ts-expect-error lines
+// fail the build if a type lets them through).
+const SIO_GENERICS = (from) => `import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type Socket, type Namespace, type RemoteSocket } from '${from}';
+
+interface ServerToClientEvents {
+  noArg: () => void;
+  basicEmit: (a: number, b: string, c: Buffer) => void;
+  withAck: (d: string, callback: (e: number) => void) => void;
+}
+interface ClientToServerEvents {
+  hello: () => void;
+  add: (a: number, b: number, callback: (sum: number) => void) => void;
+}
+interface InterServerEvents {
+  ping: (n: number) => void;
+}
+interface SocketData {
+  name: string;
+  age: number;
+}
+
+const httpServer = createServer();
+const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer);
+const seen: unknown[] = [];
+io.on('connection', (socket) => {
+  socket.emit('noArg');
+  socket.emit('basicEmit', 1, '2', Buffer.from([3]));
+  socket.emit('withAck', '4', (e) => {
+    seen.push(e + 1);
+  });
+  io.emit('noArg');
+  io.to('room1').emit('basicEmit', 1, '2', Buffer.from([3]));
+  socket.on('hello', () => {});
+  socket.on('add', (a, b, callback) => callback(a + b));
+  socket.on('disconnect', (reason) => seen.push(reason.length));
+  socket.data.name = 'john';
+  socket.data.age = 42;
+  socket.timeout(1000).emit('withAck', '4', (err, e) => seen.push(err?.message, e + 1));
+  io.timeout(1000).emit('withAck', '4', (err, responses) => seen.push(err?.message, responses.length));
+  void socket.timeout(1000).emitWithAck('withAck', '4').then((e: number) => seen.push(e));
+  void io.timeout(1000).emitWithAck('withAck', '4').then((all: number[]) => seen.push(all.length));
+});
+// What the types refuse, as socket.io's refuse it.
+io.on('connection', (socket) => {
+  // @ts-expect-error: not an event the server emits
+  socket.emit('nope');
+  // @ts-expect-error: a number is expected first
+  socket.emit('basicEmit', 'one', '2', Buffer.from([3]));
+  // @ts-expect-error: not a field of SocketData
+  socket.data.nickname = 'x';
+  // @ts-expect-error: the client sends no such event
+  socket.on('bye', () => {});
+  // @ts-expect-error: not an inter-server event
+  io.serverSideEmit('pong');
+});
+io.serverSideEmit('ping', 1);
+io.on('ping', (n) => seen.push(n + 1));
+const typed: Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData> = io.of('/typed');
+typed.use((socket: Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>, next) => {
+  socket.data.age = 1;
+  next();
+});
+async function everyone(): Promise<string[]> {
+  const sockets: RemoteSocket<ServerToClientEvents, SocketData>[] = await io.fetchSockets();
+  for (const s of sockets) s.emit('noArg');
+  return sockets.map((s) => s.data.name);
+}
+// Untyped servers keep working with any event.
+const loose = new Server();
+loose.on('connection', (socket) => socket.emit('anything', 1, { two: 2 }, () => {}));
+
+httpServer.listen(0, '127.0.0.1', async () => {
+  const { port } = httpServer.address() as AddressInfo;
+  const res = await fetch('http://127.0.0.1:' + port + '/socket.io/?EIO=4&transport=polling');
+  seen.push(res.status, (await everyone()).length);
+  io.close(() => console.log(JSON.stringify(seen)));
+});
+`;
+
+test('TypeScript: socket.io\'s typed events compile against socket.io and wsframe/socket.io alike, and run', () => {
+  assert.deepEqual(typedAgainstBoth(SIO_GENERICS, 'socket.io', 'wsframe/socket.io', 'sio-generics'), [200, 0]);
+});
+
 async function browserResult(url) {
   const browser = await launchChromium();
   const problems = [];
