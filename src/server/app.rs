@@ -143,7 +143,7 @@ impl Server {
             }
         }
         for (sid, _) in &observed {
-            self.report_sent(sid, &packets, compress);
+            engine::report_sent(&mut self.out, sid, &packets, compress);
         }
         for (conns, version) in ws_conns.into_iter().zip([Version::V3, Version::V4]) {
             if conns.is_empty() {

@@ -92,17 +92,17 @@ impl Server {
         if session.closing || packets.is_empty() {
             return;
         }
-        if session.observed {
-            self.report_sent(sid, &packets, compress);
+        let observed = session.observed;
+        if observed {
+            report_sent(&mut self.out, sid, &packets, compress);
         }
-        let Some(session) = self.sessions.get_mut(sid) else {
-            return;
-        };
         match session.transport {
             Transport::WebSocket(conn) => {
                 let version = session.version;
                 self.ws_send(conn, &packets, version, compress);
-                self.report_drain(sid);
+                if observed {
+                    self.out.push(Output::Drain { sid: sid.to_string() });
+                }
             }
             Transport::Polling { get, .. } => {
                 // A client that does not poll while the server sends is
@@ -146,19 +146,6 @@ impl Server {
         }
     }
 
-    /// An observed session's packets, as sent ([`Output::Packet`]).
-    pub(super) fn report_sent(&mut self, sid: &str, packets: &[Packet], compress: bool) {
-        for packet in packets {
-            self.out.push(Output::Packet {
-                sid: sid.to_string(),
-                received: false,
-                heartbeat: false,
-                compress,
-                packet: packet.clone(),
-            });
-        }
-    }
-
     /// An observed session's packets were handed to its transport.
     pub(super) fn report_drain(&mut self, sid: &str) {
         if self.sessions.get(sid).is_some_and(|s| s.observed) {
@@ -188,9 +175,6 @@ impl Server {
                 packet: packet.clone(),
             });
         }
-        let Some(session) = self.sessions.get_mut(sid) else {
-            return;
-        };
         let (interval, timeout) = (self.config.ping_interval, self.config.ping_timeout);
         let heartbeat = session.on_packet_heartbeat(packet.kind, now, interval, timeout);
         match heartbeat {
@@ -380,5 +364,18 @@ impl Server {
         if let Some(at) = next {
             self.wake_conn(conn, at);
         }
+    }
+}
+
+/// An observed session's packets, as sent ([`Output::Packet`]).
+pub(super) fn report_sent(out: &mut Vec<Output>, sid: &str, packets: &[Packet], compress: bool) {
+    for packet in packets {
+        out.push(Output::Packet {
+            sid: sid.to_string(),
+            received: false,
+            heartbeat: false,
+            compress,
+            packet: packet.clone(),
+        });
     }
 }
