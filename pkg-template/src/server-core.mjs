@@ -72,7 +72,8 @@ function messageAction(body) {
 
 /**
  * An observed session's packet record: `{ kind: 'packet', sid, received,
- * heartbeat, packet: { type, data } }` (data: a string, bytes, or absent).
+ * heartbeat, compress, packet: { type, data } }` (data: a string, bytes,
+ * or absent).
  */
 function packetAction(direction, body) {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
