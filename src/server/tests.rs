@@ -932,6 +932,31 @@ fn http_request(method: &str, target: &str, body: &str) -> Request {
     }
 }
 
+/// A polling session opened through `Server::http_request` (connections 1
+/// and 2) whose client sent `connect` (a CONNECT packet): its polling
+/// target and the socket waiting for an answer.
+fn polling_socket(server: &mut Server, connect: &str) -> (String, SocketHandle) {
+    server.http_request(
+        1,
+        http_request("GET", "/socket.io/?EIO=4&transport=polling", ""),
+        0,
+    );
+    let Some(Output::SessionOpen { sid, .. }) = server.take_output().first().cloned() else {
+        panic!("no session");
+    };
+    let target = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    server.http_request(2, http_request("POST", &target, connect), 0);
+    let socket = server
+        .take_output()
+        .iter()
+        .find_map(|o| match o {
+            Output::Connect { socket, .. } => Some(*socket),
+            _ => None,
+        })
+        .expect("a pending socket");
+    (target, socket)
+}
+
 #[test]
 fn requests_from_an_http_server_are_answered_as_responses() {
     let mut server = Server::new(sio_config());
@@ -1274,28 +1299,7 @@ fn emitted_names_follow_the_rule_received_names_follow() {
 #[test]
 fn a_recovered_socket_gets_its_missed_events_before_a_connect_answer_with_its_old_id() {
     let mut server = Server::new(sio_config());
-    server.http_request(
-        1,
-        http_request("GET", "/socket.io/?EIO=4&transport=polling", ""),
-        0,
-    );
-    let Some(Output::SessionOpen { sid, .. }) = server.take_output().first().cloned() else {
-        panic!("no session");
-    };
-    let target = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
-    server.http_request(
-        2,
-        http_request("POST", &target, r#"40{"pid":"p1","offset":"o7"}"#),
-        0,
-    );
-    let socket = server
-        .take_output()
-        .iter()
-        .find_map(|o| match o {
-            Output::Connect { socket, .. } => Some(*socket),
-            _ => None,
-        })
-        .expect("a pending socket");
+    let (target, socket) = polling_socket(&mut server, r#"40{"pid":"p1","offset":"o7"}"#);
     // Pending: an event may go out already (socket.io writes a recovered
     // session's missed packets from the socket's constructor).
     server
@@ -1545,24 +1549,7 @@ fn packets_sent_with_compress_false_go_out_without_permessage_deflate() {
 #[test]
 fn a_poll_answer_may_be_compressed_unless_all_its_packets_said_not_to() {
     let mut server = Server::new(sio_config());
-    server.http_request(
-        1,
-        http_request("GET", "/socket.io/?EIO=4&transport=polling", ""),
-        0,
-    );
-    let Some(Output::SessionOpen { sid, .. }) = server.take_output().first().cloned() else {
-        panic!("no session");
-    };
-    let target = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
-    server.http_request(2, http_request("POST", &target, "40"), 0);
-    let socket = server
-        .take_output()
-        .iter()
-        .find_map(|o| match o {
-            Output::Connect { socket, .. } => Some(*socket),
-            _ => None,
-        })
-        .expect("a pending socket");
+    let (target, socket) = polling_socket(&mut server, "40");
     server.accept(socket, &Identity::default(), 0).unwrap();
     let poll_compress = |server: &mut Server, conn| {
         server.http_request(conn, http_request("GET", &target, ""), 0);

@@ -67,6 +67,34 @@ export function request(server, method, target, body, { headers = {}, binary = f
   });
 }
 
+/**
+ * A raw WebSocket upgrade request to `path` on `url`'s port: `{ status,
+ * headers, body }` (the socket is dropped after a 101).
+ */
+export function upgradeRequest(url, path) {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path,
+      agent: false,
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode, headers: res.headers });
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Polling helpers bound to an endpoint path and protocol. */
 export function polling(server, endpoint = '/engine.io/', eio = 4) {
   const base = (sid, extra = '') =>

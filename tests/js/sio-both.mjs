@@ -64,24 +64,31 @@ async function setUp(lib, transports, serverOptions) {
 }
 
 /**
+ * Runs `run(lib)` for socket.io and then for wsframe; each resolves with
+ * what it observed (JSON-like), and wsframe's must equal socket.io's.
+ */
+export async function sameOnBoth(label, run) {
+  const seen = {};
+  for (const lib of IMPLEMENTATIONS) seen[lib.name] = await run(lib);
+  if (process.env.SIO_BOTH_SHOW) console.log(label, JSON.stringify(seen['socket.io']));
+  assert.deepEqual(seen.wsframe, seen['socket.io'], 'wsframe/socket.io differs from socket.io');
+}
+
+/**
  * A test per transport set that runs `scenario(ctx, lib)` for socket.io
- * and for wsframe; each returns what it observed (JSON-like), and
- * wsframe's must equal socket.io's.
+ * and for wsframe on a fresh server each (see `sameOnBoth`).
  */
 export function both(title, scenario, { serverOptions = {}, timeout = 20_000, transports = Object.keys(TRANSPORTS) } = {}) {
   for (const name of transports) {
-    test(`${title} (${name})`, { timeout }, async () => {
-      const seen = {};
-      for (const lib of IMPLEMENTATIONS) {
+    test(`${title} (${name})`, { timeout }, () =>
+      sameOnBoth(`${title} ${name}`, async (lib) => {
         const ctx = await setUp(lib, TRANSPORTS[name], serverOptions);
         try {
-          seen[lib.name] = await scenario(ctx, lib);
+          return await scenario(ctx, lib);
         } finally {
           await ctx.tearDown();
         }
-      }
-      if (process.env.SIO_BOTH_SHOW) console.log(title, name, JSON.stringify(seen['socket.io']));
-      assert.deepEqual(seen.wsframe, seen['socket.io'], 'wsframe/socket.io differs from socket.io');
-    });
+      }),
+    );
   }
 }

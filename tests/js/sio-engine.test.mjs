@@ -6,36 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { upgradeRequest } from './eio-helpers.mjs';
 import { both, next } from './sio-both.mjs';
 import { Server as EngineIoReference } from 'engine.io';
 import * as socketIo from 'socket.io';
 import { io as connectClient } from 'socket.io-client';
 import { EngineIoServer, Server } from 'wsframe/socket.io';
-
-/** A raw WebSocket upgrade request: `{ status, headers, body }` (the socket is dropped after a 101). */
-function upgrade(url, path) {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1',
-      port,
-      path,
-      agent: false,
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' },
-    });
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve({ status: res.statusCode, headers: res.headers });
-    });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const fetchText = async (url, init) => {
   const res = await fetch(url, init);
@@ -64,11 +40,11 @@ both('io.engine.on("connection_error"): code, message and context of every refus
     badMethod: await fetchText(`${url}/socket.io/?EIO=4&transport=polling`, { method: 'PUT' }),
     wsHandshakeOverHttp: await fetchText(`${url}/socket.io/?EIO=4&transport=websocket`),
     transportMismatch: await fetchText(`${url}/socket.io/?EIO=4&transport=websocket&sid=${sid}`),
-    upgradeUnknownSid: await upgrade(url, '/socket.io/?EIO=4&transport=websocket&sid=nope'),
+    upgradeUnknownSid: await upgradeRequest(url, '/socket.io/?EIO=4&transport=websocket&sid=nope'),
   };
   // socket.io answers this one 101, then writes its 400 onto the WebSocket;
   // wsframe answers 400 (README): only the event is compared.
-  await upgrade(url, '/socket.io/?EIO=3&transport=websocket');
+  await upgradeRequest(url, '/socket.io/?EIO=3&transport=websocket');
   const shown = Object.fromEntries(Object.entries(answers).map(([k, { status, body }]) => [k, [status, body]]));
   return { shown, errors };
 }, { transports: ['websocket'] });
@@ -92,11 +68,11 @@ both('io.engine.on("initial_headers" / "headers"): every response of a session, 
   const base = `${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`;
   const post = await fetchText(base, { method: 'POST', body: '40' });
   const poll = await fetchText(base);
-  const probe = await upgrade(url, `/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
-  const wsOnly = await upgrade(url, '/socket.io/?EIO=4&transport=websocket');
+  const probe = await upgradeRequest(url, `/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
+  const wsOnly = await upgradeRequest(url, '/socket.io/?EIO=4&transport=websocket');
   // Refused requests tell neither event.
   await fetchText(`${url}/socket.io/?EIO=4&transport=polling&sid=nope`);
-  await upgrade(url, '/socket.io/?EIO=4&transport=websocket&sid=nope');
+  await upgradeRequest(url, '/socket.io/?EIO=4&transport=websocket&sid=nope');
   const sent = (r) => [r.status, r.headers['set-cookie'] ?? null, r.headers['x-request-seen'] ?? null];
   return { seen, handshake: sent(handshake), post: sent(post), poll: sent(poll), probe: sent(probe), wsOnly: sent(wsOnly) };
 }, { transports: ['websocket'] });

@@ -4,12 +4,12 @@
 // socket.io 4.8 and wsframe/socket.io, over polling then upgrade and over
 // WebSocket only, and both must observe the same.
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import http from 'node:http';
 import express from 'express';
 import session from 'express-session';
 import { io as connectClient } from 'socket.io-client';
-import { IMPLEMENTATIONS, TRANSPORTS, next } from './sio-both.mjs';
+import { upgradeRequest } from './eio-helpers.mjs';
+import { TRANSPORTS, next, sameOnBoth } from './sio-both.mjs';
 
 /** The guide's application on `lib`'s Server. */
 async function startApp(lib) {
@@ -51,24 +51,9 @@ async function startApp(lib) {
 }
 
 /** A raw WebSocket upgrade to the Socket.IO path: whether its 101 sets the session cookie. */
-function upgradeSetsCookie(url) {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1',
-      port,
-      path: '/socket.io/?EIO=4&transport=websocket',
-      agent: false,
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' },
-    });
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve([res.statusCode, String(res.headers['set-cookie'] ?? '').startsWith('connect.sid=')]);
-    });
-    req.on('response', (res) => resolve([res.statusCode, null]));
-    req.on('error', reject);
-    req.end();
-  });
+async function upgradeSetsCookie(url) {
+  const { status, headers } = await upgradeRequest(url, '/socket.io/?EIO=4&transport=websocket');
+  return [status, status === 101 ? String(headers['set-cookie'] ?? '').startsWith('connect.sid=') : null];
 }
 
 async function scenario(lib, transports) {
@@ -105,10 +90,7 @@ async function scenario(lib, transports) {
 }
 
 for (const [name, transports] of Object.entries(TRANSPORTS)) {
-  test(`the express-session guide: one session for Express and Socket.IO (${name})`, { timeout: 30_000 }, async () => {
-    const seen = {};
-    for (const lib of IMPLEMENTATIONS) seen[lib.name] = await scenario(lib, transports);
-    if (process.env.SIO_BOTH_SHOW) console.log(name, JSON.stringify(seen['socket.io']));
-    assert.deepEqual(seen.wsframe, seen['socket.io']);
-  });
+  test(`the express-session guide: one session for Express and Socket.IO (${name})`, { timeout: 30_000 }, () =>
+    sameOnBoth(`express-session ${name}`, (lib) => scenario(lib, transports)),
+  );
 }

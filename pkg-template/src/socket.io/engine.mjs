@@ -20,15 +20,16 @@ const CONN = Symbol('wsframe.conn');
 /** `conn.transport`, shared: engine.io's transports are read for their name. */
 const TRANSPORTS = { polling: Object.freeze({ name: 'polling' }), websocket: Object.freeze({ name: 'websocket' }) };
 
-/** engine.io's `Server.errors` / `errorMessages` for what is refused in JS. */
-export const ENGINE_ERRORS = {
-  UNKNOWN_TRANSPORT: { code: 0, message: 'Transport unknown' },
-  BAD_REQUEST: { code: 3, message: 'Bad request' },
-  FORBIDDEN: { code: 4, message: 'Forbidden' },
-};
-
 /** engine.io's `Server.errorMessages`, by code. */
 const ENGINE_MESSAGES = ['Transport unknown', 'Session ID unknown', 'Bad handshake method', 'Bad request', 'Forbidden', 'Unsupported protocol version'];
+
+/** engine.io's `Server.errors` for what is refused in JS, with their messages. */
+const engineError = (code) => ({ code, message: ENGINE_MESSAGES[code] });
+export const ENGINE_ERRORS = {
+  UNKNOWN_TRANSPORT: engineError(0),
+  BAD_REQUEST: engineError(3),
+  FORBIDDEN: engineError(4),
+};
 
 function abortRequest(res, error, message = error.message) {
   res.writeHead(error.code === 4 ? 403 : 400, { 'Content-Type': 'application/json' });
