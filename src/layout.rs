@@ -147,6 +147,10 @@ layout! {
         PACKET_UNCOMPRESSED: u8 = 2;
         /// What an observed session sent went to its transport. Body: the session id.
         DRAIN: u8 = 16;
+        /// A message decoded by the application's parser was (part of)
+        /// one packet. Id: the token its `decode` gave the packet. Body:
+        /// u32 the socket the packet's data is for, 0 for none.
+        DECODED: u8 = 17;
     }
 }
 

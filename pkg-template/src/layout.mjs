@@ -64,3 +64,4 @@ export const SERVER_PACKET = 15;
 export const SERVER_PACKET_BINARY = 1;
 export const SERVER_PACKET_UNCOMPRESSED = 2;
 export const SERVER_DRAIN = 16;
+export const SERVER_DECODED = 17;

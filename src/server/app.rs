@@ -59,6 +59,34 @@ impl Server {
         Ok(())
     }
 
+    /// [`Server::emit`] of an event the application encoded in its own
+    /// wire format ([`PacketCodec`]): `messages` are the Engine.IO
+    /// messages that carry it; with `ack_id`, the client's ACK of that id
+    /// is awaited.
+    pub fn emit_encoded(
+        &mut self,
+        socket: SocketHandle,
+        messages: Vec<PacketData>,
+        ack_id: Option<u64>,
+        compress: bool,
+        now: u64,
+    ) -> Result<()> {
+        let (sid, client) = self.client_of(socket)?;
+        client.expect_ack(socket, ack_id)?;
+        self.send_with(&sid, messages.into_iter().map(message_packet).collect(), compress);
+        self.read_released(now);
+        Ok(())
+    }
+
+    /// [`Server::ack`] encoded by the application: `messages` carry the ACK.
+    pub fn ack_encoded(&mut self, socket: SocketHandle, messages: Vec<PacketData>, now: u64) -> Result<()> {
+        let (sid, client) = self.client_of(socket)?;
+        client.connected(socket)?;
+        self.send(&sid, messages.into_iter().map(message_packet).collect());
+        self.read_released(now);
+        Ok(())
+    }
+
     /// Sends one event to every connected socket of `nsp` in any of `rooms`
     /// and in none of `except`, encoded and framed once: WebSocket clients
     /// of one protocol version get the same bytes (and, sent uncompressed,
@@ -78,9 +106,40 @@ impl Server {
         ack_id: Option<u64>,
         now: u64,
     ) -> Result<u32> {
+        let packets = socketio::event_packets(nsp, name_json, args_json, attachments, ack_id)?;
+        Ok(self.broadcast_packets(nsp, rooms, except, &packets, flags, ack_id, now))
+    }
+
+    /// [`Server::broadcast`] of an event the application encoded in its
+    /// own wire format ([`PacketCodec`]): `messages` are the Engine.IO
+    /// messages that carry it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn broadcast_encoded(
+        &mut self,
+        nsp: &str,
+        rooms: &[RoomId],
+        except: &[RoomId],
+        messages: Vec<PacketData>,
+        flags: EmitFlags,
+        ack_id: Option<u64>,
+        now: u64,
+    ) -> u32 {
+        let packets: Vec<Packet> = messages.into_iter().map(message_packet).collect();
+        self.broadcast_packets(nsp, rooms, except, &packets, flags, ack_id, now)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn broadcast_packets(
+        &mut self,
+        nsp: &str,
+        rooms: &[RoomId],
+        except: &[RoomId],
+        packets: &[Packet],
+        flags: EmitFlags,
+        id: Option<u64>,
+        now: u64,
+    ) -> u32 {
         let EmitFlags { volatile, compress } = flags;
-        let id = ack_id;
-        let packets = socketio::event_packets(nsp, name_json, args_json, attachments, id)?;
         let mut count = 0u32;
         // WebSocket recipients per protocol version (3, 4), written together.
         let mut ws_conns: [Vec<ConnId>; 2] = [Vec::new(), Vec::new()];
@@ -143,20 +202,20 @@ impl Server {
             }
         }
         for (sid, _) in &observed {
-            engine::report_sent(&mut self.out, sid, &packets, compress);
+            engine::report_sent(&mut self.out, sid, packets, compress);
         }
         for (conns, version) in ws_conns.into_iter().zip([Version::V3, Version::V4]) {
             if conns.is_empty() {
                 continue;
             }
-            let bytes = ws_frames(&packets, version);
+            let bytes = ws_frames(packets, version);
             match <[ConnId; 1]>::try_from(conns) {
                 Ok([conn]) => self.write(conn, bytes),
                 Err(conns) => self.out.push(Output::WriteShared { conns, bytes }),
             }
         }
         for (conn, version) in compressing {
-            self.ws_send(conn, &packets, version, true);
+            self.ws_send(conn, packets, version, true);
         }
         for (sid, written) in &observed {
             if *written {
@@ -177,14 +236,15 @@ impl Server {
             }
         }
         self.read_released(now);
-        Ok(count)
+        count
     }
 
     /// Lets a pending socket into its namespace (its middlewares passed),
     /// introduced as `identity` says.
     pub fn accept(&mut self, socket: SocketHandle, identity: &Identity, now: u64) -> Result<()> {
         let (sid, client) = self.client_of(socket)?;
-        let packets = client.accept(socket, identity)?;
+        let answer = client.accept(socket, identity)?;
+        let packets = self.own_packets(&answer)?;
         self.send(&sid, packets);
         self.read_released(now);
         Ok(())
@@ -194,7 +254,8 @@ impl Server {
     /// `data_json` (socket.io sends `{"message", "data"}`).
     pub fn refuse(&mut self, socket: SocketHandle, data_json: &str, now: u64) -> Result<()> {
         let (sid, client) = self.client_of(socket)?;
-        let packets = client.refuse(socket, data_json)?;
+        let refusal = client.refuse(socket, data_json)?;
+        let packets = self.own_packets(&refusal)?;
         self.sockets.remove(&socket);
         self.rooms.leave_all(socket);
         self.send(&sid, packets);
@@ -256,8 +317,9 @@ impl Server {
     /// Makes a socket leave its namespace (sends DISCONNECT).
     pub fn disconnect(&mut self, socket: SocketHandle, now: u64) -> Result<()> {
         let (sid, client) = self.client_of(socket)?;
-        let packets = client.disconnect(socket)?;
+        let packet = client.disconnect(socket)?;
         self.forget_socket(socket, "server namespace disconnect");
+        let packets = self.own_packets(&packet)?;
         self.send(&sid, packets);
         self.read_released(now);
         Ok(())

@@ -133,7 +133,11 @@ impl Server {
         let actions = f(client, &mut ctx);
         for action in actions {
             match action {
-                SioAction::Send(packets) => self.send(sid, packets),
+                SioAction::Send(packet) => {
+                    if let Ok(packets) = self.own_packets(&packet) {
+                        self.send(sid, packets);
+                    }
+                }
                 SioAction::Close => self.close_session_gracefully(sid, now),
                 SioAction::App(Output::Disconnect { socket, reason }) => self.forget_socket(socket, reason),
                 SioAction::App(output) => {
@@ -195,15 +199,50 @@ impl Server {
         let Some(session) = self.sessions.get(sid) else {
             return;
         };
-        match session.endpoint {
-            Endpoint::Engine => self.out.push(Output::Message {
+        match (&session.endpoint, &mut self.codec) {
+            (Endpoint::Engine, _) => self.out.push(Output::Message {
                 sid: sid.to_string(),
                 data: packet.data,
             }),
-            Endpoint::SocketIo(_) => {
+            (Endpoint::SocketIo(_), None) => {
                 self.with_client(sid, now, |client, ctx| client.on_message(packet.data, ctx))
             }
+            (Endpoint::SocketIo(_), Some(codec)) => match codec.decode(sid, packet.data) {
+                Decoded::Packets(packets) => {
+                    for packet in packets {
+                        self.take_decoded(sid, packet, now);
+                    }
+                }
+                Decoded::Invalid { token } => {
+                    self.out.push(Output::Decoded { token, socket: None });
+                    self.close_session_gracefully(sid, now);
+                }
+            },
         }
+    }
+
+    /// A packet the application's codec decoded: socket.io's rules, as for
+    /// one the core decodes; [`Output::Decoded`] first, then what it caused.
+    fn take_decoded(&mut self, sid: &str, packet: DecodedPacket, now: u64) {
+        if !self.sessions.get(sid).is_some_and(|s| !s.closing) {
+            self.out.push(Output::Decoded {
+                token: packet.token,
+                socket: None,
+            });
+            return;
+        }
+        self.with_client(sid, now, |client, ctx| {
+            let mut actions = Vec::new();
+            let socket = client.on_decoded_packet(packet.kind, &packet.nsp, packet.id, ctx, &mut actions);
+            actions.insert(
+                0,
+                SioAction::App(Output::Decoded {
+                    token: packet.token,
+                    socket,
+                }),
+            );
+            actions
+        });
     }
 
     /// The client sent close (`1`): a waiting GET gets a noop.
@@ -271,6 +310,9 @@ impl Server {
         if let Endpoint::SocketIo(client) = session.endpoint {
             for socket in &client.sockets {
                 self.forget_socket(socket.handle, reason);
+            }
+            if let Some(codec) = &mut self.codec {
+                codec.session_closed(sid);
             }
         }
         self.out.push(Output::SessionClose {

@@ -14,6 +14,17 @@
 //! default) hands raw Engine.IO messages to the application
 //! ([`Output::Message`], [`Server::send_message`]).
 //!
+//! An application with its own Socket.IO wire format (socket.io's `parser`
+//! option) gives the server a [`PacketCodec`]: each message of a Socket.IO
+//! session is decoded by it as it arrives, and it tells the server each
+//! packet's type, namespace and ack id; the server's rules (namespaces,
+//! pending CONNECTs, awaited acks, closing on a bad packet) stay here, the
+//! data stays with the application ([`Output::Decoded`] says which socket
+//! it is for). The application sends what it encoded itself with
+//! [`Server::emit_encoded`], [`Server::ack_encoded`] and
+//! [`Server::broadcast_encoded`]; the codec encodes the server's own
+//! packets.
+//!
 //! The caller owns sockets and timers: it feeds each connection's bytes to
 //! [`Server::receive`] (or requests an HTTP server read to
 //! [`Server::http_request`] and [`Server::upgrade`]), reports closed
@@ -225,6 +236,47 @@ pub enum Output {
         code: u8,
         name: &'static str,
     },
+    /// A packet the [`PacketCodec`] decoded (named by the codec's
+    /// `token`) was taken: its data is for `socket` (an EVENT's, an awaited
+    /// ACK's, a CONNECT's new socket: its auth), or for nobody (`None`: a
+    /// packet the rules dropped or that closed the connection, or a message
+    /// the codec could not decode). Comes before what the packet caused.
+    Decoded {
+        token: u32,
+        socket: Option<SocketHandle>,
+    },
+}
+
+/// The application's Socket.IO wire format (socket.io's `parser` option).
+pub trait PacketCodec {
+    /// The Engine.IO messages that carry `packet`, one the server sends of
+    /// its own (a CONNECT answer, CONNECT_ERROR, DISCONNECT).
+    fn encode(&mut self, packet: &crate::socketio::Packet) -> Result<Vec<PacketData>>;
+    /// Feeds a message of session `sid` to that session's decoder.
+    fn decode(&mut self, sid: &str, data: PacketData) -> Decoded;
+    /// Session `sid` ended: its decoder goes.
+    fn session_closed(&mut self, sid: &str);
+}
+
+/// What a message did to a session's decoder ([`PacketCodec::decode`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// The packets it completed (none while a packet waits for its
+    /// attachments), each named by a token the application chose.
+    Packets(Vec<DecodedPacket>),
+    /// It could not be decoded: socket.io closes the connection. `token`
+    /// names the error for the application.
+    Invalid { token: u32 },
+}
+
+/// A decoded packet as the server's rules need it: its data stays with
+/// the application, under `token`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedPacket {
+    pub kind: crate::socketio::PacketType,
+    pub nsp: String,
+    pub id: Option<u64>,
+    pub token: u32,
 }
 
 /// A fresh id as engine.io makes them: 15 random bytes in URL-safe base64,
@@ -396,6 +448,8 @@ pub struct Server {
     /// A message every session gets right after its open packet
     /// (engine.io's `initialPacket`).
     initial_packet: Option<Packet>,
+    /// The application's Socket.IO wire format, when it has its own.
+    codec: Option<Box<dyn PacketCodec>>,
     out: Vec<Output>,
 }
 
@@ -415,7 +469,24 @@ impl Server {
             upgrade_headers: Vec::new(),
             chosen_sid: None,
             initial_packet: None,
+            codec: None,
             out: Vec::new(),
+        }
+    }
+
+    /// Socket.IO packets in the application's own wire format from now on
+    /// (socket.io's `parser` option; see the module documentation), or in
+    /// socket.io-parser's again (`None`, the default). Set it before the
+    /// first session opens: a session's decoder lives in one or the other.
+    pub fn set_packet_codec(&mut self, codec: Option<Box<dyn PacketCodec>>) {
+        self.codec = codec;
+    }
+
+    /// The Engine.IO messages of a packet the server sends of its own.
+    pub(super) fn own_packets(&mut self, packet: &crate::socketio::Packet) -> Result<Vec<Packet>> {
+        match &mut self.codec {
+            None => socketio::to_engine_packets(packet, &[]),
+            Some(codec) => Ok(codec.encode(packet)?.into_iter().map(message_packet).collect()),
         }
     }
 

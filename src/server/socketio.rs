@@ -15,12 +15,23 @@ use serde_json::{Map, Value};
 /// What the session must do for its Socket.IO client.
 #[derive(Debug)]
 pub(crate) enum SioAction {
-    /// Send these Engine.IO packets, in order.
-    Send(Vec<engineio::Packet>),
+    /// Send this packet of the server's own (encoded by the server, in the
+    /// application's wire format when it brings one).
+    Send(Packet),
     /// Close the Engine.IO session (socket.io's `conn.close()`).
     Close,
     /// Tell the application.
     App(Output),
+}
+
+/// A received packet's data: decoded by the core, or kept by the
+/// application, whose parser decoded it.
+enum Body {
+    Decoded {
+        data: Option<Value>,
+        attachments: Vec<Vec<u8>>,
+    },
+    Application,
 }
 
 #[derive(Debug)]
@@ -179,9 +190,43 @@ impl SioClient {
         actions: &mut Vec<SioAction>,
     ) {
         let Complete { packet, attachments } = complete;
-        let (nsp, auth) = match self.version {
-            Version::V4 => (packet.nsp.clone(), packet.data.clone()),
-            Version::V3 => split_v3_namespace(&packet.nsp),
+        let body = Body::Decoded {
+            data: packet.data,
+            attachments,
+        };
+        self.dispatch(packet.kind, &packet.nsp, packet.id, body, ctx, actions);
+    }
+
+    /// A packet the application decoded with its own parser: the same
+    /// rules as for packets the core decodes, its data staying with the
+    /// application. Returns the socket an EVENT, an awaited ACK or a
+    /// CONNECT is for (the application hands the data to it).
+    pub(crate) fn on_decoded_packet(
+        &mut self,
+        kind: PacketType,
+        nsp: &str,
+        id: Option<u64>,
+        ctx: &mut SioContext<'_>,
+        actions: &mut Vec<SioAction>,
+    ) -> Option<SocketHandle> {
+        self.dispatch(kind, nsp, id, Body::Application, ctx, actions)
+    }
+
+    /// What a packet does to the client's sockets (socket.io's
+    /// `Client.ondecoded` and `Socket._onpacket`).
+    fn dispatch(
+        &mut self,
+        kind: PacketType,
+        packet_nsp: &str,
+        id: Option<u64>,
+        body: Body,
+        ctx: &mut SioContext<'_>,
+        actions: &mut Vec<SioAction>,
+    ) -> Option<SocketHandle> {
+        let (nsp, auth) = match (self.version, &body) {
+            (Version::V4, Body::Decoded { data, .. }) => (packet_nsp.to_string(), data.clone()),
+            (Version::V4, Body::Application) => (packet_nsp.to_string(), None),
+            (Version::V3, _) => split_v3_namespace(packet_nsp),
         };
         // A socket whose CONNECT is still pending does not take packets
         // yet: socket.io closes such a connection ("invalid state").
@@ -189,20 +234,24 @@ impl SioClient {
         let index = match index {
             Some(i) if !self.sockets[i].connected => {
                 actions.push(SioAction::Close);
-                return;
+                return None;
             }
             other => other,
         };
-        match (index, packet.kind) {
+        match (index, kind) {
             (None, PacketType::Connect) => {
                 let auth = auth.unwrap_or_else(|| Value::Object(Map::new()));
                 self.connect(&nsp, auth, ctx, actions);
+                self.sockets.last().filter(|s| s.nsp == nsp).map(|s| s.handle)
             }
             (Some(i), PacketType::Event | PacketType::BinaryEvent) => {
                 let socket = &self.sockets[i];
-                let Some(Value::Array(mut items)) = packet.data else {
+                let Body::Decoded { data, attachments } = body else {
+                    return Some(socket.handle);
+                };
+                let Some(Value::Array(mut items)) = data else {
                     // The decoder only lets arrays with a name through.
-                    return;
+                    return None;
                 };
                 let name = items.remove(0);
                 actions.push(SioAction::App(Output::Event {
@@ -210,22 +259,26 @@ impl SioClient {
                     name_json: name.to_string(),
                     args_json: Value::Array(items).to_string(),
                     attachments,
-                    ack: packet.id,
+                    ack: id,
                 }));
+                None
             }
             (Some(i), PacketType::Ack | PacketType::BinaryAck) => {
                 let socket = &mut self.sockets[i];
-                let id = packet.id.unwrap_or(u64::MAX);
+                let id = id.unwrap_or(u64::MAX);
                 // An ack nobody waits for is dropped, as socket.io does.
-                if let Some(at) = socket.awaited_acks.iter().position(|&a| a == id) {
-                    socket.awaited_acks.swap_remove(at);
-                    actions.push(SioAction::App(Output::Ack {
-                        socket: socket.handle,
-                        id,
-                        args_json: packet.data.unwrap_or(Value::Array(Vec::new())).to_string(),
-                        attachments,
-                    }));
-                }
+                let at = socket.awaited_acks.iter().position(|&a| a == id)?;
+                socket.awaited_acks.swap_remove(at);
+                let Body::Decoded { data, attachments } = body else {
+                    return Some(socket.handle);
+                };
+                actions.push(SioAction::App(Output::Ack {
+                    socket: socket.handle,
+                    id,
+                    args_json: data.unwrap_or(Value::Array(Vec::new())).to_string(),
+                    attachments,
+                }));
+                None
             }
             (Some(i), PacketType::Disconnect) => {
                 let socket = self.sockets.remove(i);
@@ -233,10 +286,14 @@ impl SioClient {
                     socket: socket.handle,
                     reason: "client namespace disconnect",
                 }));
+                None
             }
             // CONNECT twice, CONNECT_ERROR from a client, or a packet for a
             // namespace it never joined: socket.io closes the connection.
-            _ => actions.push(SioAction::Close),
+            _ => {
+                actions.push(SioAction::Close);
+                None
+            }
         }
     }
 
@@ -248,11 +305,10 @@ impl SioClient {
             Version::V4 => random_id(),
         };
         let Some(id) = id else {
-            send(
-                actions,
-                &connect_error(nsp, "no random source for the socket id"),
-                &[],
-            );
+            actions.push(SioAction::Send(connect_error(
+                nsp,
+                "no random source for the socket id",
+            )));
             return;
         };
         let handle = *ctx.next_handle;
@@ -290,11 +346,7 @@ impl SioClient {
     /// `identity` is a recovered session's id, which the socket takes
     /// instead of its own, and the private id that lets the client recover
     /// this one (connection state recovery): protocol 4 sends both.
-    pub(crate) fn accept(
-        &mut self,
-        handle: SocketHandle,
-        identity: &Identity,
-    ) -> Result<Vec<engineio::Packet>> {
+    pub(crate) fn accept(&mut self, handle: SocketHandle, identity: &Identity) -> Result<Packet> {
         let index = self.pending(handle)?;
         let socket = &mut self.sockets[index];
         socket.connected = true;
@@ -311,18 +363,15 @@ impl SioClient {
             }
             answer = answer.with_data(Value::Object(data));
         }
-        to_engine_packets(&answer, &[])
+        Ok(answer)
     }
 
     /// The application refused a pending socket: CONNECT_ERROR with `data`.
-    pub(crate) fn refuse(&mut self, handle: SocketHandle, data_json: &str) -> Result<Vec<engineio::Packet>> {
+    pub(crate) fn refuse(&mut self, handle: SocketHandle, data_json: &str) -> Result<Packet> {
         let data = parse_json(data_json, "connect error")?;
         let index = self.pending(handle)?;
         let socket = self.sockets.remove(index);
-        to_engine_packets(
-            &Packet::new(PacketType::ConnectError, socket.nsp).with_data(data),
-            &[],
-        )
+        Ok(Packet::new(PacketType::ConnectError, socket.nsp).with_data(data))
     }
 
     /// Expects an ACK with `id` from the socket (an emit that asked for one).
@@ -345,16 +394,34 @@ impl SioClient {
         attachments: &[Vec<u8>],
         ack: Option<u64>,
     ) -> Result<Vec<engineio::Packet>> {
-        let socket = self
-            .sockets
-            .iter_mut()
-            .find(|s| s.handle == handle)
-            .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))?;
-        let packets = event_packets(&socket.nsp, name_json, args_json, attachments, ack)?;
-        if let Some(id) = ack {
-            socket.awaited_acks.push(id);
-        }
+        let nsp = &self.sendable(handle)?.nsp;
+        let packets = event_packets(nsp, name_json, args_json, attachments, ack)?;
+        self.expect_ack(handle, ack)?;
         Ok(packets)
+    }
+
+    /// A socket events may go to: connected, or waiting for its CONNECT
+    /// answer (see [`SioClient::emit`]).
+    fn sendable(&self, handle: SocketHandle) -> Result<&SioSocket> {
+        self.socket(handle)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))
+    }
+
+    /// An event the application encoded is going to the socket: with
+    /// `ack`, the client's ACK of that id is awaited.
+    pub(crate) fn expect_ack(&mut self, handle: SocketHandle, ack: Option<u64>) -> Result<()> {
+        self.sendable(handle)?;
+        if let Some(id) = ack {
+            self.await_ack(handle, id);
+        }
+        Ok(())
+    }
+
+    /// A connected socket (acks and disconnects need one).
+    pub(crate) fn connected(&self, handle: SocketHandle) -> Result<&SioSocket> {
+        self.socket(handle)
+            .filter(|s| s.connected)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))
     }
 
     /// Builds the ACK (BINARY_ACK with attachments) answering ack `id`.
@@ -365,10 +432,7 @@ impl SioClient {
         args_json: &str,
         attachments: &[Vec<u8>],
     ) -> Result<Vec<engineio::Packet>> {
-        let socket = self
-            .socket(handle)
-            .filter(|s| s.connected)
-            .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))?;
+        let socket = self.connected(handle)?;
         if attachments.is_empty() {
             // Checked without being built: the text goes out as it came.
             let args = json_array(args_json, "ack arguments")?;
@@ -391,14 +455,14 @@ impl SioClient {
     }
 
     /// Leaves a namespace from the server side: sends DISCONNECT.
-    pub(crate) fn disconnect(&mut self, handle: SocketHandle) -> Result<Vec<engineio::Packet>> {
+    pub(crate) fn disconnect(&mut self, handle: SocketHandle) -> Result<Packet> {
         let index = self
             .sockets
             .iter()
             .position(|s| s.handle == handle && s.connected)
             .ok_or_else(|| Error::new(ErrorKind::InvalidState, "the socket is not connected"))?;
         let socket = self.sockets.remove(index);
-        to_engine_packets(&Packet::new(PacketType::Disconnect, socket.nsp), &[])
+        Ok(Packet::new(PacketType::Disconnect, socket.nsp))
     }
 }
 
@@ -497,14 +561,6 @@ fn build(
     let mut packet = Packet::new(kind, nsp).with_id(id).with_data(data);
     packet.attachments = attachments.len();
     Ok(packet)
-}
-
-fn send(actions: &mut Vec<SioAction>, packet: &Packet, attachments: &[Vec<u8>]) {
-    // Packets built here have valid namespaces (they came from the decoder
-    // or the configuration).
-    if let Ok(packets) = to_engine_packets(packet, attachments) {
-        actions.push(SioAction::Send(packets));
-    }
 }
 
 /// Protocol 3 puts the auth query in the namespace: `/chat?token=abc`.

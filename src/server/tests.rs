@@ -1648,3 +1648,217 @@ fn an_observed_session_reports_its_packets_both_ways_and_others_report_nothing()
     sim.collect();
     assert!(packets(&mut sim).is_empty());
 }
+
+/// The parser of socket.io's "Custom parser" page: a packet is the JSON
+/// text of `{ type, nsp, id, data }`. Keeps what it decoded by token, as
+/// an application does, and which sessions' decoders were let go.
+#[derive(Default)]
+struct JsonTextCodec {
+    decoded: std::rc::Rc<std::cell::RefCell<Vec<serde_json::Value>>>,
+    closed: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+}
+
+impl PacketCodec for JsonTextCodec {
+    fn encode(&mut self, packet: &crate::socketio::Packet) -> Result<Vec<PacketData>> {
+        let mut object = serde_json::Map::new();
+        object.insert("type".into(), (packet.kind as u8).into());
+        object.insert("nsp".into(), packet.nsp.clone().into());
+        if let Some(id) = packet.id {
+            object.insert("id".into(), id.into());
+        }
+        if let Some(data) = &packet.data {
+            object.insert("data".into(), data.clone());
+        }
+        Ok(vec![PacketData::Text(
+            serde_json::Value::Object(object).to_string(),
+        )])
+    }
+
+    fn decode(&mut self, _sid: &str, data: PacketData) -> Decoded {
+        let mut decoded = self.decoded.borrow_mut();
+        let token = decoded.len() as u32;
+        let PacketData::Text(text) = data else {
+            decoded.push(serde_json::Value::Null);
+            return Decoded::Invalid { token };
+        };
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+            decoded.push(serde_json::Value::Null);
+            return Decoded::Invalid { token };
+        };
+        let kind = value["type"]
+            .as_u64()
+            .and_then(|n| crate::socketio::PacketType::from_number(n as u8));
+        let nsp = value["nsp"].as_str().map(str::to_string);
+        let id = value["id"].as_u64();
+        decoded.push(value);
+        match (kind, nsp) {
+            (Some(kind), Some(nsp)) => Decoded::Packets(vec![DecodedPacket { kind, nsp, id, token }]),
+            _ => Decoded::Invalid { token },
+        }
+    }
+
+    fn session_closed(&mut self, sid: &str) {
+        self.closed.borrow_mut().push(sid.to_string());
+    }
+}
+
+fn decoded_of(outputs: &[Output]) -> Vec<(u32, Option<SocketHandle>)> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Decoded { token, socket } => Some((*token, *socket)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_application_codec_decodes_while_the_core_keeps_socket_io_rules() {
+    let codec = JsonTextCodec::default();
+    let closed = codec.closed.clone();
+    let mut server = Server::new(sio_config());
+    server.set_packet_codec(Some(Box::new(codec)));
+    let (conn, mut ws) = manual_ws(&mut server);
+    let sid = server.sessions.keys().next().cloned().unwrap();
+    server.take_output();
+    // A CONNECT makes a pending socket: the decoded packet's record (its
+    // auth is for that socket) comes before the connect record.
+    server.receive(
+        conn,
+        &client_text(&mut ws, r#"4{"type":0,"nsp":"/","data":{"t":1}}"#),
+        0,
+    );
+    let outputs = server.take_output();
+    let Some(Output::Connect { socket, .. }) = outputs.get(1).cloned() else {
+        panic!("{outputs:?}");
+    };
+    assert_eq!(decoded_of(&outputs), [(0, Some(socket))]);
+    // The answer is in the application's format.
+    server.accept(socket, &Identity::default(), 0).unwrap();
+    let answer = texts(&ws.receive(&written_to(server.take_output(), conn)).unwrap());
+    let id = server
+        .client_of(socket)
+        .unwrap()
+        .1
+        .socket(socket)
+        .unwrap()
+        .id
+        .clone();
+    assert_eq!(
+        answer,
+        [format!(r#"4{{"type":0,"nsp":"/","data":{{"sid":"{id}"}}}}"#)]
+    );
+    // Events are the socket's; an ack only when awaited, and once.
+    server
+        .emit_encoded(socket, vec![PacketData::Text("emitted".into())], Some(5), true, 0)
+        .unwrap();
+    for text in [
+        r#"4{"type":2,"nsp":"/","data":["ev"],"id":3}"#,
+        r#"4{"type":3,"nsp":"/","data":[],"id":6}"#,
+        r#"4{"type":3,"nsp":"/","data":[],"id":5}"#,
+        r#"4{"type":3,"nsp":"/","data":[],"id":5}"#,
+    ] {
+        server.receive(conn, &client_text(&mut ws, text), 0);
+    }
+    let outputs = server.take_output();
+    assert_eq!(
+        decoded_of(&outputs),
+        [(1, Some(socket)), (2, None), (3, Some(socket)), (4, None)]
+    );
+    assert_eq!(
+        texts(&ws.receive(&written_to(outputs, conn)).unwrap()),
+        ["4emitted"]
+    );
+    server
+        .ack_encoded(socket, vec![PacketData::Binary(vec![1, 2])], 0)
+        .unwrap();
+    // A broadcast of encoded messages reaches the room's sockets.
+    server.join(socket, 1).unwrap();
+    let all = vec![PacketData::Text("all".into())];
+    assert_eq!(
+        server.broadcast_encoded("/", &[1], &[], all, EmitFlags::default(), None, 0),
+        1
+    );
+    let events = ws.receive(&written_to(server.take_output(), conn)).unwrap();
+    assert_eq!(texts(&events), ["4all"]);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, OwnedEvent::Binary(b) if b[..] == [1, 2])));
+    // A second namespace refused: CONNECT_ERROR in the application's format.
+    server.receive(conn, &client_text(&mut ws, r#"4{"type":0,"nsp":"/admin"}"#), 0);
+    let Some(Output::Connect { socket: admin, .. }) = server.take_output().get(1).cloned() else {
+        panic!("no connect");
+    };
+    server.refuse(admin, r#"{"message":"no"}"#, 0).unwrap();
+    let refused = texts(&ws.receive(&written_to(server.take_output(), conn)).unwrap());
+    assert_eq!(refused, [r#"4{"type":4,"nsp":"/admin","data":{"message":"no"}}"#]);
+    // The server's DISCONNECT too.
+    server.disconnect(socket, 0).unwrap();
+    let outputs = server.take_output();
+    assert!(outputs.iter().any(|o| matches!(
+        o,
+        Output::Disconnect {
+            reason: "server namespace disconnect",
+            ..
+        }
+    )));
+    assert_eq!(
+        texts(&ws.receive(&written_to(outputs, conn)).unwrap()),
+        [r#"4{"type":1,"nsp":"/"}"#]
+    );
+    // A packet for a namespace never joined closes the connection; the
+    // session's decoder is let go.
+    server.receive(
+        conn,
+        &client_text(&mut ws, r#"4{"type":2,"nsp":"/x","data":["e"]}"#),
+        0,
+    );
+    let outputs = server.take_output();
+    assert_eq!(decoded_of(&outputs), [(6, None)]);
+    let events = ws.receive(&written_to(outputs, conn)).unwrap();
+    assert!(
+        events.iter().any(|e| matches!(e, OwnedEvent::Close { .. })),
+        "{events:?}"
+    );
+    assert_eq!(*closed.borrow(), [sid]);
+}
+
+#[test]
+fn a_client_namespace_disconnect_before_its_close_is_taken_first() {
+    let mut server = Server::new(sio_config());
+    server.set_packet_codec(Some(Box::new(JsonTextCodec::default())));
+    let (conn, mut ws) = manual_ws(&mut server);
+    server.receive(conn, &client_text(&mut ws, r#"4{"type":0,"nsp":"/"}"#), 0);
+    let Some(Output::Connect { socket, .. }) = server.take_output().get(1).cloned() else {
+        panic!("no connect");
+    };
+    server.accept(socket, &Identity::default(), 0).unwrap();
+    server.take_output();
+    // DISCONNECT and the WebSocket close in one read, as socket.io-client sends them.
+    let mut bytes = client_text(&mut ws, r#"4{"type":1,"nsp":"/"}"#);
+    ws.close(Some(crate::close::NORMAL), "").unwrap();
+    bytes.extend(ws.take_output());
+    server.receive(conn, &bytes, 0);
+    let reasons: Vec<_> = server
+        .take_output()
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Disconnect { reason, .. } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons, ["client namespace disconnect"]);
+}
+
+#[test]
+fn an_undecodable_message_closes_the_session() {
+    let mut server = Server::new(sio_config());
+    server.set_packet_codec(Some(Box::new(JsonTextCodec::default())));
+    let (conn, mut ws) = manual_ws(&mut server);
+    server.take_output();
+    server.receive(conn, &client_text(&mut ws, "4not json"), 0);
+    let outputs = server.take_output();
+    assert_eq!(decoded_of(&outputs), [(0, None)]);
+    let events = ws.receive(&written_to(outputs, conn)).unwrap();
+    assert!(matches!(events[..], [OwnedEvent::Close { .. }]), "{events:?}");
+}

@@ -1,6 +1,10 @@
 use super::{invalid_argument, js_error, js_length, options, patch_u32, put_u32};
+use crate::error::{Error, ErrorKind};
 use crate::layout::emit::{NO_COMPRESS, VOLATILE};
-use crate::server::{Congestion, EmitFlags, Identity, Output, Server, ServerConfig};
+use crate::server::{
+    Congestion, Decoded, DecodedPacket, EmitFlags, Identity, Output, PacketCodec, Server, ServerConfig,
+};
+use crate::socketio;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -8,7 +12,7 @@ use wasm_bindgen::JsCast;
 use crate::engineio::PacketData;
 use crate::http::Request;
 use crate::layout::server::{
-    ACK, ATTACHMENT, CONNECT, DISCONNECT, DRAIN, END, EVENT, MESSAGE, PACKET, PACKET_BINARY,
+    ACK, ATTACHMENT, CONNECT, DECODED, DISCONNECT, DRAIN, END, EVENT, MESSAGE, PACKET, PACKET_BINARY,
     PACKET_UNCOMPRESSED, REFUSED, RESPOND, SESSION_CLOSE, SESSION_OPEN, UPGRADE, WRITE, WRITE_SHARED,
 };
 use js_sys::Uint32Array;
@@ -21,6 +25,126 @@ fn message_from_js(data: &JsValue) -> Result<PacketData, JsValue> {
             Some(bytes) => Ok(PacketData::Binary(bytes.to_vec())),
             None => Err(invalid_argument("a message is a string or a Uint8Array")),
         },
+    }
+}
+
+/// Engine.IO messages from JS: an array of strings and Uint8Arrays.
+fn messages_from_js(list: &JsValue) -> Result<Vec<PacketData>, JsValue> {
+    let list = list
+        .dyn_ref::<Array>()
+        .ok_or_else(|| invalid_argument("encoded packets are an array of strings and Uint8Arrays"))?;
+    list.iter().map(|item| message_from_js(&item)).collect()
+}
+
+/// The application's Socket.IO parser (socket.io's `parser` option), as
+/// JS gives it: `encode(type, nsp, id | undefined, dataJson | undefined)`
+/// returns the Engine.IO messages of a packet the server sends of its own;
+/// `decode(sid, data)` feeds a message to the session's decoder and returns
+/// the packets it completed as `[type, nsp, id | undefined, token]` arrays,
+/// or a number: the token of the error that made it undecodable;
+/// `closed(sid)` lets the session's decoder go.
+struct JsPacketCodec {
+    encode: js_sys::Function,
+    decode: js_sys::Function,
+    closed: js_sys::Function,
+}
+
+/// The token of an answer from `decode` that is neither packets nor an error.
+const NO_TOKEN: u32 = u32::MAX;
+
+impl JsPacketCodec {
+    fn from_js(codec: &JsValue) -> Result<Self, JsValue> {
+        let method = |name: &str| {
+            js_sys::Reflect::get(codec, &JsValue::from_str(name))
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                .ok_or_else(|| invalid_argument(format!("a packet codec has an {name} function")))
+        };
+        Ok(JsPacketCodec {
+            encode: method("encode")?,
+            decode: method("decode")?,
+            closed: method("closed")?,
+        })
+    }
+}
+
+/// One `[type, nsp, id, token]` from `decode`.
+fn decoded_packet(entry: &JsValue) -> Option<DecodedPacket> {
+    let entry = entry.dyn_ref::<Array>()?;
+    let kind = entry
+        .get(0)
+        .as_f64()
+        .filter(|n| n.fract() == 0.0 && (0.0..7.0).contains(n))?;
+    let kind = socketio::PacketType::from_number(kind as u8)?;
+    let nsp = entry.get(1).as_string()?;
+    let id = match entry.get(2) {
+        id if id.is_undefined() || id.is_null() => None,
+        id => Some(super::whole_number(id.as_f64()?)?),
+    };
+    let token = entry
+        .get(3)
+        .as_f64()
+        .filter(|n| n.fract() == 0.0 && (0.0..4_294_967_295.0).contains(n))? as u32;
+    Some(DecodedPacket { kind, nsp, id, token })
+}
+
+impl PacketCodec for JsPacketCodec {
+    fn encode(&mut self, packet: &socketio::Packet) -> crate::error::Result<Vec<PacketData>> {
+        let id = packet
+            .id
+            .map_or(JsValue::UNDEFINED, |id| JsValue::from_f64(id as f64));
+        let data = packet
+            .data
+            .as_ref()
+            .map_or(JsValue::UNDEFINED, |data| JsValue::from_str(&data.to_string()));
+        let failed = || {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                "the parser's Encoder failed to encode a packet",
+            )
+        };
+        let encoded = self
+            .encode
+            .call4(
+                &JsValue::NULL,
+                &JsValue::from(packet.kind as u8),
+                &JsValue::from_str(&packet.nsp),
+                &id,
+                &data,
+            )
+            .map_err(|_| failed())?;
+        messages_from_js(&encoded).map_err(|_| failed())
+    }
+
+    fn decode(&mut self, sid: &str, data: PacketData) -> Decoded {
+        let data = match data {
+            PacketData::Text(text) => JsValue::from_str(&text),
+            PacketData::Empty => JsValue::from_str(""),
+            PacketData::Binary(bytes) => Uint8Array::from(&bytes[..]).into(),
+        };
+        let Ok(answer) = self.decode.call2(&JsValue::NULL, &JsValue::from_str(sid), &data) else {
+            return Decoded::Invalid { token: NO_TOKEN };
+        };
+        if let Some(token) = answer.as_f64() {
+            let token = if token.fract() == 0.0 && (0.0..4_294_967_295.0).contains(&token) {
+                token as u32
+            } else {
+                NO_TOKEN
+            };
+            return Decoded::Invalid { token };
+        }
+        let Some(entries) = answer.dyn_ref::<Array>() else {
+            return Decoded::Invalid { token: NO_TOKEN };
+        };
+        let packets: Option<Vec<DecodedPacket>> =
+            entries.iter().map(|entry| decoded_packet(&entry)).collect();
+        packets.map_or(Decoded::Invalid { token: NO_TOKEN }, Decoded::Packets)
+    }
+
+    fn session_closed(&mut self, sid: &str) {
+        // The application's `closed` has nothing to report back; if it
+        // throws, the session is gone all the same.
+        let _ = self.closed.call1(&JsValue::NULL, &JsValue::from_str(sid));
     }
 }
 
@@ -262,6 +386,9 @@ fn pack_output(out: &mut Vec<u8>, outputs: Vec<Output>) {
                 body.push(code);
                 body.extend_from_slice(name.as_bytes());
             }),
+            Output::Decoded { token, socket } => {
+                record(out, DECODED, token, &socket.unwrap_or(0).to_le_bytes())
+            }
         }
     }
 }
@@ -374,6 +501,74 @@ impl WasmServer {
                 millis(now),
             )
             .map_err(|e| js_error(&e))
+    }
+
+    /// Socket.IO packets in the application's own wire format (socket.io's
+    /// `parser`): `codec` is `{ encode, decode, closed }` (see
+    /// `JsPacketCodec`); decoded packets come back as decoded records.
+    /// `null`: socket.io-parser's format.
+    #[wasm_bindgen(js_name = setPacketCodec)]
+    pub fn set_packet_codec(&mut self, codec: JsValue) -> Result<(), JsValue> {
+        let codec = if codec.is_null() || codec.is_undefined() {
+            None
+        } else {
+            Some(Box::new(JsPacketCodec::from_js(&codec)?) as Box<dyn PacketCodec>)
+        };
+        self.inner.set_packet_codec(codec);
+        Ok(())
+    }
+
+    /// An event the application encoded (`messages`: strings and
+    /// Uint8Arrays), as `emit`.
+    #[wasm_bindgen(js_name = emitEncoded)]
+    pub fn emit_encoded(
+        &mut self,
+        socket: u32,
+        messages: JsValue,
+        ack_id: Option<f64>,
+        flags: u32,
+        now: f64,
+    ) -> Result<(), JsValue> {
+        let messages = messages_from_js(&messages)?;
+        let ack_id = ack_id.map(|id| js_length(id, "an ack id")).transpose()?;
+        self.inner
+            .emit_encoded(socket, messages, ack_id, emit_flags(flags).compress, millis(now))
+            .map_err(|e| js_error(&e))
+    }
+
+    /// An ack the application encoded, as `ack`.
+    #[wasm_bindgen(js_name = ackEncoded)]
+    pub fn ack_encoded(&mut self, socket: u32, messages: JsValue, now: f64) -> Result<(), JsValue> {
+        let messages = messages_from_js(&messages)?;
+        self.inner
+            .ack_encoded(socket, messages, millis(now))
+            .map_err(|e| js_error(&e))
+    }
+
+    /// An event the application encoded, as `broadcast`.
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen(js_name = broadcastEncoded)]
+    pub fn broadcast_encoded(
+        &mut self,
+        nsp: &str,
+        rooms: Uint32Array,
+        except: Uint32Array,
+        messages: JsValue,
+        flags: u32,
+        ack_id: Option<f64>,
+        now: f64,
+    ) -> Result<u32, JsValue> {
+        let messages = messages_from_js(&messages)?;
+        let ack_id = ack_id.map(|id| js_length(id, "an ack id")).transpose()?;
+        Ok(self.inner.broadcast_encoded(
+            nsp,
+            &rooms.to_vec(),
+            &except.to_vec(),
+            messages,
+            emit_flags(flags),
+            ack_id,
+            millis(now),
+        ))
     }
 
     /// Answers the event that carried ack id `id`.
