@@ -69,8 +69,8 @@ export interface ServerOptions {
   destroyUpgradeTimeout?: number;
   /** wsframe's: bytes waiting for a client that does not read before it is paused, and dropped unless it drains (default 1 MiB). */
   maxBufferedBytes?: number;
-  /** Refused unless left out (see the README's differences). */
-  parser?: never;
+  /** socket.io's custom parser: a module with socket.io-parser's `Encoder` and `Decoder` classes (socket.io-msgpack-parser, …). */
+  parser?: { Encoder: new () => { encode(packet: any): any[] }; Decoder: new () => any };
   wsEngine?: never;
   /** As engine.io hands it to ws: `true` or ws's options (context takeover, window bits, `threshold`, zlib `level` and `memLevel`), compressed by the core. */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;

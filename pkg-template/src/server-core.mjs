@@ -20,6 +20,7 @@ OUTPUT_KINDS[layout.SERVER_MESSAGE] = 'message';
 OUTPUT_KINDS[layout.SERVER_REFUSED] = 'refused';
 OUTPUT_KINDS[layout.SERVER_PACKET] = 'packet';
 OUTPUT_KINDS[layout.SERVER_DRAIN] = 'drain';
+OUTPUT_KINDS[layout.SERVER_DECODED] = 'decoded';
 /** Engine.IO packet types by number, as engine.io names them. */
 const PACKET_TYPES = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
 const RECORD = layout.SERVER_RECORD_HEADER_LEN;
@@ -153,7 +154,8 @@ export class EngineServerCore {
    * (raw Engine.IO), `{ kind: 'refused', conn, code, name }` (engine.io's
    * error code and context name; the answer follows), for sessions
    * `observe`d `{ kind: 'packet', sid, received, heartbeat, compress, packet }` and
-   * `{ kind: 'drain', sid }`. In Node, bytes are Buffers.
+   * `{ kind: 'drain', sid }`, with a packet codec `{ kind: 'decoded',
+   * token, socket }`. In Node, bytes are Buffers.
    */
   takeOutput() {
     const length = this.#raw.takeOutputPacked();
@@ -183,6 +185,7 @@ export class EngineServerCore {
       else if (kind === 'end') actions.push({ kind, conn: id });
       else if (kind === 'packet') actions.push(packetAction(id, body));
       else if (kind === 'drain') actions.push({ kind, sid: decoder.decode(body) });
+      else if (kind === 'decoded') actions.push({ kind, token: id, socket: view.getUint32(start, true) || undefined });
       else if (kind === 'refused') actions.push({ kind, conn: id, code: body[0], name: decoder.decode(body.subarray(1)) });
       else if (kind === 'attachment') actions[actions.length - 1].attachments.push(body);
       else {
@@ -267,6 +270,45 @@ export class EngineServerCore {
     );
   }
 
+  /**
+   * The application's own Socket.IO wire format (socket.io's `parser`):
+   * `codec.encode(type, nsp, id, dataJson)` returns the Engine.IO messages
+   * (strings, Uint8Arrays) of a packet the core sends of its own (CONNECT
+   * answers, CONNECT_ERROR, DISCONNECT); `codec.decode(sid, data)` feeds a
+   * message of a Socket.IO session to its decoder and returns the packets
+   * it completed, `[type, nsp, id, token]` each, or the token of the error
+   * that made it undecodable; `codec.closed(sid)`: the session ended. Each
+   * token comes back once, in a `{ kind: 'decoded', token, socket }`
+   * action: the socket the packet's data is for, or undefined. `null`:
+   * the core's own format again.
+   */
+  setPacketCodec(codec) {
+    this.#raw.setPacketCodec(codec ?? null);
+  }
+
+  /** `emit` of an event the application encoded (`messages`: strings, Uint8Arrays). */
+  emitEncoded(socket, messages, ackId, now, compress = true) {
+    this.#raw.emitEncoded(socket, messages, ackId, compress ? 0 : layout.EMIT_NO_COMPRESS, now);
+  }
+
+  /** `ack` encoded by the application. */
+  ackEncoded(socket, messages, now) {
+    this.#raw.ackEncoded(socket, messages, now);
+  }
+
+  /** `broadcast` of an event the application encoded. */
+  broadcastEncoded(nsp, rooms, except, messages, volatile, ackId, now, compress = true) {
+    return this.#raw.broadcastEncoded(
+      nsp,
+      Uint32Array.from(rooms),
+      Uint32Array.from(except),
+      messages,
+      (volatile ? layout.EMIT_VOLATILE : 0) | (compress ? 0 : layout.EMIT_NO_COMPRESS),
+      ackId,
+      now,
+    );
+  }
+
   closeClient(socket, now) {
     this.#raw.closeClient(socket, now);
   }
@@ -310,7 +352,7 @@ export class EngineServerCore {
 // a timer, a socket event or an application's emit arriving afterwards is
 // not a second failure. The call that trapped returns the same way, after
 // the trap has been reported to every `onTrap` listener.
-const AFTER_TRAP = { takeOutput: [], broadcast: 0, sessionCount: 0 };
+const AFTER_TRAP = { takeOutput: [], broadcast: 0, broadcastEncoded: 0, sessionCount: 0 };
 for (const name of Object.getOwnPropertyNames(EngineServerCore.prototype)) {
   const d = Object.getOwnPropertyDescriptor(EngineServerCore.prototype, name);
   const call = d.value ?? d.get;

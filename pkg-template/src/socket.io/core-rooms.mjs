@@ -118,20 +118,19 @@ export class CoreRooms {
     const core = this.#core;
     const { rooms, except } = this.#targets(opts);
     if (!core || rooms.length === 0) return 0;
-    const [name, ...args] = packet.data;
-    const { json, attachments } = encodeArgs(args);
-    const count = core.broadcast(
-      this.nsp.name,
-      rooms,
-      except,
-      encodeName(name),
-      json,
-      attachments,
-      Boolean(opts.flags?.volatile),
-      ackId,
-      performance.now(),
-      opts.flags?.compress !== false,
-    );
+    const volatile = Boolean(opts.flags?.volatile);
+    const compress = opts.flags?.compress !== false;
+    const wire = this.nsp.server._wire;
+    let count;
+    if (wire) {
+      // Encoded once by the application's parser, as socket.io-adapter does.
+      const messages = wire.encode(packet);
+      count = core.broadcastEncoded(this.nsp.name, rooms, except, messages, volatile, ackId, performance.now(), compress);
+    } else {
+      const [name, ...args] = packet.data;
+      const { json, attachments } = encodeArgs(args);
+      count = core.broadcast(this.nsp.name, rooms, except, encodeName(name), json, attachments, volatile, ackId, performance.now(), compress);
+    }
     this.nsp.server._engine.flushSoon();
     return count;
   }

@@ -198,8 +198,8 @@ function toUint8Array(data) {
 /**
  * Drives the core for one `Server` (socket.io's `io.engine`), or, with
  * `endpoint: 'engine'`, for raw Engine.IO sessions (`EngineIoServer`). `handlers`
- * get the Socket.IO records (connect, event, ack, disconnect; see
- * server-core.mjs) and `sessionClosed(conn)`. Events: 'connection'
+ * get the Socket.IO records (connect, event, ack, decoded, disconnect;
+ * see server-core.mjs) and `sessionClosed(conn)`. Events: 'connection'
  * (EngineConn), 'connection_error' ({ req, code, message, context }) for
  * requests refused before the core.
  */
@@ -613,6 +613,9 @@ export class Engine extends EventEmitter {
           break;
         case 'ack':
           this.#handlers.ack(action);
+          break;
+        case 'decoded':
+          this.#handlers.decoded?.(action);
           break;
         case 'disconnect':
           this.#handlers.disconnect(action);

@@ -39,7 +39,6 @@ const DEFAULTS = {
 
 /** Options wsframe cannot honour, with why; given with their default they are fine. */
 const UNSUPPORTED = {
-  parser: 'the Socket.IO wire is parsed by the wsframe core (the default parser); custom parsers are not supported',
   wsEngine: 'the WebSocket transport is the wsframe core itself; there is no engine to replace',
 };
 

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { Adapter, SessionAwareAdapter } from './adapter.mjs';
 import { CLIENT_FILES, clientFileOf, serveClientFile } from './client-files.mjs';
 import { SENT_BY_CORE } from './core-rooms.mjs';
+import { CustomParserWire, isCustomParser } from './custom-parser.mjs';
 import { Engine } from './engine.mjs';
 import { Namespace, ParentNamespace } from './namespace.mjs';
 import { resolveOptions } from './options.mjs';
@@ -87,6 +88,8 @@ export class Server {
     // adapters read them.
     if (this._opts.connectionStateRecovery) opts.connectionStateRecovery = this._opts.connectionStateRecovery;
     this._adapter = this._opts.adapter ?? (this._opts.connectionStateRecovery ? SessionAwareAdapter : Adapter);
+    /** The application's own wire format (the `parser` option), when it is not the core's. */
+    this._wire = isCustomParser(this._opts.parser) ? new CustomParserWire(this, this._opts.parser) : null;
     this._engine = null;
     /** Every socket the core knows, by handle (pending ones too). */
     this._sockets = new Map();
@@ -152,8 +155,10 @@ export class Server {
       event: (action) => this._sockets.get(action.socket)?._onevent(action),
       ack: (action) => this._sockets.get(action.socket)?._onack(action),
       disconnect: (action) => this.#onDisconnect(action),
+      decoded: (action) => this._wire?.decoded(action),
       sessionClosed: (conn) => this._clients.delete(conn.id),
     });
+    this._wire?.install(this._engine.core);
     this._engine.on('trap', (err) => this.#closeAfterTrap(err));
     this._engine.attach(srv);
     if (this._serveClient) this.#attachServe(srv, options.corsMiddleware);
@@ -179,6 +184,7 @@ export class Server {
 
   #onConnect(action, conn) {
     const core = this._engine.core;
+    const decodedAuth = this._wire?.takeAuth(action.socket, conn?.protocol);
     if (!conn) {
       core.refuse(action.socket, INVALID_NAMESPACE, performance.now());
       this._engine.flushSoon();
@@ -189,7 +195,7 @@ export class Server {
       client = new Client(this, conn);
       this._clients.set(conn.id, client);
     }
-    const auth = JSON.parse(action.authJson);
+    const auth = decodedAuth ?? JSON.parse(action.authJson);
     const join = (nsp) => nsp._add(client, action.socket, action.id, auth);
     if (this._nsps.has(action.nsp)) {
       join(this.of(action.nsp));

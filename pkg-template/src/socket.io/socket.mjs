@@ -142,9 +142,18 @@ export class Socket extends EventEmitter {
 
   /** EVENT `[ev, ...args]` to this client (asking for ack `id` when given); false once it is gone. */
   #send(ev, args, id, compress = true) {
-    const { json, attachments } = encodeArgs(args);
+    const wire = this.server._wire;
     const sent = whileConnected(() => {
-      this.#core.emit(this._handle, encodeName(ev), json, attachments, id, performance.now(), compress);
+      if (wire) {
+        // socket.io's packet, its keys in socket.io's order.
+        const packet = { type: 2, data: [ev, ...args] };
+        if (id !== undefined) packet.id = id;
+        packet.nsp = this.nsp.name;
+        this.#core.emitEncoded(this._handle, wire.encode(packet), id, performance.now(), compress);
+      } else {
+        const { json, attachments } = encodeArgs(args);
+        this.#core.emit(this._handle, encodeName(ev), json, attachments, id, performance.now(), compress);
+      }
       return true;
     });
     this.server._engine.flushSoon();
@@ -200,13 +209,17 @@ export class Socket extends EventEmitter {
     const ack = this.#acks?.get(action.id) ?? this.nsp._broadcastAcks.get(action.id);
     if (typeof ack !== 'function') return;
     this.#acks?.delete(action.id);
-    ack.apply(this, decodeArgs(action));
+    ack.apply(this, action.args ?? decodeArgs(action));
   }
 
   /** An event from the client: any-listeners, then middlewares, then listeners. */
   _onevent(action) {
-    const args = decodeArgs(action);
-    args.unshift(JSON.parse(action.nameJson));
+    // `args`: decoded by the application's parser, the name first.
+    let args = action.args;
+    if (args === undefined) {
+      args = decodeArgs(action);
+      args.unshift(JSON.parse(action.nameJson));
+    }
     if (action.ack !== null) args.push(this.#ackFunction(action.ack));
     if (this.#anyListeners?.length) for (const listener of this.#anyListeners.slice()) listener.apply(this, args);
     runMiddlewares(this.#fns ?? NO_FUNCTIONS, [args], (err) => {
@@ -222,8 +235,14 @@ export class Socket extends EventEmitter {
     return (...args) => {
       if (sent || !this.connected) return;
       sent = true;
-      const { json, attachments } = encodeArgs(args);
-      whileConnected(() => this.#core.ack(this._handle, id, json, attachments, performance.now()));
+      const wire = this.server._wire;
+      if (wire) {
+        const packet = { id, type: 3, data: args, nsp: this.nsp.name };
+        whileConnected(() => this.#core.ackEncoded(this._handle, wire.encode(packet), performance.now()));
+      } else {
+        const { json, attachments } = encodeArgs(args);
+        whileConnected(() => this.#core.ack(this._handle, id, json, attachments, performance.now()));
+      }
       this.server._engine.flushSoon();
     };
   }
@@ -295,7 +314,9 @@ export class Socket extends EventEmitter {
   /** Refused by a middleware: CONNECT_ERROR, as socket.io words it per protocol. */
   _refuse(err) {
     const data = this.conn.protocol === 3 ? (err.data ?? err.message) : { message: err.message, data: err.data };
-    whileConnected(() => this.#core.refuse(this._handle, JSON.stringify(data) ?? 'null', performance.now()));
+    const wire = this.server._wire;
+    if (wire) whileConnected(() => wire.refuse(this.#core, this._handle, data, performance.now()));
+    else whileConnected(() => this.#core.refuse(this._handle, JSON.stringify(data) ?? 'null', performance.now()));
     this.server._engine.flushSoon();
   }
 
