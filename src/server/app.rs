@@ -73,7 +73,7 @@ impl Server {
     ) -> Result<()> {
         let (sid, client) = self.client_of(socket)?;
         client.expect_ack(socket, ack_id)?;
-        self.send_with(&sid, messages.into_iter().map(message_packet).collect(), compress);
+        self.send_with(&sid, message_packets(messages), compress);
         self.read_released(now);
         Ok(())
     }
@@ -82,7 +82,7 @@ impl Server {
     pub fn ack_encoded(&mut self, socket: SocketHandle, messages: Vec<PacketData>, now: u64) -> Result<()> {
         let (sid, client) = self.client_of(socket)?;
         client.connected(socket)?;
-        self.send(&sid, messages.into_iter().map(message_packet).collect());
+        self.send(&sid, message_packets(messages));
         self.read_released(now);
         Ok(())
     }
@@ -124,7 +124,7 @@ impl Server {
         ack_id: Option<u64>,
         now: u64,
     ) -> u32 {
-        let packets: Vec<Packet> = messages.into_iter().map(message_packet).collect();
+        let packets = message_packets(messages);
         self.broadcast_packets(nsp, rooms, except, &packets, flags, ack_id, now)
     }
 

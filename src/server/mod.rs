@@ -486,7 +486,7 @@ impl Server {
     pub(super) fn own_packets(&mut self, packet: &crate::socketio::Packet) -> Result<Vec<Packet>> {
         match &mut self.codec {
             None => socketio::to_engine_packets(packet, &[]),
-            Some(codec) => Ok(codec.encode(packet)?.into_iter().map(message_packet).collect()),
+            Some(codec) => Ok(message_packets(codec.encode(packet)?)),
         }
     }
 
@@ -818,6 +818,11 @@ fn ws_frames(packets: &[Packet], version: Version) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Engine.IO message packets, one per message (what an application encoded).
+fn message_packets(messages: Vec<PacketData>) -> Vec<Packet> {
+    messages.into_iter().map(message_packet).collect()
 }
 
 fn message_packet(data: PacketData) -> Packet {

@@ -71,21 +71,22 @@ impl JsPacketCodec {
 /// One `[type, nsp, id, token]` from `decode`.
 fn decoded_packet(entry: &JsValue) -> Option<DecodedPacket> {
     let entry = entry.dyn_ref::<Array>()?;
-    let kind = entry
-        .get(0)
-        .as_f64()
-        .filter(|n| n.fract() == 0.0 && (0.0..7.0).contains(n))?;
-    let kind = socketio::PacketType::from_number(kind as u8)?;
+    let kind = u8::try_from(super::whole_number(entry.get(0).as_f64()?)?).ok()?;
+    let kind = socketio::PacketType::from_number(kind)?;
     let nsp = entry.get(1).as_string()?;
     let id = match entry.get(2) {
         id if id.is_undefined() || id.is_null() => None,
         id => Some(super::whole_number(id.as_f64()?)?),
     };
-    let token = entry
-        .get(3)
-        .as_f64()
-        .filter(|n| n.fract() == 0.0 && (0.0..4_294_967_295.0).contains(n))? as u32;
+    let token = token_from(entry.get(3).as_f64()?)?;
     Some(DecodedPacket { kind, nsp, id, token })
+}
+
+/// A token from JS: a whole number below `NO_TOKEN`.
+fn token_from(n: f64) -> Option<u32> {
+    super::whole_number(n)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|&token| token != NO_TOKEN)
 }
 
 impl PacketCodec for JsPacketCodec {
@@ -126,12 +127,9 @@ impl PacketCodec for JsPacketCodec {
             return Decoded::Invalid { token: NO_TOKEN };
         };
         if let Some(token) = answer.as_f64() {
-            let token = if token.fract() == 0.0 && (0.0..4_294_967_295.0).contains(&token) {
-                token as u32
-            } else {
-                NO_TOKEN
+            return Decoded::Invalid {
+                token: token_from(token).unwrap_or(NO_TOKEN),
             };
-            return Decoded::Invalid { token };
         }
         let Some(entries) = answer.dyn_ref::<Array>() else {
             return Decoded::Invalid { token: NO_TOKEN };

@@ -54,6 +54,8 @@ export class CustomParserWire {
   #nextToken = 0;
   /** What the Decoder being fed emitted. */
   #completed = [];
+  /** A CONNECT's auth as the parser decoded it, by socket, until its connect record takes it. */
+  #auth = new Map();
   /** The data of the CONNECT_ERROR being refused, as the application gave it. */
   #refusal = undefined;
 
@@ -168,9 +170,6 @@ export class CustomParserWire {
         break;
     }
   }
-
-  /** A CONNECT's auth as the parser decoded it (protocol 4), by socket, until its connect record takes it. */
-  #auth = new Map();
 
   /** The auth a CONNECT carried, once (undefined for protocol 3, whose auth is in the namespace's query). */
   takeAuth(handle, protocol) {
