@@ -13,7 +13,6 @@ import { EventEmitter } from 'node:events';
 import * as defaultParser from '../socketio-parser.mjs';
 
 const CONNECT = 0;
-const DISCONNECT = 1;
 const EVENT = 2;
 const ACK = 3;
 const CONNECT_ERROR = 4;
@@ -81,7 +80,6 @@ export class CustomParserWire {
   }
 
   #encodeOwn(type, nsp, id, dataJson) {
-    if (type === DISCONNECT) return this.encode({ type, nsp });
     const data = type === CONNECT_ERROR && this.#refusal !== undefined ? this.#refusal.data : dataJson === undefined ? undefined : JSON.parse(dataJson);
     const packet = data === undefined ? { type } : { type, data };
     packet.nsp = nsp;
